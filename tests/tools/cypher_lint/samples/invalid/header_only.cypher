@@ -1,0 +1,3 @@
+// name: header_only
+// params: none
+// returns: nothing

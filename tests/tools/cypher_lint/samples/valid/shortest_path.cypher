@@ -1,0 +1,5 @@
+// name: shortest_path
+// params: none
+// returns: p
+MATCH p = shortestPath((a)-[*]-(b))
+RETURN p
