@@ -1,0 +1,527 @@
+"""Profiles: where a user's data lives and which store and broker each profile uses.
+
+``GRAPHFLOW_HOME`` (default ``~/.graphflow``) holds ``config.json`` and one folder per
+profile under ``profiles/``. A default profile on the embedded store is created the first
+time any profile is asked for, so nothing needs configuring. ``GRAPHFLOW_PROFILE`` picks a
+profile and ``GRAPHFLOW_BROKER`` overrides its broker for one interpreter.
+
+Secrets are never kept in ``config.json``: a Neo4j password lives in a 0600 file in the
+profile folder, and every way of showing a profile (``describe``, ``repr``, errors) goes
+through :func:`redact_url`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import urllib.parse
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from graphflow.errors import ConfigError, ProfileNotFoundError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+__all__ = [
+    "Config",
+    "Profile",
+    "StoreSettings",
+    "config_path",
+    "graphflow_home",
+    "load_config",
+    "redact_url",
+    "resolve_profile",
+]
+
+CONFIG_FORMAT = "graphflow.config"
+CONFIG_VERSION = 1
+DEFAULT_PROFILE = "default"
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+StoreKind = Literal["embedded", "bolt"]
+
+
+def graphflow_home() -> Path:
+    """The root of every profile, config file and embedded database of this user."""
+    raw = os.environ.get("GRAPHFLOW_HOME")
+    return Path(raw).expanduser().resolve() if raw else Path.home() / ".graphflow"
+
+
+def config_path() -> Path:
+    """Where the configuration file lives."""
+    return graphflow_home() / "config.json"
+
+
+def redact_url(url: str) -> str:
+    """Hide the password of a URL (``amqp://user:***@host/``) so it can be shown or logged."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    netloc = f"{parts.username}:***@{host}" if parts.username else f"***@{host}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """How a profile reaches its graph store.
+
+    ``embedded`` is the ArcadeDB server graphflow starts itself under the profile folder;
+    ``bolt`` is an existing server (Neo4j, or any Bolt server) given by URI and credentials.
+    """
+
+    kind: StoreKind = "embedded"
+    uri: str | None = None
+    user: str | None = None
+    database: str | None = None
+    heap: str = "1g"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind}
+        if self.kind == "bolt":
+            data.update({"uri": self.uri, "user": self.user, "database": self.database})
+        else:
+            data["heap"] = self.heap
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, profile: str) -> StoreSettings:
+        kind = data.get("kind", "embedded")
+        if kind not in ("embedded", "bolt"):
+            raise ConfigError(
+                f"profile {profile!r}: store kind {kind!r} is not 'embedded' or 'bolt'"
+            )
+        if kind == "bolt":
+            uri = data.get("uri")
+            if not isinstance(uri, str):
+                raise ConfigError(f"profile {profile!r}: a bolt store needs a 'uri' string")
+            check_bolt_uri(uri)
+            return cls(kind="bolt", uri=uri, user=data.get("user"), database=data.get("database"))
+        heap = data.get("heap", "1g")
+        if not isinstance(heap, str) or not re.fullmatch(r"\d+[kKmMgG]", heap):
+            raise ConfigError(f"profile {profile!r}: heap {heap!r} is not like '1g' or '512m'")
+        return cls(kind="embedded", heap=heap)
+
+
+def check_bolt_uri(uri: str) -> None:
+    """Refuse a store URI the neo4j driver cannot use, naming the URI and the schemes."""
+    parts = urllib.parse.urlsplit(uri)
+    if parts.scheme not in BOLT_SCHEMES or not parts.hostname:
+        raise ConfigError(
+            f"store URI {redact_url(uri)!r} is not a Bolt URI: expected one of "
+            f"{', '.join(s + '://host:port' for s in BOLT_SCHEMES[:1] + BOLT_SCHEMES[3:5])}"
+        )
+    if parts.password is not None:
+        raise ConfigError(
+            f"store URI {redact_url(uri)!r} carries a password: give it with --password-file"
+        )
+
+
+def check_broker_url(url: str) -> None:
+    """Refuse a broker URL that is not AMQP, naming the URL without its password."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+        raise ConfigError(
+            f"broker URL {redact_url(url)!r} is not an AMQP URL such as "
+            "amqp://guest:guest@127.0.0.1:5672/"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One profile: its folder, store and broker; a value object, saved by :class:`Config`."""
+
+    name: str
+    directory: Path
+    store: StoreSettings = field(default_factory=StoreSettings)
+    broker: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def store_directory(self) -> Path:
+        """The embedded server's files (database, password, log, server file)."""
+        return self.directory / "store"
+
+    @property
+    def repository_directory(self) -> Path:
+        """The content-addressed file repository of this profile."""
+        return self.directory / "repository"
+
+    @property
+    def password_file(self) -> Path:
+        """Where the store password is kept (0600), for embedded and bolt stores alike."""
+        return self.store_directory / "password"
+
+    @property
+    def queue_prefix(self) -> str:
+        """Prefix of every broker queue and exchange of this profile.
+
+        It includes a digest of the profile's folder, so two installations that both have
+        a 'default' profile never share tasks on one RabbitMQ, while every interpreter of
+        one profile (on any host that mounts the same folder) agrees on it.
+        """
+        digest = hashlib.sha256(str(self.directory.resolve()).encode()).hexdigest()[:10]
+        return f"graphflow.{self.name}.{digest}"
+
+    def broker_url(self) -> str | None:
+        """The broker to use: ``GRAPHFLOW_BROKER`` if set, else the profile's, else none."""
+        override = os.environ.get("GRAPHFLOW_BROKER")
+        url = override if override else self.broker
+        if url:
+            check_broker_url(url)
+        return url or None
+
+    def option(self, key: str, default: Any) -> Any:
+        """A tunable of this profile (process slots, retry counts, ...)."""
+        return self.options.get(key, default)
+
+    def read_password(self) -> str:
+        """The store password from the profile's file; errors never show the content."""
+        return read_password_file(self.password_file, owner=f"profile {self.name!r}")
+
+    def describe(self) -> dict[str, str]:
+        """What ``graphflow profile show`` prints: never a password."""
+        store = (
+            f"embedded ArcadeDB under {self.store_directory}"
+            if self.store.kind == "embedded"
+            else f"{redact_url(self.store.uri or '')} as {self.store.user or '(no user)'}"
+        )
+        broker = self.broker_url()
+        return {
+            "name": self.name,
+            "directory": str(self.directory),
+            "store": store,
+            "broker": redact_url(broker) if broker else "none (processes run in-process)",
+        }
+
+    def __repr__(self) -> str:
+        return f"Profile(name={self.name!r}, store={self.store.kind!r})"
+
+
+@dataclass(slots=True)
+class Config:
+    """The configuration file's content: the profiles and which is the default."""
+
+    default_profile: str | None = None
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+    def get(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(self.profiles)) or "none"
+            raise ProfileNotFoundError(
+                f"profile {name!r} does not exist (known profiles: {known}); "
+                "create it with 'graphflow profile setup'"
+            ) from None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": CONFIG_FORMAT,
+            "version": CONFIG_VERSION,
+            "default_profile": self.default_profile,
+            "profiles": {
+                name: {
+                    "store": p.store.to_json(),
+                    "broker": p.broker,
+                    "options": dict(p.options),
+                }
+                for name, p in sorted(self.profiles.items())
+            },
+        }
+
+
+def read_password_file(path: Path, *, owner: str) -> str:
+    """Read a one-line password file; errors name the file and never show its content."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{owner}: the password file {path} is missing") from None
+    except OSError as exc:
+        raise ConfigError(f"{owner}: cannot read password file {path}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{owner}: password file {path} is corrupted (not UTF-8 text)") from None
+    if not text or "\n" in text or "\x00" in text:
+        raise ConfigError(
+            f"{owner}: password file {path} is corrupted (expected one non-empty line)"
+        )
+    return text
+
+
+def _check_profile_name(name: str) -> None:
+    if not _PROFILE_NAME.match(name):
+        raise ConfigError(
+            f"profile name {name!r} is not valid: use letters, digits, '.', '_' or '-' "
+            "(at most 64, starting with a letter or digit)"
+        )
+
+
+def _parse_config(data: Any, path: Path) -> Config:
+    if not isinstance(data, dict) or data.get("format") != CONFIG_FORMAT:
+        raise ConfigError(f"{path} is not a graphflow configuration file")
+    version = data.get("version")
+    if version != CONFIG_VERSION:
+        raise ConfigError(
+            f"{path} has configuration version {version!r}; this graphflow reads "
+            f"version {CONFIG_VERSION}"
+        )
+    home = path.parent
+    profiles: dict[str, Profile] = {}
+    raw_profiles = data.get("profiles", {})
+    if not isinstance(raw_profiles, dict):
+        raise ConfigError(f"{path}: 'profiles' must be an object")
+    for name, raw in raw_profiles.items():
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: profile {name!r} must be an object")
+        broker = raw.get("broker")
+        if broker is not None and not isinstance(broker, str):
+            raise ConfigError(f"{path}: profile {name!r} broker must be a string or null")
+        options = raw.get("options", {})
+        if not isinstance(options, dict):
+            raise ConfigError(f"{path}: profile {name!r} options must be an object")
+        profiles[name] = Profile(
+            name=name,
+            directory=home / "profiles" / name,
+            store=StoreSettings.from_json(raw.get("store", {}), profile=name),
+            broker=broker,
+            options=options,
+        )
+    default = data.get("default_profile")
+    if default is not None and default not in profiles:
+        raise ConfigError(f"{path}: default profile {default!r} is not among the profiles")
+    return Config(default_profile=default, profiles=profiles)
+
+
+@contextlib.contextmanager
+def _locked_config() -> Iterator[Path]:
+    """Hold the configuration lock, so two processes never interleave read-modify-write."""
+    home = graphflow_home()
+    home.mkdir(parents=True, exist_ok=True)
+    lock_path = home / ".config.lock"
+    with open(lock_path, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield config_path()
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _read(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"configuration {path} is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+    return _parse_config(data, path)
+
+
+def _write(path: Path, config: Config) -> None:
+    """Replace the file atomically: a crash leaves the old or the new file, never half."""
+    text = json.dumps(config.to_json(), indent=2, sort_keys=True) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def load_config() -> Config:
+    """Read the configuration as it is now (an empty one if no file exists yet)."""
+    return _read(config_path())
+
+
+def _ensure_profile_dir(profile: Profile) -> None:
+    profile.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    profile.store_directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def resolve_profile(name: str | None = None) -> Profile:
+    """The profile to use: ``name``, else ``GRAPHFLOW_PROFILE``, else the default.
+
+    The default profile (embedded store) is created on first use, under a lock, so two
+    processes starting together agree on one configuration.
+    """
+    wanted = name or os.environ.get("GRAPHFLOW_PROFILE") or None
+    config = load_config()
+    if wanted is None:
+        wanted = config.default_profile or DEFAULT_PROFILE
+    if wanted in config.profiles:
+        profile = config.profiles[wanted]
+        _ensure_profile_dir(profile)
+        return profile
+    if wanted != DEFAULT_PROFILE:
+        config.get(wanted)  # raises ProfileNotFoundError naming the known profiles
+    with _locked_config() as path:
+        config = _read(path)
+        if DEFAULT_PROFILE not in config.profiles:
+            config.profiles[DEFAULT_PROFILE] = Profile(
+                name=DEFAULT_PROFILE, directory=path.parent / "profiles" / DEFAULT_PROFILE
+            )
+            if config.default_profile is None:
+                config.default_profile = DEFAULT_PROFILE
+            _write(path, config)
+        profile = config.profiles[DEFAULT_PROFILE]
+    _ensure_profile_dir(profile)
+    return profile
+
+
+def write_secret(path: Path, secret: str) -> None:
+    """Write a secret readable by the owner only, created with that mode from the start."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret + "\n")
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def setup_profile(
+    name: str,
+    *,
+    store_uri: str | None = None,
+    user: str | None = None,
+    password_file: Path | None = None,
+    database: str | None = None,
+    broker: str | None = None,
+    set_default: bool = False,
+) -> Profile:
+    """Create a profile; with ``store_uri`` it uses that Bolt server, else the embedded one.
+
+    The password is copied from ``password_file`` into the profile's own 0600 file, so the
+    profile keeps working if the original file is removed.
+    """
+    _check_profile_name(name)
+    if broker:
+        check_broker_url(broker)
+    if store_uri is not None:
+        check_bolt_uri(store_uri)
+        if not user:
+            raise ConfigError(f"profile {name!r}: a Bolt store needs --user")
+        if password_file is None:
+            raise ConfigError(f"profile {name!r}: a Bolt store needs --password-file")
+        store = StoreSettings(kind="bolt", uri=store_uri, user=user, database=database)
+    else:
+        store = StoreSettings()
+    secret = None
+    if password_file is not None:
+        secret = read_password_file(password_file, owner=f"profile {name!r}")
+    with _locked_config() as path:
+        config = _read(path)
+        if name in config.profiles:
+            raise ConfigError(f"profile {name!r} already exists")
+        profile = Profile(
+            name=name, directory=path.parent / "profiles" / name, store=store, broker=broker
+        )
+        _ensure_profile_dir(profile)
+        if secret is not None:
+            write_secret(profile.password_file, secret)
+        config.profiles[name] = profile
+        if set_default or config.default_profile is None:
+            config.default_profile = name
+        _write(path, config)
+    return profile
+
+
+#: tunables a profile may set, with their types and what they mean
+OPTIONS: dict[str, tuple[type, str]] = {
+    "process_slots": (int, "processes a runner (a daemon worker) runs steps of at once"),
+    "broker_hold_ttl": (float, "seconds after which a dead worker's processes are requeued"),
+    "broker_hold_renew": (float, "seconds between hold renewals (below consumer_timeout)"),
+    "transport_retry_interval": (
+        float,
+        "seconds before a failed transport task is retried (doubling at each retry)",
+    ),
+    "transport_max_attempts": (int, "attempts of a transport task before its job is paused"),
+}
+#: the transport tasks of a calculation job; each may override the two options above
+TRANSPORT_TASKS = ("upload", "submit", "update", "retrieve", "kill")
+for _task in TRANSPORT_TASKS:
+    OPTIONS[f"transport_retry_interval.{_task}"] = (float, f"the same, for {_task} tasks only")
+    OPTIONS[f"transport_max_attempts.{_task}"] = (int, f"the same, for {_task} tasks only")
+
+
+def parse_option(key: str, value: str) -> Any:
+    """An option's value from text, refusing unknown keys and bad values by name."""
+    if key not in OPTIONS:
+        raise ConfigError(f"unknown option {key!r} (known: {', '.join(sorted(OPTIONS))})")
+    kind = OPTIONS[key][0]
+    try:
+        parsed = kind(value)
+    except ValueError:
+        raise ConfigError(f"option {key!r} needs a {kind.__name__}, not {value!r}") from None
+    if parsed <= 0:
+        raise ConfigError(f"option {key!r} must be positive, not {value!r}")
+    return parsed
+
+
+def update_profile(
+    name: str,
+    *,
+    broker: str | Literal[False] | None = False,
+    options: Mapping[str, Any] | None = None,
+) -> Profile:
+    """Change settings of an existing profile (``broker=None`` removes the broker)."""
+    with _locked_config() as path:
+        config = _read(path)
+        profile = config.get(name)
+        if options:
+            merged = {**profile.options}
+            for key, value in options.items():
+                merged[key] = parse_option(key, str(value))
+            profile = replace(profile, options=merged)
+        if broker is not False:
+            if broker:
+                check_broker_url(broker)
+            profile = replace(profile, broker=broker)
+        config.profiles[name] = profile
+        _write(path, config)
+    return profile
+
+
+def set_default_profile(name: str) -> Profile:
+    """Make ``name`` the profile used when none is given."""
+    with _locked_config() as path:
+        config = _read(path)
+        profile = config.get(name)
+        config.default_profile = name
+        _write(path, config)
+    return profile
+
+
+def delete_profile(name: str, *, delete_data: bool = False) -> None:
+    """Remove a profile from the configuration and, if asked, its folder."""
+    with _locked_config() as path:
+        config = _read(path)
+        profile = config.get(name)
+        del config.profiles[name]
+        if config.default_profile == name:
+            config.default_profile = next(iter(sorted(config.profiles)), None)
+        _write(path, config)
+    if delete_data:
+        shutil.rmtree(profile.directory, ignore_errors=True)

@@ -1,0 +1,288 @@
+"""The one tree of errors graphflow raises, so users can catch by layer.
+
+Every message names the offending thing (port, node, file, URI, entry point), what was
+given and what was expected. Errors raised by the libraries we call (neo4j, aio-pika,
+asyncssh, the OS) are translated where we call them and chained with ``from``.
+
+``retryable`` says whether repeating the same operation later may succeed; the retry
+helpers decide by it, never by message text.
+
+::
+
+    GraphflowError
+    ├── ConfigError
+    │   └── ProfileNotFoundError
+    ├── StoreError
+    │   ├── StoreUnavailableError      (retryable)
+    │   ├── StoreAuthError
+    │   ├── QueryError
+    │   │   └── ReadOnlyQueryError
+    │   ├── SchemaError
+    │   └── RepositoryError
+    ├── NotExistentError
+    ├── MultipleObjectsError
+    ├── ValidationError
+    │   ├── NotStorableError
+    │   ├── ModificationNotAllowedError
+    │   ├── LinkRuleError
+    │   └── PortValidationError
+    ├── ProcessError
+    │   ├── IllegalTransitionError
+    │   ├── OutlineError
+    │   ├── ProcessStateError
+    │   └── ProcessFailedError
+    ├── CheckpointError
+    ├── PluginError
+    ├── TransportError                 (retryable)
+    │   └── RemoteFileNotFoundError
+    ├── SchedulerError
+    │   └── SchedulerSubmitError
+    └── BrokerError
+        └── BrokerUnavailableError     (retryable)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "BrokerError",
+    "BrokerUnavailableError",
+    "CheckpointError",
+    "ConfigError",
+    "GraphflowError",
+    "IllegalTransitionError",
+    "LinkRuleError",
+    "ModificationNotAllowedError",
+    "MultipleObjectsError",
+    "NotExistentError",
+    "NotStorableError",
+    "OutlineError",
+    "PluginError",
+    "PortProblem",
+    "PortValidationError",
+    "ProcessError",
+    "ProcessFailedError",
+    "ProcessStateError",
+    "ProfileNotFoundError",
+    "QueryError",
+    "ReadOnlyQueryError",
+    "RemoteFileNotFoundError",
+    "RepositoryError",
+    "SchedulerError",
+    "SchedulerSubmitError",
+    "SchemaError",
+    "StoreAuthError",
+    "StoreError",
+    "StoreUnavailableError",
+    "TransportError",
+    "ValidationError",
+]
+
+
+class GraphflowError(Exception):
+    """Base of every error graphflow raises on purpose."""
+
+    retryable: bool = False
+
+
+# --- configuration -------------------------------------------------------------------
+
+
+class ConfigError(GraphflowError):
+    """The configuration file, a profile or an environment override is unusable."""
+
+
+class ProfileNotFoundError(ConfigError):
+    """A profile name that is not in the configuration."""
+
+
+# --- store ---------------------------------------------------------------------------
+
+
+class StoreError(GraphflowError):
+    """The graph store refused or failed an operation."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be reached now; the same call may succeed later."""
+
+    retryable = True
+
+
+class StoreAuthError(StoreError):
+    """The store rejected our credentials."""
+
+
+class QueryError(StoreError):
+    """The server rejected a Cypher statement (syntax, semantics or a constraint)."""
+
+
+class ReadOnlyQueryError(QueryError):
+    """A write clause was found in a statement that may only read."""
+
+
+class SchemaError(StoreError):
+    """Schema set-up (constraints, indexes, label combinations) failed."""
+
+
+class RepositoryError(StoreError):
+    """The content-addressed file repository could not store or read an object."""
+
+
+# --- lookups -------------------------------------------------------------------------
+
+
+class NotExistentError(GraphflowError):
+    """Nothing matches the identifier that was given."""
+
+
+class MultipleObjectsError(GraphflowError):
+    """More than one thing matches an identifier that must be unique."""
+
+
+# --- validation ----------------------------------------------------------------------
+
+
+class ValidationError(GraphflowError):
+    """A value, node or link does not satisfy a rule."""
+
+
+class NotStorableError(ValidationError):
+    """A value cannot be represented in the store (not JSON, NaN, non-string key, ...)."""
+
+
+class ModificationNotAllowedError(ValidationError):
+    """An attempt to change something that is immutable once stored."""
+
+
+class LinkRuleError(ValidationError):
+    """A link that would break a provenance rule; the message names the rule and nodes."""
+
+
+class PortProblem:
+    """One problem found while validating a port namespace.
+
+    Attributes:
+        path: the dotted path of the port (``nested.input.a``).
+        message: what is wrong, including what was given and what was expected.
+    """
+
+    __slots__ = ("message", "path")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"PortProblem({self.path!r}, {self.message!r})"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class PortValidationError(ValidationError):
+    """Inputs or outputs that do not match a spec; lists every problem at once."""
+
+    def __init__(self, owner: str, problems: Sequence[PortProblem]) -> None:
+        self.owner = owner
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{owner}: {count} {noun} with the given values:\n{lines}")
+
+    @property
+    def paths(self) -> list[str]:
+        """The dotted paths of every offending port, in the order found."""
+        return [problem.path for problem in self.problems]
+
+
+# --- processes -----------------------------------------------------------------------
+
+
+class ProcessError(GraphflowError):
+    """A process could not be created, run or controlled."""
+
+
+class IllegalTransitionError(ProcessError):
+    """A state-machine event that is not legal in the current state."""
+
+    def __init__(self, current: object, target: object, detail: str = "") -> None:
+        self.current = current
+        self.target = target
+        suffix = f": {detail}" if detail else ""
+        super().__init__(f"illegal transition from {current} to {target}{suffix}")
+
+
+class OutlineError(ProcessError):
+    """A WorkChain outline that references something that is not a method of the class."""
+
+
+class ProcessStateError(ProcessError):
+    """An operation that the process's current state does not allow (resume a finished one)."""
+
+
+class ProcessFailedError(ProcessError):
+    """A process launched with ``run`` ended excepted or killed."""
+
+
+# --- the shell -----------------------------------------------------------------------
+
+
+class ShellCommandError(GraphflowError):
+    """A shell command that cannot do what was asked (unknown name, nothing to export)."""
+
+
+class ShellUsageError(ShellCommandError):
+    """A shell command's arguments do not fit its syntax."""
+
+
+# --- persistence and plugins ---------------------------------------------------------
+
+
+class CheckpointError(GraphflowError):
+    """A checkpoint that cannot be written or read; names the field and format version."""
+
+
+class PluginError(GraphflowError):
+    """An entry point that is missing, ambiguous or fails to load."""
+
+
+# --- remote execution ----------------------------------------------------------------
+
+
+class TransportError(GraphflowError):
+    """A transport operation failed (connection, file transfer, command)."""
+
+    retryable = True
+
+
+class RemoteFileNotFoundError(TransportError):
+    """A remote path that does not exist; retrying will not make it appear."""
+
+    retryable = False
+
+
+class SchedulerError(GraphflowError):
+    """A scheduler command failed or its output could not be understood."""
+
+
+class SchedulerSubmitError(SchedulerError):
+    """The scheduler rejected a job script; the message carries its own words."""
+
+
+# --- messaging -----------------------------------------------------------------------
+
+
+class BrokerError(GraphflowError):
+    """A message could not be sent, received or understood."""
+
+
+class BrokerUnavailableError(BrokerError):
+    """The message broker cannot be reached now."""
+
+    retryable = True

@@ -1,0 +1,95 @@
+"""Typed provenance nodes and links, and how they are stored and loaded.
+
+The public names here are re-exported from :mod:`graphflow`.
+"""
+
+from graphflow.orm._backend import (
+    Backend,
+    close_backends,
+    current_profile,
+    embedded_server,
+    get_backend,
+    load_profile,
+)
+from graphflow.orm._computers import (
+    Code,
+    Computer,
+    aload_code,
+    aload_computer,
+    list_codes,
+    list_computers,
+    load_code,
+    load_computer,
+)
+from graphflow.orm._data import BaseType, Bool, Data, Dict, Float, Int, List, Str, to_node
+from graphflow.orm._files import ArrayData, FolderData, RemoteData, SinglefileData
+from graphflow.orm._links import check_link
+from graphflow.orm._load import alinks, aload_node, aload_nodes, load_node, node_from_record
+from graphflow.orm._nodes import Node
+from graphflow.orm._process import (
+    CalcFunctionNode,
+    CalcJobNode,
+    CalculationNode,
+    LinkManager,
+    ProcessNode,
+    WorkChainNode,
+    WorkflowNode,
+    WorkFunctionNode,
+)
+from graphflow.orm._session import (
+    WriteScope,
+    astore_nodes,
+    current_scope,
+    store_nodes,
+    write_scope,
+)
+
+__all__ = [
+    "ArrayData",
+    "Backend",
+    "BaseType",
+    "Bool",
+    "CalcFunctionNode",
+    "CalcJobNode",
+    "CalculationNode",
+    "Code",
+    "Computer",
+    "Data",
+    "Dict",
+    "Float",
+    "FolderData",
+    "Int",
+    "LinkManager",
+    "List",
+    "Node",
+    "ProcessNode",
+    "RemoteData",
+    "SinglefileData",
+    "Str",
+    "WorkChainNode",
+    "WorkFunctionNode",
+    "WorkflowNode",
+    "WriteScope",
+    "alinks",
+    "aload_code",
+    "aload_computer",
+    "aload_node",
+    "aload_nodes",
+    "astore_nodes",
+    "check_link",
+    "close_backends",
+    "current_profile",
+    "current_scope",
+    "embedded_server",
+    "get_backend",
+    "list_codes",
+    "list_computers",
+    "load_code",
+    "load_computer",
+    "load_node",
+    "load_profile",
+    "node_from_record",
+    "store_nodes",
+    "to_node",
+    "write_scope",
+]

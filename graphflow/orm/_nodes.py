@@ -1,0 +1,273 @@
+"""The provenance node: identity, attributes that freeze when stored, extras that do not.
+
+Every node written to the graph has ``:Node``, ``uuid``, ``pk``, ``ctime``, ``mtime``,
+``label``, ``description``, ``node_type`` (the entry point of its class, used to load it
+back) and ``attributes``/``extras`` as canonical JSON text. Subclasses add their own
+native properties (``value`` of base types, the state of process nodes) through
+:meth:`Node._native_properties` so users' Cypher can filter on them.
+
+Storing goes through the profile's write path (:mod:`graphflow.orm._session`): outside a
+process step it commits and waits; inside one, the node joins the step's write and becomes
+durable with the step.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid as uuid_module
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from graphflow.errors import ModificationNotAllowedError, NotStorableError
+from graphflow.orm._values import canonical_json, check_storable, load_json
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Self
+
+__all__ = ["Node", "node_class", "register_node_class"]
+
+N = TypeVar("N", bound="Node")
+
+_REGISTRY: dict[str, type[Node]] = {}
+
+
+def register_node_class(cls: type[N]) -> type[N]:
+    """Make ``cls`` loadable from the store by its ``node_type``."""
+    _REGISTRY[cls.node_type] = cls
+    return cls
+
+
+def node_class(node_type: str) -> type[Node]:
+    """The class for a stored ``node_type``; plugins are found by their entry point."""
+    try:
+        return _REGISTRY[node_type]
+    except KeyError:
+        pass
+    from graphflow.orm._plugins import load_data_plugin
+
+    cls = load_data_plugin(node_type)
+    _REGISTRY[node_type] = cls
+    return cls
+
+
+def class_for_labels(labels: set[str]) -> type[Node]:
+    """The registered class whose label is the most specific of ``labels``."""
+    best: type[Node] = _REGISTRY.get("core.data", Node)
+    for cls in _REGISTRY.values():
+        if cls.type_label in labels and len(cls.__mro__) > len(best.__mro__):
+            best = cls
+    return best
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class Node:
+    """A provenance node; compared by uuid unless a subclass compares values."""
+
+    #: entry point name of the class (``core.int``); stored as ``node_type``
+    node_type: ClassVar[str] = "core.node"
+    #: the label combination new nodes of this class get (a group of store.write_batch)
+    create_group: ClassVar[str] = "Data"
+    #: the most specific graph label, for display
+    type_label: ClassVar[str] = "Node"
+
+    def __init__(self, *, label: str = "", description: str = "") -> None:
+        self._uuid = str(uuid_module.uuid4())
+        self._pk: int | None = None
+        self._ctime: datetime.datetime | None = None
+        self._mtime: datetime.datetime | None = None
+        self._label = _check_text(label, "label", self)
+        self._description = _check_text(description, "description", self)
+        self._attributes: dict[str, Any] = {}
+        self._extras: dict[str, Any] = {}
+        self._stored = False
+
+    # --- identity -----------------------------------------------------------------------
+
+    @property
+    def uuid(self) -> str:
+        return self._uuid
+
+    @property
+    def pk(self) -> int | None:
+        """The profile-unique integer id; None until the node is stored."""
+        return self._pk
+
+    @property
+    def ctime(self) -> datetime.datetime | None:
+        return self._ctime
+
+    @property
+    def mtime(self) -> datetime.datetime | None:
+        return self._mtime
+
+    @property
+    def is_stored(self) -> bool:
+        return self._stored
+
+    def _ident(self) -> str:
+        """How errors name this node: its type and pk (or uuid while unstored)."""
+        if self._pk is not None:
+            return f"{self.type_label} node pk {self._pk}"
+        return f"unstored {self.type_label} node {self._uuid[:8]}"
+
+    # --- label, description, extras: changeable after storing ---------------------------
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    @label.setter
+    def label(self, value: str) -> None:
+        self._label = _check_text(value, "label", self)
+        self._after_mutable_change({"label": self._label})
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._description = _check_text(value, "description", self)
+        self._after_mutable_change({"description": self._description})
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """A copy of the extras (user annotations that may change after storing)."""
+        return dict(self._extras)
+
+    def get_extra(self, key: str, default: Any = None) -> Any:
+        return self._extras.get(key, default)
+
+    def set_extra(self, key: str, value: Any) -> None:
+        """Set one extra; on a stored node this is written at once."""
+        checked = check_storable(value, f"extras.{key}", self._ident())
+        self._extras[key] = checked
+        self._after_mutable_change({"extras": canonical_json(self._extras)})
+
+    def delete_extra(self, key: str) -> None:
+        self._extras.pop(key, None)
+        self._after_mutable_change({"extras": canonical_json(self._extras)})
+
+    def _after_mutable_change(self, props: dict[str, Any]) -> None:
+        if self._stored:
+            from graphflow.orm._session import update_stored_node
+
+            self._mtime = utc_now()
+            update_stored_node(self, {**props, "mtime": self._mtime})
+
+    # --- attributes: frozen once stored -------------------------------------------------
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """A copy of the attributes (the node's content; immutable once stored)."""
+        return dict(self._attributes)
+
+    def _set_attribute(self, key: str, value: Any) -> None:
+        if self._stored:
+            raise ModificationNotAllowedError(
+                f"{self._ident()}: attribute {key!r} cannot change because the node is "
+                "stored (stored nodes are immutable; use extras for annotations)"
+            )
+        self._attributes[key] = check_storable(value, key, self._ident())
+
+    # --- storing ------------------------------------------------------------------------
+
+    def store(self) -> Self:
+        """Store the node (once; later calls do nothing) and return it."""
+        if not self._stored:
+            from graphflow.orm._session import store_nodes
+
+            store_nodes([self])
+        return self
+
+    def _validate_before_store(self) -> None:
+        """Raise if the node is not complete enough to store (subclasses add checks)."""
+
+    def _native_properties(self) -> dict[str, Any]:
+        """Properties besides the common ones, kept natively so Cypher can filter on them."""
+        return {}
+
+    def _mark_stored(self, pk: int, now: datetime.datetime) -> None:
+        self._pk = pk
+        self._ctime = self._ctime or now
+        self._mtime = now
+        self._stored = True
+
+    def _row(self) -> dict[str, Any]:
+        """The node's properties for its creation query (after ``_mark_stored``)."""
+        return {
+            "uuid": self._uuid,
+            "pk": self._pk,
+            "ctime": self._ctime,
+            "mtime": self._mtime,
+            "label": self._label,
+            "description": self._description,
+            "node_type": self.node_type,
+            "attributes": canonical_json(self._attributes),
+            "extras": canonical_json(self._extras),
+            **self._native_properties(),
+        }
+
+    @classmethod
+    def _from_properties(cls, props: Mapping[str, Any]) -> Self:
+        """Rebuild a stored node from its graph properties, without ``__init__``."""
+        node = cls.__new__(cls)
+        node._uuid = props["uuid"]
+        node._pk = props.get("pk")
+        node._ctime = _as_utc(props.get("ctime"))
+        node._mtime = _as_utc(props.get("mtime"))
+        node._label = props.get("label") or ""
+        node._description = props.get("description") or ""
+        node._attributes = load_json(props.get("attributes"), f"node {node._uuid} attributes")
+        node._extras = load_json(props.get("extras"), f"node {node._uuid} extras")
+        node._stored = True
+        node._restore(props)
+        return node
+
+    def _restore(self, props: Mapping[str, Any]) -> None:
+        """Subclass hook: rebuild in-memory state from stored properties."""
+
+    # --- Python protocol ----------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Node) and type(other).__eq__ is Node.__eq__:
+            return self._uuid == other._uuid
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._uuid)
+
+    def _repr_html_(self) -> str:
+        """The node in a Jupyter notebook: a compact card (see :mod:`graphflow.orm._html`)."""
+        from graphflow.orm._html import node_html
+
+        return node_html(self)
+
+    def __repr__(self) -> str:
+        pk = f"pk={self._pk}" if self._pk is not None else "unstored"
+        return f"<{type(self).__name__}: {pk} uuid={self._uuid[:8]}{self._repr_extra()}>"
+
+    def _repr_extra(self) -> str:
+        return ""
+
+
+def _check_text(value: Any, what: str, node: Node | None) -> str:
+    if not isinstance(value, str):
+        owner = node._ident() if node is not None and hasattr(node, "_uuid") else "node"
+        raise NotStorableError(f"{owner}: {what} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _as_utc(value: Any) -> datetime.datetime | None:
+    """Driver datetimes (``neo4j.time.DateTime``) as aware Python datetimes in UTC."""
+    if value is None:
+        return None
+    native = value.to_native() if hasattr(value, "to_native") else value
+    if not isinstance(native, datetime.datetime):
+        return None
+    if native.tzinfo is None:
+        return native.replace(tzinfo=datetime.UTC)
+    return native.astimezone(datetime.UTC)

@@ -1,0 +1,349 @@
+"""Process nodes: the record of a process's execution in the provenance graph.
+
+A process node carries its state natively (``process_state``, ``exit_status``,
+``exit_message``, ``paused``, and the ``checkpoint`` JSON while it is not terminated), so
+``graphflow process list`` and users' Cypher can filter on them. Only the engine changes
+them, through :meth:`ProcessNode._state_update`, which returns the properties to write in
+the step's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from graphflow.errors import NotExistentError
+from graphflow.orm._nodes import Node, register_node_class
+from graphflow.types import ProcessState
+
+__all__ = [
+    "CalcFunctionNode",
+    "CalcJobNode",
+    "CalculationNode",
+    "LinkManager",
+    "ProcessNode",
+    "WorkChainNode",
+    "WorkFunctionNode",
+    "WorkflowNode",
+]
+
+NAMESPACE_SEPARATOR = "__"
+
+
+class LinkManager(Mapping[str, Node]):
+    """Nodes by link label, with nested namespaces: ``inputs.nested.x`` or ``inputs['nested.x']``.
+
+    Link labels keep namespaces with ``__`` (``nested__x``), as AiiDA does.
+    """
+
+    def __init__(self, nodes: Mapping[str, Node], owner: str) -> None:
+        self._nodes = dict(nodes)
+        self._owner = owner
+
+    def _sub(self, prefix: str) -> LinkManager | None:
+        start = prefix + NAMESPACE_SEPARATOR
+        sub = {k[len(start) :]: v for k, v in self._nodes.items() if k.startswith(start)}
+        return LinkManager(sub, f"{self._owner}.{prefix}") if sub else None
+
+    def __getitem__(self, key: str) -> Any:
+        key = key.replace(".", NAMESPACE_SEPARATOR)
+        if key in self._nodes:
+            return self._nodes[key]
+        sub = self._sub(key)
+        if sub is not None:
+            return sub
+        raise KeyError(f"{self._owner} has no link labelled {key!r} (has {sorted(self)})")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(str(exc.args[0])) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({k.split(NAMESPACE_SEPARATOR, 1)[0] for k in self._nodes}))
+
+    def __len__(self) -> int:
+        return len({k.split(NAMESPACE_SEPARATOR, 1)[0] for k in self._nodes})
+
+    def flat(self) -> dict[str, Node]:
+        """Every node by its full link label (``nested__x``)."""
+        return dict(self._nodes)
+
+    def __repr__(self) -> str:
+        return f"LinkManager({sorted(self._nodes)})"
+
+
+class ProcessNode(Node):
+    """The node of one process execution."""
+
+    node_type: ClassVar[str] = "process"
+    type_label: ClassVar[str] = "Process"
+
+    def __init__(
+        self, *, process_type: str, process_label: str, label: str = "", description: str = ""
+    ) -> None:
+        super().__init__(label=label, description=description)
+        self.process_type = process_type
+        self.process_label = process_label
+        self._process_state = ProcessState.CREATED
+        self._exit_status: int | None = None
+        self._exit_message: str | None = None
+        self._paused = False
+        self._checkpoint: str | None = None
+        #: the interpreter that drives (or last drove) the process: host:pid:start
+        self.owner: str | None = None
+        self._inputs: dict[str, Node] | None = None
+        self._outputs: dict[str, Node] | None = None
+
+    # --- state --------------------------------------------------------------------------
+
+    @property
+    def process_state(self) -> ProcessState:
+        return self._process_state
+
+    @property
+    def exit_status(self) -> int | None:
+        return self._exit_status
+
+    @property
+    def exit_message(self) -> str | None:
+        return self._exit_message
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def checkpoint(self) -> str | None:
+        """The checkpoint JSON while the process is not terminated."""
+        return self._checkpoint
+
+    @property
+    def is_terminated(self) -> bool:
+        return self._process_state.is_terminal
+
+    @property
+    def is_finished(self) -> bool:
+        return self._process_state is ProcessState.FINISHED
+
+    @property
+    def is_finished_ok(self) -> bool:
+        return self.is_finished and self._exit_status == 0
+
+    @property
+    def is_failed(self) -> bool:
+        return self.is_finished and self._exit_status not in (None, 0)
+
+    @property
+    def is_excepted(self) -> bool:
+        return self._process_state is ProcessState.EXCEPTED
+
+    @property
+    def is_killed(self) -> bool:
+        return self._process_state is ProcessState.KILLED
+
+    def _state_update(
+        self,
+        *,
+        state: ProcessState | None = None,
+        exit_status: int | None = None,
+        exit_message: str | None = None,
+        paused: bool | None = None,
+        checkpoint: str | None = None,
+        clear_checkpoint: bool = False,
+    ) -> dict[str, Any]:
+        """Apply a change in memory and return the properties to write (engine only)."""
+        props: dict[str, Any] = {}
+        if state is not None:
+            self._process_state = state
+            props["process_state"] = state.value
+        if exit_status is not None:
+            self._exit_status = exit_status
+            props["exit_status"] = exit_status
+        if exit_message is not None:
+            self._exit_message = exit_message
+            props["exit_message"] = exit_message
+        if paused is not None:
+            self._paused = paused
+            props["paused"] = paused
+        if checkpoint is not None:
+            self._checkpoint = checkpoint
+            props["checkpoint"] = checkpoint
+        if clear_checkpoint:
+            self._checkpoint = None
+            props["checkpoint"] = None
+        return props
+
+    def _native_properties(self) -> dict[str, Any]:
+        return {
+            "process_type": self.process_type,
+            "process_label": self.process_label,
+            "process_state": self._process_state.value,
+            "exit_status": self._exit_status,
+            "exit_message": self._exit_message,
+            "paused": self._paused,
+            "checkpoint": self._checkpoint,
+        }
+
+    def _restore(self, props: Mapping[str, Any]) -> None:
+        self.process_type = props.get("process_type") or ""
+        self.process_label = props.get("process_label") or ""
+        raw_state = props.get("process_state") or "created"
+        try:
+            self._process_state = ProcessState(raw_state)
+        except ValueError:
+            raise NotExistentError(
+                f"process node {props.get('uuid')} has unknown state {raw_state!r}"
+            ) from None
+        self._exit_status = props.get("exit_status")
+        self._exit_message = props.get("exit_message")
+        self._paused = bool(props.get("paused", False))
+        self._checkpoint = props.get("checkpoint")
+        self.owner = props.get("owner")
+        self._inputs = None
+        self._outputs = None
+
+    def refresh(self) -> ProcessNode:
+        """Reload the state from the store (it changes while the process runs elsewhere)."""
+        from graphflow.orm._load import load_node
+
+        fresh = load_node(self.uuid)
+        assert isinstance(fresh, ProcessNode)
+        self._restore(fresh._native_properties())
+        return self
+
+    # --- links --------------------------------------------------------------------------
+
+    @property
+    def inputs(self) -> LinkManager:
+        """Input nodes by link label (attribute and item access, nested namespaces)."""
+        if self._inputs is None:
+            from graphflow.orm._load import incoming_nodes
+
+            self._inputs = incoming_nodes(self, ("INPUT",))
+        return LinkManager(self._inputs, f"inputs of {self._ident()}")
+
+    @property
+    def outputs(self) -> LinkManager:
+        """Output nodes (CREATE and RETURN links) by link label."""
+        if self._outputs is None or not self.is_terminated:
+            from graphflow.orm._load import outgoing_nodes
+
+            self._outputs = outgoing_nodes(self, ("CREATE", "RETURN"))
+        return LinkManager(self._outputs, f"outputs of {self._ident()}")
+
+    @property
+    def caller(self) -> ProcessNode | None:
+        """The workflow that called this process, if any."""
+        from graphflow.orm._load import incoming_nodes
+
+        callers = list(incoming_nodes(self, ("CALL",)).values())
+        node = callers[0] if callers else None
+        return node if isinstance(node, ProcessNode) else None
+
+    @property
+    def called(self) -> list[ProcessNode]:
+        """The processes this one called, in pk order."""
+        from graphflow.orm._load import outgoing_links
+
+        links = outgoing_links(self, ("CALL",))
+        return [node for _type, _label, node in links if isinstance(node, ProcessNode)]
+
+    def _set_links_cache(self, inputs: Mapping[str, Node], outputs: Mapping[str, Node]) -> None:
+        self._inputs = dict(inputs)
+        self._outputs = dict(outputs)
+
+    def _repr_extra(self) -> str:
+        status = f" [{self._exit_status}]" if self._exit_status is not None else ""
+        return f" {self.process_label} {self._process_state.value}{status}"
+
+
+class CalculationNode(ProcessNode):
+    """A process that creates data (calculation functions and jobs)."""
+
+    type_label: ClassVar[str] = "Calculation"
+
+
+class WorkflowNode(ProcessNode):
+    """A process that orchestrates other processes and returns data it did not create."""
+
+    type_label: ClassVar[str] = "Workflow"
+
+
+@register_node_class
+class CalcFunctionNode(CalculationNode):
+    node_type: ClassVar[str] = "process.calcfunction"
+    create_group: ClassVar[str] = "CalcFunction"
+    type_label: ClassVar[str] = "CalcFunction"
+
+
+#: what a calculation job's node says about its job, kept natively for Cypher and the CLI
+JOB_PROPERTIES = ("computer", "remote_workdir", "job_id", "scheduler_state", "job_exit_code")
+
+
+@register_node_class
+class CalcJobNode(CalculationNode):
+    """A calculation job: where its job runs, its scheduler id and what became of it."""
+
+    node_type: ClassVar[str] = "process.calcjob"
+    create_group: ClassVar[str] = "CalcJob"
+    type_label: ClassVar[str] = "CalcJob"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._job: dict[str, Any] = dict.fromkeys(JOB_PROPERTIES)
+
+    @property
+    def computer_label(self) -> str | None:
+        return self._job.get("computer")
+
+    @property
+    def remote_workdir(self) -> str | None:
+        return self._job.get("remote_workdir")
+
+    @property
+    def job_id(self) -> str | None:
+        return self._job.get("job_id")
+
+    @property
+    def scheduler_state(self) -> str | None:
+        """The job's last state as the scheduler reported it (``queued``, ``running``...)."""
+        return self._job.get("scheduler_state")
+
+    @property
+    def job_exit_code(self) -> int | None:
+        """The exit code of the job's command, once known."""
+        return self._job.get("job_exit_code")
+
+    def _job_update(self, **values: Any) -> dict[str, Any]:
+        """Apply job facts in memory and return the properties to write (engine only)."""
+        unknown = set(values) - set(JOB_PROPERTIES)
+        if unknown:
+            raise KeyError(f"not a job property: {sorted(unknown)}")
+        changed = {k: v for k, v in values.items() if self._job.get(k) != v}
+        self._job.update(changed)
+        return changed
+
+    def _native_properties(self) -> dict[str, Any]:
+        return {**super()._native_properties(), **self._job}
+
+    def _restore(self, props: Mapping[str, Any]) -> None:
+        super()._restore(props)
+        self._job = {key: props.get(key) for key in JOB_PROPERTIES}
+
+
+@register_node_class
+class WorkFunctionNode(WorkflowNode):
+    node_type: ClassVar[str] = "process.workfunction"
+    create_group: ClassVar[str] = "WorkFunction"
+    type_label: ClassVar[str] = "WorkFunction"
+
+
+@register_node_class
+class WorkChainNode(WorkflowNode):
+    node_type: ClassVar[str] = "process.workchain"
+    create_group: ClassVar[str] = "WorkChain"
+    type_label: ClassVar[str] = "WorkChain"

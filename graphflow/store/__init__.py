@@ -1,0 +1,33 @@
+"""The only package that talks to the graph database, and the file repository beside it.
+
+Everything here is asynchronous (the repository excepted: it is plain file I/O used from
+the threads that run user code). It imports nothing of graphflow but errors and types.
+"""
+
+from graphflow.store._client import QueryResult, Store, Transaction
+from graphflow.store._embedded import EmbeddedServer, ServerInfo
+from graphflow.store._pk import PkAllocator
+from graphflow.store._queries import CypherQuery, all_queries, cypher_directory, query
+from graphflow.store._readonly import find_write_clause
+from graphflow.store._repository import FileRepository
+from graphflow.store._schema import SCHEMA_VERSION, setup_schema
+from graphflow.store._writer import GroupCommitWriter, WriteBatch
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CypherQuery",
+    "EmbeddedServer",
+    "FileRepository",
+    "GroupCommitWriter",
+    "PkAllocator",
+    "QueryResult",
+    "ServerInfo",
+    "Store",
+    "Transaction",
+    "WriteBatch",
+    "all_queries",
+    "cypher_directory",
+    "find_write_clause",
+    "query",
+    "setup_schema",
+]

@@ -1,0 +1,343 @@
+"""The only place that talks to a graph database: the async ``neo4j`` driver over Bolt.
+
+Every statement is a named :class:`CypherQuery` (or a user's read-only statement, checked
+by :func:`find_write_clause`). Reads run in read transactions and writes in managed write
+transactions, which the driver retries on transient failures: transaction functions given
+here must therefore be idempotent. Driver errors are translated into graphflow's tree at
+this boundary, naming the URI and the query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from graphflow.store._driver_import import import_driver
+
+import_driver()
+
+import neo4j
+import neo4j.exceptions as neo4j_errors
+
+from graphflow.errors import (
+    QueryError,
+    ReadOnlyQueryError,
+    StoreAuthError,
+    StoreError,
+    StoreUnavailableError,
+)
+from graphflow.store._readonly import find_write_clause
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+
+    from graphflow.store._queries import CypherQuery
+
+__all__ = ["QueryResult", "Store", "Transaction"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: server-side limit for one transaction; a stuck query shows up in the server's list
+TRANSACTION_TIMEOUT = 120.0
+#: how long the driver keeps retrying a transaction that fails transiently
+RETRY_TIME = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """Rows of an ad-hoc query: column names in order, and one dict per row."""
+
+    keys: list[str]
+    rows: list[dict[str, Any]]
+
+
+class Transaction:
+    """A managed transaction, handed to the function given to :meth:`Store.write_tx`."""
+
+    def __init__(self, tx: neo4j.AsyncManagedTransaction, tags: Mapping[str, str]) -> None:
+        self._tx = tx
+        self._tags = tags
+
+    async def run(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]]:
+        """Run one named statement and return its rows (driver values, nodes kept whole)."""
+        _check_params(query, params)
+        text = query.text  # from our own cypher/ files, never from values
+        try:
+            result = await self._tx.run(text, params)
+            return [_row(record) async for record in result]
+        except neo4j_errors.Neo4jError as exc:
+            if exc.is_retryable():
+                raise  # let the driver retry the whole transaction
+            raise _query_error(query.name, exc) from exc
+
+
+def _check_params(query: CypherQuery, params: Mapping[str, Any]) -> None:
+    missing = query.params - params.keys()
+    extra = params.keys() - query.params
+    if missing or extra:
+        raise QueryError(
+            f"query {query.name!r} takes {sorted(query.params)}; "
+            f"missing {sorted(missing)}, unexpected {sorted(extra)}"
+        )
+
+
+def _query_error(name: str, exc: neo4j_errors.Neo4jError) -> QueryError:
+    message = exc.message or str(exc)
+    return QueryError(f"query {name!r} failed: {message}")
+
+
+class Store:
+    """A connection pool to one database on one Bolt server.
+
+    A recovery function (:meth:`set_recovery`) is awaited when the server cannot be
+    reached; it returns the URI to use from then on, and the operation is tried once more.
+    The embedded store uses it to restart a server whose process died.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        user: str,
+        password: str,
+        database: str | None,
+        retry_time: float = RETRY_TIME,
+    ) -> None:
+        self.uri = uri
+        self.database = database
+        self._auth = (user, password)
+        self._retry_time = retry_time
+        self._recovery: Callable[[], Awaitable[str]] | None = None
+        self._driver: neo4j.AsyncDriver | None = None
+        #: bumped whenever the driver is replaced, so one failure triggers one recovery
+        self._generation = 0
+        self._recovering: asyncio.Lock | None = None
+
+    def set_recovery(self, recovery: Callable[[], Awaitable[str]]) -> None:
+        """Use ``recovery`` to bring an unreachable server back; it returns the new URI.
+
+        A local server that died is noticed at once (the connection is refused), so the
+        driver's own retries are kept short when a recovery is set.
+        """
+        self._recovery = recovery
+        self._retry_time = min(self._retry_time, 3.0)
+
+    def _get_driver(self) -> neo4j.AsyncDriver:
+        if self._driver is None:
+            self._driver = neo4j.AsyncGraphDatabase.driver(
+                self.uri,
+                auth=self._auth,
+                connection_timeout=5.0,
+                connection_acquisition_timeout=30.0,
+                max_transaction_retry_time=self._retry_time,
+                max_connection_pool_size=50,
+                keep_alive=True,
+                notifications_min_severity="OFF",
+            )
+        return self._driver
+
+    async def close(self) -> None:
+        """Close every connection; the store can be used again afterwards (it reconnects)."""
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            await driver.close()
+
+    async def check(self) -> None:
+        """Prove the server answers a real query (an open port is not enough)."""
+        await self._call(self._ping, "RETURN 1")
+
+    async def _ping(self) -> None:
+        async with self._get_driver().session(database=self.database) as session:
+            result = await session.run("RETURN 1 AS ok")
+            await result.consume()
+
+    async def read(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]]:
+        """Run a named read statement (one statement: auto-commit in read mode, which
+        saves the transaction's extra round trips; an unreachable server is recovered as
+        for transactions)."""
+        if query.mode != "read":
+            raise QueryError(f"query {query.name!r} is a {query.mode} query, not a read")
+        _check_params(query, params)
+
+        async def attempt() -> list[dict[str, Any]]:
+            async with self._get_driver().session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
+                async with asyncio.timeout(TRANSACTION_TIMEOUT):
+                    try:
+                        result = await session.run(query.text, params)
+                        return [_row(record) async for record in result]
+                    except neo4j_errors.ClientError as exc:
+                        if isinstance(exc, neo4j_errors.AuthError):
+                            raise
+                        raise _query_error(query.name, exc) from exc
+
+        return await self._call(attempt, query.name)
+
+    async def write(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]]:
+        """Run one named write (or schema) statement in its own managed transaction."""
+        if query.mode == "read":
+            raise QueryError(f"query {query.name!r} only reads; use Store.read")
+
+        async def work(tx: Transaction) -> list[dict[str, Any]]:
+            return await tx.run(query, **params)
+
+        return await self._transaction(work, write=True, tags={"query": query.name})
+
+    async def write_tx(
+        self,
+        work: Callable[[Transaction], Awaitable[T]],
+        *,
+        tags: Mapping[str, str] | None = None,
+    ) -> T:
+        """Run ``work`` in one managed write transaction; it may run more than once.
+
+        ``work`` must be idempotent: the driver repeats it when the server reports a
+        transient failure (a conflicting concurrent write, a lost connection before commit).
+        """
+        return await self._transaction(work, write=True, tags=dict(tags or {}))
+
+    async def read_tx(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run ``work`` (several reads) in one read transaction."""
+        return await self._transaction(work, write=False, tags={})
+
+    async def run_readonly(
+        self, text: str, params: Mapping[str, Any] | None = None, *, time_limit: float = 60.0
+    ) -> QueryResult:
+        """Run a user's statement that must only read; a write clause is refused first."""
+        clause = find_write_clause(text)
+        if clause is not None:
+            raise ReadOnlyQueryError(
+                f"the statement contains the write clause {clause}; graphflow.cypher and "
+                "the shell run read-only statements (use ':write on' in the shell to write)"
+            )
+        return await self._run_adhoc(text, dict(params or {}), write=False, time_limit=time_limit)
+
+    async def run_adhoc_write(
+        self, text: str, params: Mapping[str, Any] | None = None, *, time_limit: float = 60.0
+    ) -> QueryResult:
+        """Run a user's statement in a write transaction (the shell's ``:write on`` mode)."""
+        return await self._run_adhoc(text, dict(params or {}), write=True, time_limit=time_limit)
+
+    async def _run_adhoc(
+        self, text: str, params: dict[str, Any], *, write: bool, time_limit: float
+    ) -> QueryResult:
+        async def work(tx: neo4j.AsyncManagedTransaction) -> QueryResult:
+            # a user's own statement: never built from values, and checked above for reads
+            try:
+                result = await tx.run(text, params)
+                keys = list(result.keys())
+                rows = [_row(record) async for record in result]
+            except neo4j_errors.ClientError as exc:
+                # the server's own words (with the position it marks) are what users need
+                raise QueryError(exc.message or str(exc)) from exc
+            return QueryResult(keys, rows)
+
+        async def attempt() -> QueryResult:
+            async with self._get_driver().session(database=self.database) as session:
+                run = session.execute_write if write else session.execute_read
+                async with asyncio.timeout(time_limit):
+                    return await run(work)
+
+        return await self._call(attempt, "statement")
+
+    async def _transaction(
+        self,
+        work: Callable[[Transaction], Awaitable[T]],
+        *,
+        write: bool,
+        tags: Mapping[str, str],
+    ) -> T:
+        # tags and a server-side timeout let a stuck transaction be traced on the server
+        @neo4j.unit_of_work(metadata=dict(tags), timeout=TRANSACTION_TIMEOUT)
+        async def tx_function(tx: neo4j.AsyncManagedTransaction) -> T:
+            return await work(Transaction(tx, tags))
+
+        async def attempt() -> T:
+            async with self._get_driver().session(database=self.database) as session:
+                run = session.execute_write if write else session.execute_read
+                async with asyncio.timeout(TRANSACTION_TIMEOUT):
+                    return await run(tx_function)
+
+        return await self._call(attempt, tags.get("query", "transaction"))
+
+    async def _recover(self, seen: int, reason: BaseException) -> None:
+        """Replace the driver (and restart the server, if a recovery is set), once for all
+        the callers that failed on the same driver."""
+        if self._recovering is None:
+            self._recovering = asyncio.Lock()
+        async with self._recovering:
+            if self._generation != seen:
+                return  # another caller already recovered: just try again
+            log.info("store %s unreachable (%s); checking the server", self.uri, reason)
+            old, self._driver = self._driver, None
+            self._generation += 1
+            if old is not None:
+                with contextlib.suppress(Exception):
+                    await old.close()
+            if self._recovery is not None:
+                self.uri = await self._recovery()
+
+    async def _call(self, attempt: Callable[[], Awaitable[T]], what: str) -> T:
+        """Translate driver errors; after one recovery of a dead server, try once more."""
+        for tries_left in (1, 0):
+            seen = self._generation
+            try:
+                return await attempt()
+            except neo4j_errors.IncompleteCommit as exc:
+                raise StoreUnavailableError(
+                    f"connection to {self.uri} was lost while committing {what}; "
+                    "the commit may or may not have happened"
+                ) from exc
+            except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
+                if tries_left and (self._recovery is not None or self._generation != seen):
+                    await self._recover(seen, exc)
+                    continue
+                raise StoreUnavailableError(
+                    f"cannot reach the graph store at {self.uri}: {_reason(exc)}"
+                ) from exc
+            except neo4j_errors.AuthError as exc:
+                if tries_left and _stale_connection(exc):
+                    # a pooled connection from before a server restart: reconnect
+                    await self._recover(seen, exc)
+                    continue
+                raise StoreAuthError(
+                    f"the graph store at {self.uri} rejected the credentials of user "
+                    f"{self._auth[0]!r}: {exc.message or 'authentication failed'}"
+                ) from exc
+            except TimeoutError as exc:
+                raise StoreUnavailableError(
+                    f"{what} on {self.uri} took longer than {TRANSACTION_TIMEOUT:.0f} s"
+                ) from exc
+            except neo4j_errors.Neo4jError as exc:
+                raise StoreError(f"{what} on {self.uri} failed: {exc.message or exc}") from exc
+            except neo4j_errors.DriverError as exc:
+                raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _stale_connection(exc: neo4j_errors.AuthError) -> bool:
+    return "no longer valid" in (exc.message or "")
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost OS-level reason of a connection failure, short enough to show."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno:
+            return os.strerror(cause.errno)
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+        cause = cause.__cause__
+    text = str(exc).splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _row(record: neo4j.Record) -> dict[str, Any]:
+    """A record as a dict that keeps driver nodes whole (``Record.data`` flattens them)."""
+    return dict(zip(record.keys(), record.values(), strict=True))

@@ -1,0 +1,87 @@
+"""Schema set-up: constraints, indexes, counters and label combinations, once per profile.
+
+Set-up is idempotent and versioned: a ``:SchemaInfo`` node records the version applied,
+so later connections cost one read. Every label combination that graphflow creates is
+made once here (a probe node created and deleted), because ArcadeDB turns a new label
+combination into a new type, and two processes creating the same new type at the same
+moment collide (one gets a non-retryable ``TypeAlreadyExistsException``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from typing import TYPE_CHECKING
+
+from graphflow.errors import SchemaError, StoreError, StoreUnavailableError
+from graphflow.store._queries import all_queries, query
+from graphflow.store._writer import WriteBatch, node_groups
+
+if TYPE_CHECKING:
+    from graphflow.store._client import Store, Transaction
+
+__all__ = ["SCHEMA_VERSION", "setup_schema"]
+
+SCHEMA_VERSION = 1
+_ATTEMPTS = 3
+
+
+async def setup_schema(store: Store) -> bool:
+    """Bring the database's schema to :data:`SCHEMA_VERSION`; True if anything was done.
+
+    Two processes may set up the same new database at once; the loser of a race (a
+    constraint or type created by the other meanwhile) checks the version and tries again.
+    """
+    for attempt in range(_ATTEMPTS):
+        try:
+            return await _setup_once(store)
+        except StoreUnavailableError:
+            raise
+        except SchemaError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1) * (1 + random.random()))
+    raise AssertionError("unreachable")
+
+
+async def _create_label_combinations(tx: Transaction) -> None:
+    """One probe node per label combination, created and deleted in one transaction."""
+    batch = WriteBatch()
+    probes = []
+    for group in sorted(node_groups()):
+        probe = f"schema-probe-{uuid.uuid4()}"
+        batch.create(group, {"uuid": probe, "pk": -random.randrange(1, 2**62)})
+        probes.append(probe)
+    await batch.apply(tx)
+    for probe in probes:
+        await tx.run(query("schema.delete_probe"), uuid=probe)
+
+
+async def _setup_once(store: Store) -> bool:
+    try:
+        rows = await store.read(query("schema.get_version"))
+    except StoreUnavailableError:
+        raise
+    except StoreError as exc:
+        raise SchemaError(f"cannot read the schema version from {store.uri}: {exc}") from exc
+    applied = rows[0]["version"] if rows else None
+    if applied == SCHEMA_VERSION:
+        return False
+    if isinstance(applied, int) and applied > SCHEMA_VERSION:
+        raise SchemaError(
+            f"the store at {store.uri} has schema version {applied}, newer than this "
+            f"graphflow's {SCHEMA_VERSION}: upgrade graphflow"
+        )
+    try:
+        for name in sorted(all_queries()):
+            if name.startswith("schema.create_"):
+                await store.write(query(name))
+        await store.write(query("store.ensure_sequence"), name="pk")
+        await store.write_tx(_create_label_combinations, tags={"query": "schema.labels"})
+        await store.write(query("schema.set_version"), version=SCHEMA_VERSION)
+    except StoreUnavailableError:
+        raise
+    except StoreError as exc:
+        raise SchemaError(f"schema set-up on {store.uri} failed: {exc}") from exc
+    return True

@@ -1,0 +1,90 @@
+"""Data types behave like their values and refuse what cannot be stored (no store needed)."""
+
+from __future__ import annotations
+
+import math
+import socket
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from graphflow.errors import NotStorableError
+from graphflow.orm import Bool, Dict, Float, Int, List, Str, to_node
+from graphflow.orm._values import canonical_json, check_storable
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+def test_arithmetic_gives_new_unstored_nodes() -> None:
+    total = Int(3) + Int(4)
+    assert isinstance(total, Int)
+    assert total.value == 7
+    assert not total.is_stored
+    assert isinstance(Int(3) * 2.5, Float)
+    assert (2 - Int(5)).value == -3
+    assert Int(7) // 2 == 3
+    assert Float(1.5) + 1 == 2.5
+    assert Str("a") + "b" == "ab"
+    assert -Int(2) == -2
+    assert Int(3) < Int(4) <= 4
+    assert Int(3) == 3
+    assert Int(3) != 4
+
+
+def test_coercion_refuses_wrong_types() -> None:
+    with pytest.raises(NotStorableError, match=r"Int cannot hold 1\.5"):
+        Int(1.5)
+    with pytest.raises(NotStorableError, match="Int needs a int, got a bool"):
+        Int(True)
+    with pytest.raises(NotStorableError, match="Str cannot hold 3"):
+        Str(3)
+    with pytest.raises(NotStorableError, match="Bool cannot hold 2"):
+        Bool(2)
+    assert Bool(1).value is True
+
+
+def test_float_keeps_nan_natively() -> None:
+    nan = Float(float("nan"))
+    assert math.isnan(nan.value)
+    assert nan._native_properties()["value"] != nan._native_properties()["value"]
+
+
+def test_dict_and_list_refuse_non_json() -> None:
+    with pytest.raises(NotStorableError, match="key 1 of type int"):
+        Dict({1: "x"})
+    with pytest.raises(NotStorableError, match=r"a\.b is nan"):
+        Dict({"a": {"b": float("nan")}})
+    with socket.socket() as sock, pytest.raises(NotStorableError, match=r"list\[1\] is a socket"):
+        List([1, sock])
+    d = Dict(dict={"a": 1}, b=2)
+    assert d["a"] == 1
+    assert d == {"a": 1, "b": 2}
+    assert List([1, "x"]) == [1, "x"]
+
+
+def test_to_node_wraps_plain_values() -> None:
+    assert isinstance(to_node(1), Int)
+    assert isinstance(to_node(1.0), Float)
+    assert isinstance(to_node("s"), Str)
+    assert isinstance(to_node(True), Bool)
+    assert isinstance(to_node({"a": 1}), Dict)
+    with pytest.raises(NotStorableError, match="cannot become a data node"):
+        to_node(object())
+
+
+@given(json_values)
+def test_json_round_trip_is_byte_stable(value: object) -> None:
+    checked = check_storable(value, "v", "test")
+    text = canonical_json(checked)
+    import json
+
+    assert canonical_json(json.loads(text)) == text

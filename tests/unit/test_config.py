@@ -1,0 +1,141 @@
+"""Profiles and configuration: defaults, Neo4j profiles, secrets, overrides, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from typing import TYPE_CHECKING
+
+import pytest
+
+from graphflow import config
+from graphflow.errors import ConfigError, ProfileNotFoundError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GRAPHFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("GRAPHFLOW_PROFILE", raising=False)
+    monkeypatch.delenv("GRAPHFLOW_BROKER", raising=False)
+    return tmp_path / "home"
+
+
+def test_default_profile_is_created_on_first_use(home: Path) -> None:
+    profile = config.resolve_profile()
+    assert profile.name == "default"
+    assert profile.store.kind == "embedded"
+    assert profile.directory == home / "profiles" / "default"
+    assert profile.store_directory.is_dir()
+    saved = json.loads((home / "config.json").read_text())
+    assert saved["default_profile"] == "default"
+    assert saved["format"] == "graphflow.config"
+
+
+def test_neo4j_profile_keeps_password_out_of_config(home: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text("s3cret-value\n")
+    profile = config.setup_profile(
+        "lab", store_uri="neo4j://db.example:7687", user="neo4j", password_file=secret
+    )
+    text = (home / "config.json").read_text()
+    assert "s3cret-value" not in text
+    assert profile.read_password() == "s3cret-value"
+    mode = stat.S_IMODE(os.stat(profile.password_file).st_mode)
+    assert mode == 0o600
+    shown = " ".join(profile.describe().values())
+    assert "s3cret" not in shown
+    assert "neo4j://db.example:7687" in shown
+    assert "s3cret" not in repr(profile)
+
+
+def test_unknown_profile_names_known_ones(home: Path) -> None:
+    config.resolve_profile()
+    with pytest.raises(ProfileNotFoundError, match=r"'nope' does not exist.*default"):
+        config.resolve_profile("nope")
+
+
+def test_env_selects_profile_and_broker(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config.resolve_profile()
+    config.setup_profile("second")
+    monkeypatch.setenv("GRAPHFLOW_PROFILE", "second")
+    assert config.resolve_profile().name == "second"
+    monkeypatch.setenv("GRAPHFLOW_BROKER", "amqp://guest:guest@127.0.0.1:5672/")
+    profile = config.resolve_profile()
+    assert profile.broker_url() == "amqp://guest:guest@127.0.0.1:5672/"
+    assert "guest:guest" not in profile.describe()["broker"]
+    assert "guest:***@127.0.0.1:5672" in profile.describe()["broker"]
+
+
+def test_bad_broker_url_is_refused(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHFLOW_BROKER", "http://nope")
+    with pytest.raises(ConfigError, match="not an AMQP URL"):
+        config.resolve_profile().broker_url()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "corrupted"), (b"\xff\xfe\x00bin", "not UTF-8"), (b"a\nb\n", "corrupted")],
+)
+def test_corrupted_password_file_names_the_file(
+    home: Path, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    bad = tmp_path / "bad-pw"
+    bad.write_bytes(content)
+    with pytest.raises(ConfigError, match=expected) as info:
+        config.setup_profile("x", store_uri="bolt://h:7687", user="u", password_file=bad)
+    assert str(bad) in str(info.value)
+    assert "x" not in config.load_config().profiles
+
+
+def test_missing_password_file(home: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is missing"):
+        config.setup_profile(
+            "x", store_uri="bolt://h:7687", user="u", password_file=tmp_path / "none"
+        )
+
+
+@pytest.mark.parametrize(
+    "uri", ["http://h:7687", "bolt://", "localhost:7687", "bolt://user:pw@h:7687"]
+)
+def test_bad_store_uri(home: Path, tmp_path: Path, uri: str) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text("pw")
+    with pytest.raises(ConfigError) as info:
+        config.setup_profile("x", store_uri=uri, user="u", password_file=secret)
+    assert ":pw@" not in str(info.value)
+
+
+def test_corrupted_config_file(home: Path) -> None:
+    home.mkdir(parents=True)
+    (home / "config.json").write_text("{not json")
+    with pytest.raises(ConfigError, match=r"not valid JSON \(line 1"):
+        config.resolve_profile()
+
+
+def test_newer_config_version_is_refused(home: Path) -> None:
+    home.mkdir(parents=True)
+    (home / "config.json").write_text(
+        json.dumps({"format": "graphflow.config", "version": 99, "profiles": {}})
+    )
+    with pytest.raises(ConfigError, match="version 99"):
+        config.resolve_profile()
+
+
+def test_set_default_and_duplicate(home: Path) -> None:
+    config.resolve_profile()
+    config.setup_profile("other")
+    config.set_default_profile("other")
+    assert config.resolve_profile().name == "other"
+    with pytest.raises(ConfigError, match="already exists"):
+        config.setup_profile("other")
+    with pytest.raises(ConfigError, match="not valid"):
+        config.setup_profile("../escape")
+
+
+def test_redact_url() -> None:
+    assert config.redact_url("amqp://u:p@h:5672/v") == "amqp://u:***@h:5672/v"
+    assert config.redact_url("bolt://h:7687") == "bolt://h:7687"
