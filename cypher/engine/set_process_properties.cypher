@@ -1,0 +1,8 @@
+// name: engine.set_process_properties
+// mode: write
+// params: uuid: string, props: map (process_state, paused, exit_message, checkpoint: null removes)
+// returns: node: the updated process node
+// relies on: constraint node_uuid_unique
+MATCH (p:Process {uuid: $uuid})
+SET p += $props
+RETURN p AS node

@@ -1,0 +1,368 @@
+"""calcfunction and workfunction (paper, sections 2.2.1-2.2.2).
+
+The decorator reads the function's signature into input ports — positional and keyword
+arguments, defaults, ``*args`` and ``**kwargs`` (a dynamic namespace) — and, beyond the
+paper, turns annotations into ``valid_type`` (``a: Int``, ``b: Int | Float``,
+``c: Int | None`` which also makes the port optional). Plain ``int``, ``float``, ``str``,
+``bool``, ``dict`` and ``list`` arguments are wrapped into data nodes.
+
+A process function runs in the calling thread, never on the event loop. Its writes, and
+those of every process function it calls, go into one write scope: at top level that
+scope is committed when the function returns (and, for a function that runs longer than
+a moment, once before, so that it shows as running); inside a work chain step it is the
+step's own scope and commits with the step.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Union
+
+from graphflow import _loop
+from graphflow.engine._commit import TopLevelCommit
+from graphflow.engine._context import current_process, process_context
+from graphflow.engine._process import Process, exit_code_of, flatten_links, nest_outputs
+from graphflow.engine._spec import ExitCode, ProcessSpec
+from graphflow.engine._states import Event
+from graphflow.errors import ProcessError
+from graphflow.orm import (
+    BaseType,
+    Bool,
+    CalcFunctionNode,
+    Data,
+    Dict,
+    Float,
+    Int,
+    List,
+    Node,
+    ProcessNode,
+    Str,
+    WorkFunctionNode,
+    current_scope,
+    get_backend,
+    to_node,
+    write_scope,
+)
+
+__all__ = ["FunctionProcess", "ProcessFunction", "calcfunction", "workfunction"]
+
+_PLAIN_TO_NODE: dict[type, type[Data]] = {
+    int: Int,
+    float: Float,
+    str: Str,
+    bool: Bool,
+    dict: Dict,
+    list: List,
+}
+
+
+class FunctionProcess(Process):
+    """The process made on the fly for one decorated function."""
+
+    func: ClassVar[Callable[..., Any]]
+    signature: ClassVar[inspect.Signature]
+
+    @classmethod
+    def process_label(cls) -> str:
+        return cls.func.__name__
+
+    @classmethod
+    def process_type(cls) -> str:
+        func = cls.func
+        if func.__module__ == "__main__":
+            return super().process_type()
+        return f"{func.__module__}:{func.__qualname__}"
+
+    @classmethod
+    def define(cls, spec: ProcessSpec) -> None:
+        super().define(spec)
+        hints = _type_hints(cls.func)
+        for param in cls.signature.parameters.values():
+            if param.kind is param.VAR_POSITIONAL:
+                continue  # bound as name_0, name_1, ... in the dynamic namespace
+            if param.kind is param.VAR_KEYWORD:
+                spec.inputs.dynamic = True
+                spec.inputs.dynamic_type = Data
+                continue
+            valid_type, optional = _valid_type(hints.get(param.name), cls.func, param.name)
+            kwargs: dict[str, Any] = {"valid_type": valid_type}
+            if param.default is not param.empty:
+                kwargs["default"] = _default_factory(param.default, cls.func, param.name)
+                kwargs["required"] = False
+            elif optional:
+                kwargs["required"] = False
+            spec.input(param.name, **kwargs)
+        if any(p.kind is p.VAR_POSITIONAL for p in cls.signature.parameters.values()):
+            spec.inputs.dynamic = True
+            spec.inputs.dynamic_type = Data
+        spec.outputs.dynamic = True
+        spec.outputs.dynamic_type = Data
+
+
+def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func)
+    except Exception as exc:
+        raise ProcessError(
+            f"the annotations of {func.__qualname__} cannot be resolved: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _valid_type(annotation: Any, func: Callable[..., Any], name: str) -> tuple[Any, bool]:
+    """(valid_type, optional) from an annotation; unknown types constrain nothing."""
+    if annotation is None or annotation is inspect.Parameter.empty or annotation is Any:
+        return None, False
+    origin = typing.get_origin(annotation)
+    if origin is Union or isinstance(annotation, types.UnionType):
+        members = typing.get_args(annotation)
+        optional = type(None) in members
+        resolved = [_valid_type(m, func, name)[0] for m in members if m is not type(None)]
+        if any(r is None for r in resolved):
+            return None, optional
+        flat: list[type] = []
+        for r in resolved:
+            flat.extend(r if isinstance(r, tuple) else (r,))
+        return tuple(flat) if len(flat) > 1 else flat[0], optional
+    if isinstance(annotation, type) and issubclass(annotation, Node):
+        return annotation, False
+    if annotation in _PLAIN_TO_NODE:
+        node_type = _PLAIN_TO_NODE[annotation]
+        # an int is also a fine Float, as in Python
+        return ((Int, Float) if annotation is float else node_type), False
+    return None, False
+
+
+def _default_factory(default: Any, func: Callable[..., Any], name: str) -> Any:
+    """A port default: a fresh node per call for plain values (nodes cannot be shared)."""
+    if default is None:
+        return None
+    if isinstance(default, Node):
+        if not default.is_stored and isinstance(default, BaseType):
+            value, cls = default.value, type(default)
+            return lambda: cls(value)
+        return default
+    try:
+        to_node(default)
+    except Exception as exc:
+        raise ProcessError(
+            f"{func.__qualname__}: the default of argument {name!r} ({default!r}) cannot "
+            "become a data node"
+        ) from exc
+    return lambda: to_node(default)
+
+
+class ProcessFunction:
+    """A decorated function: call it like the function; it runs as a process."""
+
+    is_process_function = True
+
+    def __init__(self, func: Callable[..., Any], node_class: type[ProcessNode]) -> None:
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError) as exc:
+            raise ProcessError(
+                f"the signature of {getattr(func, '__qualname__', func)!r} cannot be "
+                f"introspected, so it cannot be a process function: {exc}"
+            ) from exc
+        functools.update_wrapper(self, func)
+        group = (
+            "graphflow.calculations" if node_class is CalcFunctionNode else "graphflow.workflows"
+        )
+        self.process_class: type[FunctionProcess] = type(
+            func.__name__,
+            (FunctionProcess,),
+            {
+                "func": staticmethod(func),
+                "signature": signature,
+                "node_class": node_class,
+                "entry_point_group": group,
+                "__module__": func.__module__,
+                "__qualname__": func.__qualname__,
+            },
+        )
+        self.func = func
+        self.process_class.spec()  # build now: a bad signature fails at decoration
+
+    @property
+    def spec(self) -> ProcessSpec:
+        return self.process_class.spec()
+
+    @property
+    def exit_codes(self) -> Any:
+        return self.process_class.spec().exit_codes
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.run_get_node(*args, **kwargs)[0]
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        return self.run_get_node(*args, **kwargs)[0]
+
+    def run_get_node(self, *args: Any, **kwargs: Any) -> tuple[Any, ProcessNode]:
+        """Run and return ``(result, process node)``."""
+        inputs, call_args, call_kwargs = self._bind(args, kwargs)
+        process = self.process_class(inputs, parent=current_process())
+        return run_function_process(process, call_args, call_kwargs)
+
+    def _bind(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Any], dict[str, Any]]:
+        """Inputs by port name, and the wrapped arguments to call the function with."""
+        metadata = kwargs.pop("metadata", None)
+        signature = self.process_class.signature
+        try:
+            # missing arguments are reported by port validation, with the others
+            bound = signature.bind_partial(*args, **kwargs)
+        except TypeError as exc:
+            raise ProcessError(f"{self.func.__qualname__}: {exc}") from exc
+        inputs: dict[str, Any] = {}
+        call_args: list[Any] = []
+        call_kwargs: dict[str, Any] = {}
+        for name, value in bound.arguments.items():
+            param = signature.parameters[name]
+            if param.kind is param.VAR_POSITIONAL:
+                wrapped = [_wrap(v) for v in value]
+                for index, item in enumerate(wrapped):
+                    inputs[f"{name}_{index}"] = item
+                call_args.extend(wrapped)
+            elif param.kind is param.VAR_KEYWORD:
+                wrapped_kw = {k: _wrap(v) for k, v in value.items()}
+                inputs.update(wrapped_kw)
+                call_kwargs.update(wrapped_kw)
+            else:
+                item = _wrap(value)
+                inputs[name] = item
+                if param.kind is param.KEYWORD_ONLY:
+                    call_kwargs[name] = item
+                else:
+                    call_args.append(item)
+        if metadata is not None:
+            inputs["metadata"] = metadata
+        return inputs, call_args, call_kwargs
+
+    def __repr__(self) -> str:
+        kind = (
+            "calcfunction" if self.process_class.node_class is CalcFunctionNode else "workfunction"
+        )
+        return f"<{kind} {self.func.__qualname__}>"
+
+
+def _wrap(value: Any) -> Any:
+    """Plain Python values become nodes; anything else is left to port validation."""
+    if isinstance(value, (bool, int, float, str, dict, list)) and not isinstance(value, Node):
+        return to_node(value)
+    return value
+
+
+def run_function_process(
+    process: FunctionProcess, call_args: list[Any], call_kwargs: dict[str, Any]
+) -> tuple[Any, ProcessNode]:
+    """Run a process function's body in this thread with full provenance."""
+    outer = current_scope()
+    commit: TopLevelCommit | None = None
+    if outer is not None and process.store_provenance:
+        scope = outer
+    else:
+        backend = _loop.call(get_backend())
+        commit = TopLevelCommit(backend, store=process.store_provenance)
+        scope = commit.scope
+    process._scope = scope
+    try:
+        with write_scope(scope if process.store_provenance else None), process_context(process):
+            if process.store_provenance:
+                process._write_creation(scope)
+            scope.update(process.node, process.transition(Event.START))
+            try:
+                result = process.func(*call_args, **call_kwargs)
+                outputs, code = _outputs_of(process, result)
+                if process.store_provenance:
+                    process._write_outputs(scope, outputs)
+            except BaseException as exc:
+                event = Event.KILL if isinstance(exc, KeyboardInterrupt) else Event.EXCEPT
+                message = process._log_exception(exc)
+                scope.update(process.node, process.transition(event, exit_message=message))
+                raise
+            process._outputs = dict(outputs)
+            scope.update(
+                process.node,
+                process.transition(
+                    Event.FINISH, exit_status=code.status, exit_message=code.message
+                ),
+            )
+    finally:
+        process._scope = None
+        if commit is not None:
+            commit.finish()
+    process.node._set_links_cache(flatten_links(process.inputs, process.spec().inputs), outputs)
+    if code.status != 0:
+        return nest_outputs(outputs), process.node
+    if set(outputs) == {"result"}:
+        return outputs["result"], process.node
+    return nest_outputs(outputs), process.node
+
+
+def _outputs_of(process: FunctionProcess, result: Any) -> tuple[dict[str, Node], ExitCode]:
+    """The outputs (by link label) and exit code from what the function returned."""
+    name = process.func.__qualname__
+    code = exit_code_of(result, process) if isinstance(result, ExitCode) else None
+    if code is not None:
+        return {}, code
+    if result is None:
+        outputs: dict[str, Any] = {}
+    elif isinstance(result, Node):
+        outputs = {"result": result}
+    elif isinstance(result, Mapping):
+        outputs = {}
+        for label, value in flatten_links(result, None).items():
+            outputs[label] = value
+        leaves = _leaf_count(result)
+        if leaves != len(outputs):
+            bad = _first_non_node(result)
+            raise ProcessError(
+                f"{name} returned a dict whose {bad!r} is not a node; return data nodes, "
+                "a dict of data nodes, or an ExitCode"
+            )
+    else:
+        raise ProcessError(
+            f"{name} returned a {type(result).__module__}.{type(result).__qualname__}; "
+            "return a data node, a dict of data nodes, or an ExitCode"
+        )
+    problems = process._output_problems(outputs, partial=False)
+    if problems:
+        from graphflow.errors import PortValidationError
+
+        raise PortValidationError(f"{name} outputs", problems)
+    return outputs, ExitCode(0)
+
+
+def _leaf_count(values: Mapping[str, Any]) -> int:
+    return sum(
+        _leaf_count(v) if isinstance(v, Mapping) and not isinstance(v, Node) else 1
+        for v in values.values()
+    )
+
+
+def _first_non_node(values: Mapping[str, Any], prefix: str = "") -> str:
+    for key, value in values.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, Mapping) and not isinstance(value, Node):
+            found = _first_non_node(value, path)
+            if found:
+                return found
+        elif not isinstance(value, Node):
+            return path
+    return ""
+
+
+def calcfunction(func: Callable[..., Any]) -> ProcessFunction:
+    """Turn ``func`` into a calculation: it creates its outputs from its inputs."""
+    return ProcessFunction(func, CalcFunctionNode)
+
+
+def workfunction(func: Callable[..., Any]) -> ProcessFunction:
+    """Turn ``func`` into a workflow: it calls processes and returns data they created."""
+    return ProcessFunction(func, WorkFunctionNode)

@@ -1,0 +1,46 @@
+"""Launching processes: ``run``, ``run_get_node`` and ``submit``.
+
+``run`` blocks the calling thread until the process is done; it works from a script,
+from inside a process function or a work chain step, and from a Jupyter cell (the engine
+runs on its own loop, never the caller's). ``submit`` hands the process to the daemon
+(it needs a broker) and returns its stored node at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from graphflow.engine._functions import ProcessFunction
+from graphflow.engine._process import Process
+from graphflow.errors import ProcessError
+
+if TYPE_CHECKING:
+    from graphflow.orm import ProcessNode
+
+__all__ = ["run", "run_get_node"]
+
+
+def run_get_node(
+    process: Any, inputs: dict[str, Any] | None = None, **kwargs: Any
+) -> tuple[Any, ProcessNode]:
+    """Run ``process`` (a process function or Process class) and return ``(result, node)``.
+
+    The result is the single output node of a process function that returns one node,
+    otherwise the outputs by link label (namespaces as nested dicts).
+    """
+    merged = {**(inputs or {}), **kwargs}
+    if isinstance(process, ProcessFunction):
+        return process.run_get_node(**merged)
+    if isinstance(process, type) and issubclass(process, Process):
+        from graphflow.engine._runner import run_process
+
+        return run_process(process, merged)
+    raise ProcessError(
+        f"{process!r} cannot be run: give a calcfunction, a workfunction or a Process class "
+        "(WorkChain, CalcJob)"
+    )
+
+
+def run(process: Any, inputs: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """Run ``process`` with ``inputs`` and return its result (see :func:`run_get_node`)."""
+    return run_get_node(process, inputs, **kwargs)[0]

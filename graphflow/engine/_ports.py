@@ -1,0 +1,392 @@
+"""Ports and port namespaces: what a process accepts and emits (paper, section 2.1.1).
+
+A :class:`PortNamespace` is a mapping of ports and nested namespaces, addressed with
+dotted keys (``nested.input.a``). Validation walks the whole tree and returns every
+problem at once, each with the dotted path of the port, what was given and what was
+expected; defaults are applied before validation.
+
+Validators are callables that return an error message (or None). They receive the
+value, and — if they accept a second argument — the port, or for a namespace validator
+the whole namespace's values, so a rule can look at several ports together.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from typing import Any
+
+from graphflow.errors import PortProblem
+
+__all__ = [
+    "UNSPECIFIED",
+    "InputPort",
+    "OutputPort",
+    "Port",
+    "PortNamespace",
+    "Validator",
+]
+
+Validator = Callable[..., str | None]
+NAMESPACE_SEPARATOR = "."
+
+
+class _Unspecified:
+    """Marks 'no default' (None is a legitimate default)."""
+
+    def __repr__(self) -> str:
+        return "UNSPECIFIED"
+
+
+UNSPECIFIED: Any = _Unspecified()
+
+
+def _type_name(valid_type: type | tuple[type, ...] | None) -> str:
+    if valid_type is None:
+        return "anything"
+    if isinstance(valid_type, tuple):
+        return " or ".join(t.__name__ for t in valid_type)
+    return valid_type.__name__
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def _call_validator(validator: Validator, value: Any, context: Any) -> str | None:
+    """Run a validator; one that raises is reported as a problem, not a crash."""
+    try:
+        takes_context = len(inspect.signature(validator).parameters) >= 2
+    except (TypeError, ValueError):
+        takes_context = True
+    try:
+        result = validator(value, context) if takes_context else validator(value)
+    except Exception as exc:
+        name = getattr(validator, "__qualname__", repr(validator))
+        return (
+            f"validator {name} raised {type(exc).__name__}: {exc} "
+            "(validators must return a message, not raise)"
+        )
+    if result is not None and not isinstance(result, str):
+        name = getattr(validator, "__qualname__", repr(validator))
+        return f"validator {name} returned {result!r}; it must return a message string or None"
+    return result
+
+
+class Port:
+    """One named gateway into or out of a process."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        valid_type: type | tuple[type, ...] | None = None,
+        validator: Validator | None = None,
+        required: bool = True,
+        non_db: bool = False,
+        help: str | None = None,
+    ) -> None:
+        if valid_type is not None and not (
+            isinstance(valid_type, type)
+            or (isinstance(valid_type, tuple) and all(isinstance(t, type) for t in valid_type))
+        ):
+            raise TypeError(f"port {name!r}: valid_type must be a type or a tuple of types")
+        self.name = name
+        self.valid_type = valid_type
+        self.validator = validator
+        self.required = required
+        self.non_db = non_db
+        self.help = help
+
+    @property
+    def has_default(self) -> bool:
+        return False
+
+    def validate(self, value: Any, path: str) -> list[PortProblem]:
+        """Problems with ``value`` for this port (empty when it is fine)."""
+        if self.valid_type is not None and not isinstance(value, self.valid_type):
+            return [
+                PortProblem(path, f"got {_describe(value)}, expected {_type_name(self.valid_type)}")
+            ]
+        if self.validator is not None:
+            message = _call_validator(self.validator, value, self)
+            if message:
+                return [PortProblem(path, message)]
+        return []
+
+    def copy(self) -> Port:
+        clone = self.__class__.__new__(self.__class__)
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {_type_name(self.valid_type)}>"
+
+
+class InputPort(Port):
+    """An input port, with an optional default (a value, or a callable making one)."""
+
+    def __init__(self, name: str, *, default: Any = UNSPECIFIED, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.default = default
+        if default is not UNSPECIFIED and not callable(default) and default is not None:
+            problems = Port.validate(self, default, name)
+            if problems:
+                raise TypeError(f"port {name!r}: the default does not pass: {problems[0].message}")
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not UNSPECIFIED
+
+    def default_value(self) -> Any:
+        return self.default() if callable(self.default) else self.default
+
+
+class OutputPort(Port):
+    """An output port (its ``default`` is informational: see ProcessSpec.output)."""
+
+    default: Any = UNSPECIFIED
+
+
+class PortNamespace(Port, MutableMapping[str, Port]):
+    """A mapping of ports (and nested namespaces); ``dynamic`` accepts undeclared members."""
+
+    def __init__(
+        self,
+        name: str = "",
+        *,
+        dynamic: bool = False,
+        valid_type: type | tuple[type, ...] | None = None,
+        validator: Validator | None = None,
+        required: bool = True,
+        non_db: bool = False,
+        help: str | None = None,
+        default: Any = UNSPECIFIED,
+        port_class: type[Port] = InputPort,
+    ) -> None:
+        super().__init__(
+            name, valid_type=None, validator=validator, required=required, non_db=non_db, help=help
+        )
+        self._ports: dict[str, Port] = {}
+        self.dynamic = dynamic or valid_type is not None
+        #: the type of undeclared members of a dynamic namespace
+        self.dynamic_type = valid_type
+        self.default = default
+        self.port_class = port_class
+
+    # --- mapping ------------------------------------------------------------------------
+
+    def __getitem__(self, key: str) -> Port:
+        return self._ports[key]
+
+    def __setitem__(self, key: str, port: Port) -> None:
+        self._ports[key] = port
+
+    def __delitem__(self, key: str) -> None:
+        del self._ports[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ports)
+
+    def __len__(self) -> int:
+        return len(self._ports)
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not UNSPECIFIED
+
+    # --- dotted addressing --------------------------------------------------------------
+
+    def get_port(self, dotted: str) -> Port:
+        """The port at ``dotted`` (``a.b.c``); KeyError naming the missing level."""
+        head, _, rest = dotted.partition(NAMESPACE_SEPARATOR)
+        if head not in self._ports:
+            raise KeyError(f"no port {head!r} in namespace {self.name or '(top level)'!r}")
+        port = self._ports[head]
+        if not rest:
+            return port
+        if not isinstance(port, PortNamespace):
+            raise KeyError(f"port {head!r} is not a namespace, so it has no {rest!r}")
+        return port.get_port(rest)
+
+    def create_namespace(self, dotted: str, **kwargs: Any) -> PortNamespace:
+        """Create (or return) the namespace at ``dotted``, making every level on the way."""
+        head, _, rest = dotted.partition(NAMESPACE_SEPARATOR)
+        existing = self._ports.get(head)
+        if existing is not None and not isinstance(existing, PortNamespace):
+            raise ValueError(f"{head!r} is already a port, not a namespace")
+        if existing is None or not rest:
+            # the last level takes the given attributes; a re-declaration replaces them
+            created = PortNamespace(
+                head, port_class=self.port_class, **(kwargs if not rest else {})
+            )
+            if existing is not None:
+                created._ports = existing._ports
+            self._ports[head] = created
+            existing = created
+        assert isinstance(existing, PortNamespace)
+        return existing.create_namespace(rest, **kwargs) if rest else existing
+
+    def ensure_namespace(self, dotted: str) -> PortNamespace:
+        """The namespace at ``dotted``, creating only the levels that do not exist yet."""
+        target = self
+        for part in dotted.split(NAMESPACE_SEPARATOR):
+            existing = target._ports.get(part)
+            if existing is None:
+                existing = PortNamespace(part, port_class=self.port_class)
+                target._ports[part] = existing
+            elif not isinstance(existing, PortNamespace):
+                raise ValueError(f"{part!r} is already a port, not a namespace")
+            target = existing
+        return target
+
+    def add_port(self, dotted: str, port: Port) -> None:
+        """Declare ``port`` at ``dotted``; a later declaration replaces an earlier one."""
+        namespace, _, name = dotted.rpartition(NAMESPACE_SEPARATOR)
+        target = self.ensure_namespace(namespace) if namespace else self
+        port.name = name
+        target._ports[name] = port
+
+    # --- defaults and validation --------------------------------------------------------
+
+    def apply_defaults(self, values: Mapping[str, Any] | None) -> dict[str, Any]:
+        """A copy of ``values`` with the defaults of every absent port filled in."""
+        result = dict(values or {})
+        for name, port in self._ports.items():
+            if isinstance(port, PortNamespace):
+                given = result.get(name)
+                if given is None and port.has_default:
+                    given = port.default() if callable(port.default) else port.default
+                if isinstance(given, Mapping) or (given is None and _has_any_default(port)):
+                    filled = port.apply_defaults(given if isinstance(given, Mapping) else None)
+                    if filled or given is not None:
+                        result[name] = filled
+            elif name not in result or result[name] is None:
+                value = (
+                    port.default_value()
+                    if isinstance(port, InputPort) and port.has_default
+                    else None
+                )
+                if value is None:
+                    result.pop(name, None)
+                else:
+                    result[name] = value
+        return result
+
+    def validate(self, value: Any, path: str = "") -> list[PortProblem]:
+        """Every problem in ``value`` (a mapping), recursively, with dotted paths."""
+        here = path or self.name or "(inputs)"
+        if value is None:
+            value = {}
+        if not isinstance(value, Mapping):
+            return [PortProblem(here, f"got {_describe(value)}, expected a mapping of values")]
+        problems: list[PortProblem] = []
+        for name, port in self._ports.items():
+            sub = f"{path}.{name}" if path else name
+            if name not in value or value[name] is None:
+                if port.required and not _optional_namespace(port):
+                    problems.append(PortProblem(sub, "required value was not given"))
+                continue
+            problems.extend(port.validate(value[name], sub))
+        for name in value:
+            if name in self._ports:
+                continue
+            sub = f"{path}.{name}" if path else name
+            if not self.dynamic:
+                known = ", ".join(sorted(self._ports)) or "none"
+                problems.append(
+                    PortProblem(sub, f"unexpected value: this namespace declares only {known}")
+                )
+            elif self.dynamic_type is not None and not isinstance(value[name], self.dynamic_type):
+                if isinstance(value[name], Mapping):
+                    continue  # a nested dynamic namespace
+                problems.append(
+                    PortProblem(
+                        sub,
+                        f"got {_describe(value[name])}, expected {_type_name(self.dynamic_type)}",
+                    )
+                )
+        if not problems and self.validator is not None:
+            message = _call_validator(self.validator, dict(value), self)
+            if message:
+                problems.append(PortProblem(here, message))
+        return problems
+
+    def copy(self) -> PortNamespace:
+        clone = PortNamespace(
+            self.name,
+            dynamic=self.dynamic,
+            valid_type=self.dynamic_type,
+            validator=self.validator,
+            required=self.required,
+            non_db=self.non_db,
+            help=self.help,
+            default=self.default,
+            port_class=self.port_class,
+        )
+        clone._ports = {name: port.copy() for name, port in self._ports.items()}
+        return clone
+
+    def absorb(
+        self,
+        other: PortNamespace,
+        *,
+        namespace: str | None = None,
+        include: list[str] | tuple[str, ...] | None = None,
+        exclude: list[str] | tuple[str, ...] | None = None,
+    ) -> list[str]:
+        """Copy ``other``'s ports into this namespace (or a sub-namespace); return their names.
+
+        ``include`` and ``exclude`` select top-level port names and cannot both be given.
+        """
+        if include is not None and exclude is not None:
+            raise ValueError("give include or exclude, not both")
+        target = self.ensure_namespace(namespace) if namespace else self
+        copied = []
+        for name, port in other._ports.items():
+            if include is not None and name not in include:
+                continue
+            if exclude is not None and name in exclude:
+                continue
+            target._ports[name] = port.copy()
+            copied.append(name)
+        if include is None and exclude is None and other.dynamic:
+            target.dynamic = True
+            target.dynamic_type = other.dynamic_type
+        return copied
+
+    def non_db_paths(self, values: Mapping[str, Any], path: str = "") -> set[str]:
+        """Dotted paths in ``values`` whose port is ``non_db`` (never stored as nodes)."""
+        paths: set[str] = set()
+        for name, value in values.items():
+            sub = f"{path}.{name}" if path else name
+            port = self._ports.get(name)
+            if port is not None and port.non_db:
+                paths.add(sub)
+            elif isinstance(port, PortNamespace) and isinstance(value, Mapping):
+                paths |= port.non_db_paths(value, sub)
+        return paths
+
+    def __repr__(self) -> str:
+        dynamic = " dynamic" if self.dynamic else ""
+        return f"<PortNamespace {self.name!r} {sorted(self._ports)}{dynamic}>"
+
+
+def _has_any_default(namespace: PortNamespace) -> bool:
+    return any(
+        port.has_default or (isinstance(port, PortNamespace) and _has_any_default(port))
+        for port in namespace.values()
+    )
+
+
+def _optional_namespace(port: Port) -> bool:
+    """A namespace whose ports are all optional need not be given at all."""
+    if not isinstance(port, PortNamespace):
+        return False
+    return all(
+        not child.required or child.has_default or _optional_namespace(child)
+        for child in port.values()
+    )

@@ -1,0 +1,441 @@
+"""The Process: spec, validated inputs, its node, state transitions, outputs and reports.
+
+Subclasses are process functions (generated), WorkChains and CalcJobs. A process never
+writes to the store itself: every change (new nodes, links, state, checkpoint, log
+records) goes into the :class:`~graphflow.orm.WriteScope` of the step that made it, and
+whoever drives the process commits that scope in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from graphflow.engine._checkpoint import Checkpoint, dumps, encode_value
+from graphflow.engine._logging import REPORT, emit
+from graphflow.engine._ports import PortNamespace
+from graphflow.engine._spec import ExitCode, ExitCodesNamespace, ProcessSpec
+from graphflow.engine._states import Event, next_state
+from graphflow.errors import PortProblem, PortValidationError, ProcessError
+from graphflow.orm import CalculationNode, Data, Node, ProcessNode, check_link
+from graphflow.orm._process import NAMESPACE_SEPARATOR
+from graphflow.plugins import entry_point_name
+from graphflow.types import LinkType, ProcessState
+
+if TYPE_CHECKING:
+    from graphflow.orm import WriteScope
+
+__all__ = ["AttributeDict", "Process", "flatten_links"]
+
+
+class AttributeDict(dict[str, Any]):
+    """A dict whose keys are also attributes (``inputs.x``), nested for namespaces."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(
+                f"no {name!r} here (has {', '.join(sorted(self)) or 'nothing'})"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _attribute_dict(values: Mapping[str, Any]) -> AttributeDict:
+    return AttributeDict(
+        {
+            k: _attribute_dict(v) if isinstance(v, Mapping) and not isinstance(v, Node) else v
+            for k, v in values.items()
+        }
+    )
+
+
+def flatten_links(
+    values: Mapping[str, Any], namespace: PortNamespace | None, prefix: str = ""
+) -> dict[str, Node]:
+    """Nodes in nested ``values`` by link label (``nested__x``), skipping non_db ports."""
+    flat: dict[str, Node] = {}
+    for name, value in values.items():
+        port = namespace.get(name) if namespace is not None else None
+        if port is not None and port.non_db:
+            continue
+        label = f"{prefix}{NAMESPACE_SEPARATOR}{name}" if prefix else name
+        if isinstance(value, Node):
+            flat[label] = value
+        elif isinstance(value, Mapping):
+            sub = port if isinstance(port, PortNamespace) else None
+            flat.update(flatten_links(value, sub, label))
+    return flat
+
+
+class _ExitCodes:
+    """``Process.exit_codes`` on the class and on instances."""
+
+    def __get__(self, instance: object, owner: type[Process]) -> ExitCodesNamespace:
+        return owner.spec().exit_codes
+
+
+def _define_base(spec: ProcessSpec) -> None:
+    """What every process has: the metadata namespace and the standard exit codes."""
+    if "metadata" not in spec.inputs:
+        metadata = spec.input_namespace("metadata", non_db=True, required=False)
+        metadata.dynamic = True
+    if "label" not in spec.inputs["metadata"]:  # type: ignore[operator]
+        spec.input(
+            "metadata.label",
+            valid_type=str,
+            required=False,
+            non_db=True,
+            help="A label for the process node.",
+        )
+        spec.input(
+            "metadata.description",
+            valid_type=str,
+            required=False,
+            non_db=True,
+            help="A description for the process node.",
+        )
+        spec.input(
+            "metadata.store_provenance",
+            valid_type=bool,
+            default=True,
+            non_db=True,
+            help="Store the provenance of this process (False: run in memory).",
+        )
+        spec.input(
+            "metadata.call_link_label",
+            valid_type=str,
+            default="CALL",
+            non_db=True,
+            help="The label of the CALL link from the caller.",
+        )
+    for status, label, message in STANDARD_EXIT_CODES:
+        if label not in spec.exit_codes:
+            spec.exit_code(status, label, message)
+
+
+STANDARD_EXIT_CODES = (
+    (1, "ERROR_UNSPECIFIED", "the process failed for an unspecified reason"),
+    (10, "ERROR_INVALID_OUTPUT", "the process returned an invalid output: {message}"),
+    (11, "ERROR_MISSING_OUTPUT", "the process did not record the required output {port}"),
+)
+
+
+class Process:
+    """Base of everything the engine runs; subclass WorkChain or CalcJob, not this."""
+
+    node_class: ClassVar[type[ProcessNode]] = ProcessNode
+    node: ProcessNode
+    #: entry-point group whose names identify classes of this kind
+    entry_point_group: ClassVar[str] = "graphflow.workflows"
+    exit_codes = _ExitCodes()
+
+    # --- the spec -----------------------------------------------------------------------
+
+    @classmethod
+    def define(cls, spec: ProcessSpec) -> None:
+        """Declare inputs, outputs and exit codes; call ``super().define(spec)`` first."""
+        _define_base(spec)
+
+    @classmethod
+    def spec(cls) -> ProcessSpec:
+        """The class's spec, built once (forgetting ``super().define`` is harmless)."""
+        cached: ProcessSpec | None = cls.__dict__.get("_spec_built")
+        if cached is None:
+            cached = ProcessSpec()
+            _define_base(cached)
+            cls.define(cached)
+            _define_base(cached)
+            cls._check_spec(cached)
+            cached.sealed = True
+            setattr(cls, "_spec_built", cached)  # noqa: B010 - per class, not inherited
+        return cached
+
+    @classmethod
+    def _check_spec(cls, spec: ProcessSpec) -> None:
+        """Subclass hook: refuse a spec that cannot work (a work chain's outline)."""
+
+    @classmethod
+    def process_type(cls) -> str:
+        """How checkpoints and workers find this class again: entry point or import name."""
+        name = entry_point_name(cls.entry_point_group, cls)
+        if name is not None:
+            return name
+        module = cls.__module__
+        if module == "__main__":
+            main_file = getattr(sys.modules["__main__"], "__file__", None)
+            if main_file:
+                return f"file:{Path(main_file).resolve()}:{cls.__qualname__}"
+        return f"{module}:{cls.__qualname__}"
+
+    @classmethod
+    def process_label(cls) -> str:
+        return cls.__name__
+
+    # --- an instance --------------------------------------------------------------------
+
+    def __init__(
+        self, inputs: Mapping[str, Any] | None = None, *, parent: Process | None = None
+    ) -> None:
+        spec = self.spec()
+        raw = dict(inputs or {})
+        processed = spec.inputs.apply_defaults(raw)
+        problems = spec.inputs.validate(processed)
+        reported = {p.path for p in problems}
+        problems += [p for p in self._check_storable_inputs(processed) if p.path not in reported]
+        if problems:
+            raise PortValidationError(self.process_label(), problems)
+        self.inputs = _attribute_dict(processed)
+        metadata = processed.get("metadata", {})
+        self.metadata = _attribute_dict(metadata)
+        self.store_provenance: bool = bool(metadata.get("store_provenance", True))
+        self.parent = parent
+        #: the uuid of the workflow that called this process (kept across a resume)
+        self.caller_uuid: str | None = parent.node.uuid if parent is not None else None
+        if parent is not None and not parent.store_provenance:
+            self.store_provenance = False
+        self.node = self.node_class(
+            process_type=self.process_type(),
+            process_label=self.process_label(),
+            label=metadata.get("label", ""),
+            description=metadata.get("description", ""),
+        )
+        self._state = ProcessState.CREATED
+        self._outputs: dict[str, Node] = {}
+        self.logger = logging.getLogger(f"graphflow.process.{self.process_label()}")
+        self._scope: WriteScope | None = None
+
+    def _check_storable_inputs(self, processed: Mapping[str, Any]) -> list[PortProblem]:
+        """Inputs on ports that are stored must be data nodes."""
+        problems = []
+        spec = self.spec()
+        non_db = spec.inputs.non_db_paths(processed)
+        for path, value in _walk(processed):
+            if any(path == p or path.startswith(p + ".") for p in non_db):
+                continue
+            if not isinstance(value, Data):
+                problems.append(
+                    PortProblem(
+                        path,
+                        f"got {type(value).__module__}.{type(value).__qualname__}, expected "
+                        "a data node (inputs are stored in the provenance graph)",
+                    )
+                )
+        return problems
+
+    @property
+    def state(self) -> ProcessState:
+        return self._state
+
+    @property
+    def outputs(self) -> dict[str, Node]:
+        """Outputs recorded so far, by link label."""
+        return dict(self._outputs)
+
+    @property
+    def scope(self) -> WriteScope:
+        """The write scope of the step being run (where every change goes)."""
+        if self._scope is None:
+            raise ProcessError(f"{self.node._ident()} is not running a step")
+        return self._scope
+
+    # --- transition hooks (paper, listing 17): override freely, no super() needed -----
+
+    def on_entering(self, state: ProcessState) -> None:
+        """About to enter ``state``."""
+
+    def on_entered(self, from_state: ProcessState | None) -> None:
+        """Just entered the current state from ``from_state``."""
+
+    def on_exiting(self) -> None:
+        """About to leave the current state."""
+
+    def transition(
+        self,
+        event: Event,
+        *,
+        exit_status: int | None = None,
+        exit_message: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Apply ``event`` (the table decides), reflect it on the node, return what to write."""
+        new = next_state(self._state, event)
+        old = self._state
+        self.on_exiting()
+        self.on_entering(new)
+        self._state = new
+        props = self.node._state_update(
+            state=new,
+            exit_status=exit_status,
+            exit_message=exit_message,
+            clear_checkpoint=new.is_terminal,
+        )
+        if new.is_terminal and self.node.paused:
+            props.update(self.node._state_update(paused=False))
+        props.update(extra or {})
+        self.on_entered(old)
+        return props
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _write_creation(self, scope: WriteScope, *, with_parent_link: bool = True) -> None:
+        """The node, its input nodes and links (and the CALL link from the parent)."""
+        inputs = flatten_links(self.inputs, self.spec().inputs)
+        new_inputs = [node for node in inputs.values() if not node.is_stored]
+        scope.add_nodes([*new_inputs, self.node])
+        for label, node in inputs.items():
+            check_link(LinkType.INPUT, node, self.node, label)
+            scope.add_link(LinkType.INPUT, node, self.node, label)
+        if with_parent_link and self.parent is not None:
+            label = self.metadata.get("call_link_label", "CALL")
+            check_link(LinkType.CALL, self.parent.node, self.node, label)
+            scope.add_link(LinkType.CALL, self.parent.node, self.node, label)
+
+    def _write_outputs(self, scope: WriteScope, outputs: Mapping[str, Node]) -> None:
+        """Store new output nodes and link them: CREATE from calculations, else RETURN."""
+        link_type = (
+            LinkType.CREATE if issubclass(self.node_class, CalculationNode) else LinkType.RETURN
+        )
+        for label, node in outputs.items():
+            check_link(link_type, self.node, node, label)
+        scope.add_nodes([n for n in outputs.values() if not n.is_stored])
+        for label, node in outputs.items():
+            scope.add_link(link_type, self.node, node, label)
+
+    # --- checkpoints --------------------------------------------------------------------
+
+    def checkpoint(self) -> Checkpoint:
+        """What this process needs to continue (subclasses add their own progress)."""
+        return Checkpoint(
+            process_type=self.process_type(),
+            state=self._state.value,
+            inputs=encode_value(dict(self.inputs), "inputs"),
+            outputs={label: node.uuid for label, node in self._outputs.items()},
+            extra={"caller": self.caller_uuid} if self.caller_uuid else {},
+        )
+
+    def restore(self, checkpoint: Checkpoint, nodes: Mapping[str, Node]) -> None:
+        """Continue from ``checkpoint``; ``nodes`` resolves its node references."""
+        self._outputs = {label: nodes[uuid] for label, uuid in checkpoint.outputs.items()}
+        caller = checkpoint.extra.get("caller")
+        self.caller_uuid = caller if isinstance(caller, str) else None
+
+    def initial_checkpoint(self) -> str:
+        """The checkpoint of a process that has not started (written when it is submitted)."""
+        return dumps(self.checkpoint())
+
+    # --- outputs ------------------------------------------------------------------------
+
+    def out(self, label: str, node: Node) -> None:
+        """Record output ``label`` (dots for namespaces); validated at the end of the step."""
+        if not isinstance(node, Node):
+            raise ProcessError(
+                f"{self.process_label()}: output {label!r} must be a node, got "
+                f"{type(node).__name__}"
+            )
+        flat = label.replace(".", NAMESPACE_SEPARATOR)
+        if flat in self._outputs and self._outputs[flat] is not node:
+            raise ProcessError(f"{self.process_label()}: output {label!r} was already recorded")
+        problems = self._output_problems({label: node}, partial=True)
+        if problems:
+            raise PortValidationError(f"{self.process_label()} outputs", problems)
+        self._outputs[flat] = node
+
+    def finish_props(self, code: ExitCode) -> dict[str, Any]:
+        """FINISH with ``code``: a success whose outputs are incomplete or invalid becomes
+        ``ERROR_MISSING_OUTPUT`` or ``ERROR_INVALID_OUTPUT``."""
+        if code.status == 0:
+            problems = self._output_problems(self._outputs, partial=False)
+            if problems:
+                first = problems[0]
+                if first.message == "required value was not given":
+                    code = self.exit_codes.ERROR_MISSING_OUTPUT.format(port=first.path)
+                else:
+                    code = self.exit_codes.ERROR_INVALID_OUTPUT.format(message=str(first))
+        return self.transition(Event.FINISH, exit_status=code.status, exit_message=code.message)
+
+    def _output_problems(self, outputs: Mapping[str, Node], *, partial: bool) -> list[PortProblem]:
+        nested = _nest(outputs)
+        problems = self.spec().outputs.validate(nested)
+        if partial:
+            problems = [p for p in problems if p.message != "required value was not given"]
+        return problems
+
+    # --- reporting ----------------------------------------------------------------------
+
+    def report(self, message: str, *args: Any) -> None:
+        """Log a message at REPORT level and keep it on the process node."""
+        text = message % args if args else message
+        self._log(REPORT, text)
+
+    def _log(self, levelno: int, text: str) -> None:
+        if self._scope is not None:
+            emit(self, levelno, text, self._scope)
+        else:
+            self.logger.log(levelno, text)
+
+    def _log_exception(self, exc: BaseException) -> str:
+        """Record the traceback of ``exc`` on the node; return the short exit message."""
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self._log(logging.ERROR, detail.rstrip())
+        return f"{type(exc).__name__}: {exc}"
+
+    def __repr__(self) -> str:
+        state = getattr(self, "_state", None)
+        node = getattr(self, "node", None)
+        return f"<{self.process_label()} {state} node={node.pk if node else None}>"
+
+
+def _walk(values: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted path, value) of every leaf; a Node is a leaf, a mapping is descended."""
+    leaves = []
+    for name, value in values.items():
+        path = f"{prefix}.{name}" if prefix else name
+        if isinstance(value, Mapping) and not isinstance(value, Node):
+            leaves.extend(_walk(value, path))
+        else:
+            leaves.append((path, value))
+    return leaves
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{'a__b': x}`` or ``{'a.b': x}`` as ``{'a': {'b': x}}``."""
+    nested: dict[str, Any] = {}
+    for label, value in flat.items():
+        parts = label.replace(NAMESPACE_SEPARATOR, ".").split(".")
+        target = nested
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return nested
+
+
+def nest_outputs(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Public form of :func:`_nest` for results handed to users."""
+    return _nest(flat)
+
+
+def exit_code_of(value: Any, process: Process) -> ExitCode | None:
+    """An ExitCode from a step's return value (an int status, or an ExitCode)."""
+    if isinstance(value, ExitCode):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise ProcessError(f"{process.process_label()}: exit status {value} is negative")
+        try:
+            return process.spec().exit_codes(value)
+        except KeyError:
+            return ExitCode(value)
+    return None

@@ -1,0 +1,675 @@
+"""The runner (paper, section 3.1): one event loop driving many processes at once.
+
+Each process is driven by one task. User code — a work chain's steps and conditions, and
+everything they call — runs in a thread of the runner's pool, never on the loop, so a
+step that computes for minutes does not stop the loop from committing other processes'
+writes, answering broker heartbeats or delivering broadcasts.
+
+Writes: a step's changes (new nodes, links, outputs, state, checkpoint, reports) are one
+:class:`~graphflow.store.WriteBatch`, handed to the group-commit writer without waiting,
+so the next step runs while the previous one commits. The writer commits batches in
+order, whole or not at all, so the store always holds a consistent prefix of every
+process's history: some step's checkpoint with all the writes of the steps before it.
+Anything seen outside the process waits until its writes are durable: the result handed
+to ``run``'s caller, a parent woken by its child, a task acknowledged to the broker.
+
+Slots bound the processes running a step at the same time; a process waiting for its
+children holds no slot and no thread, only its in-memory state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from graphflow import _loop
+from graphflow.broker import Communicator, RpcReply, RpcRequest, StateMessage, TaskMessage
+from graphflow.engine._calcjob import CalcJob
+from graphflow.engine._checkpoint import dumps
+from graphflow.engine._context import current_process, process_context
+from graphflow.engine._jobs import JobDriver
+from graphflow.engine._outline import Return, Step, next_position
+from graphflow.engine._owner import this_owner
+from graphflow.engine._process import Process, exit_code_of, nest_outputs
+from graphflow.engine._spec import ExitCode
+from graphflow.engine._states import Event
+from graphflow.engine._workchain import WorkChain
+from graphflow.errors import (
+    ProcessError,
+    ProcessFailedError,
+    ProcessStateError,
+)
+from graphflow.orm import Backend, ProcessNode, WriteScope, aload_nodes, get_backend, write_scope
+from graphflow.types import ProcessState
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+__all__ = ["ProcessHandle", "Runner", "get_runner", "run_process"]
+
+log = logging.getLogger(__name__)
+
+#: a process may have this many commits in flight before its next step waits for one
+MAX_WRITES_IN_FLIGHT = 16
+TERMINAL_STATES = frozenset(s.value for s in ProcessState if s.is_terminal)
+#: seconds between the checks of awaited children in the store (a net under broadcasts)
+SWEEP_INTERVAL = 30.0
+
+
+@dataclass(eq=False)
+class ProcessHandle:
+    """A process this runner drives, and how to control it."""
+
+    process: Process
+    terminated: asyncio.Future[None]
+    play: asyncio.Event = field(default_factory=asyncio.Event)
+    kill_message: str | None = None
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    writes: list[asyncio.Future[None]] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+    borrows_slot: bool = False
+    exception: BaseException | None = None
+    #: changes made between steps (resuming, pausing), written with the next step
+    pending: WriteScope | None = None
+    #: the last state (and paused flag) announced to listeners, and the announcement chain
+    announced: tuple[str, bool] | None = None
+    announcing: asyncio.Future[None] | None = None
+    #: set to stop driving at the next step boundary, leaving the process as it is
+    detached: bool = False
+
+    @property
+    def node(self) -> ProcessNode:
+        return self.process.node
+
+
+class Runner:
+    """Drives processes on graphflow's loop for one profile's backend."""
+
+    def __init__(self, backend: Backend, *, slots: int = 200) -> None:
+        self.backend = backend
+        self.slots = slots
+        self._slots = asyncio.Semaphore(slots)
+        self._executor = ThreadPoolExecutor(
+            max_workers=max(64, slots * 2), thread_name_prefix="graphflow-step"
+        )
+        self._handles: dict[str, ProcessHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: messaging, when a broker is configured; children are published as tasks when
+        #: ``publish_children`` (daemon workers), else they run here
+        self.communicator: Communicator | None = None
+        self.publish_children = False
+        self._external: dict[str, asyncio.Future[None]] = {}
+        #: set whenever a process stops needing a slot (it waits, or it ended)
+        self.capacity = asyncio.Event()
+        #: runs the transport tasks of calculation jobs (made on first use)
+        self._jobs: JobDriver | None = None
+
+    @property
+    def jobs(self) -> JobDriver:
+        """The calculation-job driver: this runner's transport queue and job manager."""
+        if self._jobs is None:
+            self._jobs = JobDriver(self)
+        return self._jobs
+
+    # --- launching ----------------------------------------------------------------------
+
+    def handle(self, uuid: str) -> ProcessHandle | None:
+        """The handle of a process this runner drives, by node uuid."""
+        return self._handles.get(uuid)
+
+    @property
+    def active(self) -> list[ProcessHandle]:
+        return list(self._handles.values())
+
+    def busy_count(self) -> int:
+        """Processes that need a slot: held here and not waiting for children."""
+        return sum(1 for h in self._handles.values() if h.process.state is not ProcessState.WAITING)
+
+    async def wait_for_capacity(self, slots: int) -> None:
+        """Return once fewer than ``slots`` processes need a slot."""
+        while self.busy_count() >= slots:
+            self.capacity.clear()
+            await self.capacity.wait()
+
+    def detach_all(self) -> list[ProcessHandle]:
+        """Stop driving every process at its next step boundary, leaving each where it is
+        (a graceful stop hands them back to the broker for another runner)."""
+        handles = list(self._handles.values())
+        for handle in handles:
+            handle.detached = True
+            handle.wakeup.set()
+            handle.play.set()
+        return handles
+
+    def start(self, process: Process, *, borrows_slot: bool = False) -> ProcessHandle:
+        """Begin driving ``process`` (its task is owned by this runner)."""
+        loop = asyncio.get_running_loop()
+        handle = ProcessHandle(process, loop.create_future(), borrows_slot=borrows_slot)
+        if not process.node.paused:
+            handle.play.set()
+        self._handles[process.node.uuid] = handle
+        task = loop.create_task(self._drive(handle), name=f"process {process.process_label()}")
+        handle.task = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return handle
+
+    async def run(self, process: Process, *, borrows_slot: bool = False) -> ProcessHandle:
+        """Drive ``process`` to a terminal state; its writes are durable when this returns."""
+        handle = self.start(process, borrows_slot=borrows_slot)
+        await asyncio.shield(handle.terminated)
+        return handle
+
+    async def attach(self, communicator: Communicator, *, publish_children: bool) -> None:
+        """Announce state changes through ``communicator`` and answer its RPC requests."""
+        self.communicator = communicator
+        self.publish_children = publish_children
+        await communicator.subscribe_states(self._on_state)
+        await communicator.serve_rpc(self._on_rpc)
+        reconnected = getattr(communicator, "reconnected", None)
+        if reconnected is not None:
+            # broadcasts sent while the connection was down are lost: look in the store
+            reconnected.append(self.check_awaited)
+        if publish_children:
+            sweeper = asyncio.get_running_loop().create_task(self._sweep_awaited())
+            self._tasks.add(sweeper)
+            sweeper.add_done_callback(self._tasks.discard)
+
+    async def check_awaited(self) -> None:
+        """Wake waiters whose children ended without their broadcast reaching us."""
+        if not self._external:
+            return
+        nodes = await aload_nodes(self.backend, list(self._external))
+        for uuid, node in nodes.items():
+            if isinstance(node, ProcessNode) and node.is_terminated:
+                waiter = self._external.pop(uuid, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+
+    async def _sweep_awaited(self) -> None:
+        """A safety net under the broadcasts: one store query for every awaited child, at
+        a slow pace (waking parents is the broadcasts' job; this catches a lost one)."""
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL)
+            try:
+                await self.check_awaited()
+            except Exception as exc:
+                log.warning("checking awaited children failed: %s", exc)
+
+    def _on_state(self, message: StateMessage) -> None:
+        if message.state in TERMINAL_STATES:
+            waiter = self._external.pop(message.uuid, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    async def _on_rpc(self, request: RpcRequest) -> RpcReply | None:
+        if request.action == "holds":
+            return RpcReply(True, data={"uuids": list(self._handles)})
+        handle = self._handles.get(request.uuid)
+        if handle is None:
+            return None  # not ours: whoever runs it answers
+        node = handle.node
+        if request.action == "pause":
+            await self.pause(node.uuid)
+        elif request.action == "play":
+            await self.play(node.uuid)
+        elif request.action == "kill":
+            await self.kill(node.uuid, request.message or "killed by the user")
+        state = handle.process.state.value
+        return RpcReply(True, f"{request.action}: {node._ident()} ({state})", {"state": state})
+
+    # --- control ------------------------------------------------------------------------
+
+    async def pause(self, uuid: str) -> bool:
+        handle = self._handles.get(uuid)
+        if handle is None:
+            return False
+        if not handle.node.paused:
+            handle.play.clear()
+            handle.wakeup.set()  # a job waiting for its scheduler stops waiting
+            await self._write_now(handle, handle.node._state_update(paused=True))
+        return True
+
+    async def play(self, uuid: str) -> bool:
+        handle = self._handles.get(uuid)
+        if handle is None:
+            return False
+        if handle.node.paused:
+            await self._write_now(handle, handle.node._state_update(paused=False))
+        handle.play.set()
+        return True
+
+    async def kill(self, uuid: str, message: str = "killed by the user") -> bool:
+        """Kill a process and, recursively, the children it waits for."""
+        handle = self._handles.get(uuid)
+        if handle is None:
+            return False
+        if handle.kill_message is None:
+            handle.kill_message = message
+            handle.wakeup.set()
+            handle.play.set()
+        return True
+
+    async def _write_now(self, handle: ProcessHandle, props: dict[str, Any]) -> None:
+        from graphflow.store import WriteBatch
+
+        batch = WriteBatch()
+        batch.update(handle.node.uuid, props)
+        future = self.backend.writer.submit(batch)
+        handle.writes.append(future)
+        self._announce_after(handle, future)
+        await future
+
+    def _announce_after(self, handle: ProcessHandle, future: asyncio.Future[None]) -> None:
+        """Broadcast the process's state once ``future`` (its write) is durable, in order."""
+        process = handle.process
+        current = (process.state.value, process.node.paused)
+        if self.communicator is None or current == handle.announced:
+            return
+        handle.announced = current
+        message = StateMessage(
+            uuid=process.node.uuid,
+            pk=process.node.pk,
+            state=current[0],
+            paused=current[1],
+            exit_status=process.node.exit_status,
+            caller=process.caller_uuid,
+            label=process.process_label(),
+        )
+        previous = handle.announcing
+        communicator = self.communicator
+
+        async def announce() -> None:
+            if previous is not None:
+                with contextlib.suppress(Exception):
+                    await previous
+            try:
+                await future
+                await communicator.broadcast_state(message)
+            except Exception as exc:
+                log.warning("could not announce %s %s: %s", message.label, message.state, exc)
+
+        task = asyncio.get_running_loop().create_task(announce())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        handle.announcing = task
+
+    # --- driving ------------------------------------------------------------------------
+
+    async def _drive(self, handle: ProcessHandle) -> None:
+        process = handle.process
+        try:
+            if process.state is ProcessState.CREATED:
+                await self._begin(handle)
+            while not process.state.is_terminal:
+                if handle.detached:
+                    break
+                if handle.kill_message is not None:
+                    await self._kill(handle, handle.kill_message)
+                    break
+                if not handle.play.is_set():
+                    await self._wait_for_play(handle)
+                    continue
+                if process.state is ProcessState.WAITING and not isinstance(process, CalcJob):
+                    self.capacity.set()
+                    await self._wait_for_children(handle)
+                    continue
+                await self._step(handle)
+        except Exception as exc:  # the process's own failure: record it, never lose the task
+            handle.exception = exc
+            await self._except(handle, exc)
+        except asyncio.CancelledError:
+            handle.exception = ProcessError(f"{process.process_label()} was cancelled")
+            raise
+        finally:
+            await self._finish(handle)
+
+    async def _begin(self, handle: ProcessHandle) -> None:
+        """CREATED → RUNNING; a top-level process is created in the same write."""
+        process = handle.process
+        scope = WriteScope(self.backend)
+        if process.store_provenance and not process.node.is_stored:
+            await self._in_thread(process._write_creation, scope)
+        props = process.transition(Event.START)
+        props["checkpoint"] = dumps(process.checkpoint())
+        props["owner"] = this_owner()
+        scope.update(process.node, props)
+        self._commit(handle, scope)
+
+    async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _commit(self, handle: ProcessHandle, scope: WriteScope) -> None:
+        """Hand the scope's writes to the writer; do not wait (see the module docstring)."""
+        taken = [handle.pending.take()] if handle.pending is not None else []
+        handle.pending = None
+        taken.append(scope.take())
+        if not handle.process.store_provenance:
+            for part in taken:
+                part.settle(durable=False)
+            return
+        batch = taken[0].batch
+        for part in taken[1:]:
+            batch.extend(part.batch)
+        if not batch:
+            for part in taken:
+                part.settle(durable=True)
+            return
+        future = self.backend.writer.submit(batch)
+
+        def settle(done: asyncio.Future[None]) -> None:
+            durable = not done.cancelled() and done.exception() is None
+            for part in taken:
+                part.settle(durable=durable)
+
+        future.add_done_callback(settle)
+        handle.writes.append(future)
+        self._announce_after(handle, future)
+
+    async def _throttle(self, handle: ProcessHandle) -> None:
+        if len(handle.writes) > MAX_WRITES_IN_FLIGHT:
+            done, handle.writes = (
+                handle.writes[:-MAX_WRITES_IN_FLIGHT],
+                handle.writes[-MAX_WRITES_IN_FLIGHT:],
+            )
+            await asyncio.gather(*done)
+
+    async def _durable(self, handle: ProcessHandle) -> None:
+        """Wait until every write of the process so far is committed."""
+        writes, handle.writes = handle.writes, []
+        if writes:
+            await asyncio.gather(*writes)
+
+    async def _step(self, handle: ProcessHandle) -> None:
+        process = handle.process
+        if isinstance(process, CalcJob):
+            await self.jobs.advance(handle)
+            if process.state is ProcessState.WAITING:
+                self.capacity.set()
+            return
+        if not isinstance(process, WorkChain):
+            raise ProcessError(f"the runner cannot drive {type(process).__name__} processes")
+        await self._throttle(handle)
+        scope = handle.pending or WriteScope(self.backend)
+        handle.pending = None
+        slot = contextlib.nullcontext() if handle.borrows_slot else self._slots
+        async with slot:
+            try:
+                await self._in_thread(_run_step, process, scope)
+            except BaseException:
+                kept = WriteScope(self.backend)
+                for row in scope.rollback():
+                    kept.add_log(row)
+                handle.pending = kept
+                raise
+        self._commit(handle, scope)
+        children = process.submitted
+        process.submitted = []
+        if children:
+            await self._launch_children(handle, children)
+
+    async def _launch_children(self, handle: ProcessHandle, children: list[Process]) -> None:
+        if self.publish_children and self.communicator is not None:
+            # a task must never point at a child whose creation is not committed yet
+            await self._durable(handle)
+            for child in children:
+                await self.communicator.publish_task(TaskMessage(child.node.uuid, child.node.pk))
+            return
+        for child in children:
+            self.start(child)
+
+    async def _wait_for_play(self, handle: ProcessHandle) -> None:
+        await self._durable(handle)
+        await handle.play.wait()
+
+    async def _wait_for_children(self, handle: ProcessHandle) -> None:
+        """Wait (without a slot) until every awaited child is terminated, then resume."""
+        process = handle.process
+        assert isinstance(process, WorkChain)
+        waits = [self._child_terminated(entry["uuid"]) for entry in process.awaiting]
+        handle.wakeup.clear()
+        gathered = asyncio.ensure_future(asyncio.gather(*waits))
+        woken: asyncio.Future[Any] = asyncio.ensure_future(handle.wakeup.wait())
+        racing: list[asyncio.Future[Any]] = [gathered, woken]
+        try:
+            await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+        if not gathered.done():
+            gathered.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await gathered
+            return  # woken for a kill or a detach: the drive loop handles it
+        nodes = gathered.result()
+        by_uuid = {node.uuid: node for node in nodes}
+        for entry in process.awaiting:
+            child = by_uuid[entry["uuid"]]
+            if entry["append"]:
+                process.ctx.setdefault(entry["key"], []).append(child)
+            else:
+                process.ctx[entry["key"]] = child
+        process.awaiting = []
+        scope = handle.pending or WriteScope(self.backend)
+        scope.update(process.node, process.transition(Event.RESUME))
+        handle.pending = scope
+
+    async def _child_terminated(self, uuid: str) -> ProcessNode:
+        """The node of a child once it is terminated (and durably so)."""
+        child = self._handles.get(uuid)
+        if child is not None:
+            await asyncio.shield(child.terminated)
+            return child.node
+        if self.publish_children and self.communicator is not None:
+            # the child runs wherever its task went: wake up on its termination broadcast,
+            # and look in the store once after subscribing so a fast child is never missed
+            waiter = self._external.get(uuid)
+            if waiter is None:
+                waiter = asyncio.get_running_loop().create_future()
+                self._external[uuid] = waiter
+            node = await self._load_process(uuid)
+            if node.is_terminated:
+                self._external.pop(uuid, None)
+                return node
+            await waiter
+            return await self._load_process(uuid)
+        node = await self._load_process(uuid)
+        if node.is_terminated:
+            return node
+        resumed = await self.resume(node)
+        await asyncio.shield(resumed.terminated)
+        return resumed.node
+
+    async def _load_process(self, uuid: str) -> ProcessNode:
+        node = (await aload_nodes(self.backend, [uuid])).get(uuid)
+        if not isinstance(node, ProcessNode):
+            raise ProcessError(f"awaited child process {uuid} does not exist")
+        return node
+
+    async def _except(self, handle: ProcessHandle, exc: BaseException) -> None:
+        process = handle.process
+        log.info("%s excepted: %s", process.process_label(), exc)
+        scope = handle.pending or WriteScope(self.backend)
+        handle.pending = None
+        process._scope = scope
+        try:
+            detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            from graphflow.engine._logging import emit
+
+            emit(process, logging.ERROR, detail.rstrip(), scope)
+        finally:
+            process._scope = None
+        if not process.state.is_terminal:
+            scope.update(
+                process.node,
+                process.transition(Event.EXCEPT, exit_message=f"{type(exc).__name__}: {exc}"),
+            )
+        self._commit(handle, scope)
+        await self._kill_children(handle, f"the parent {process.process_label()} excepted")
+
+    async def _kill(self, handle: ProcessHandle, message: str) -> None:
+        process = handle.process
+        await self._kill_children(handle, f"the parent {process.process_label()} was killed")
+        if isinstance(process, CalcJob):
+            await self.jobs.cancel(handle)
+        scope = handle.pending or WriteScope(self.backend)
+        handle.pending = None
+        scope.update(process.node, process.transition(Event.KILL, exit_message=message))
+        self._commit(handle, scope)
+
+    async def _kill_children(self, handle: ProcessHandle, message: str) -> None:
+        process = handle.process
+        if not isinstance(process, WorkChain):
+            return
+        children = [self._handles.get(entry["uuid"]) for entry in process.awaiting]
+        for child in children:
+            if child is not None and not child.process.state.is_terminal:
+                await self.kill(child.node.uuid, message)
+        for child in children:
+            if child is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(child.terminated)
+
+    async def _finish(self, handle: ProcessHandle) -> None:
+        """Wait for durability, then tell everyone; a failed write fails the process."""
+        try:
+            await self._durable(handle)
+        except Exception as exc:
+            if handle.exception is None:
+                handle.exception = exc
+            log.error("could not write the end of %s: %s", handle.process.process_label(), exc)
+        finally:
+            self._handles.pop(handle.node.uuid, None)
+            self.capacity.set()
+            if handle.announcing is not None:
+                with contextlib.suppress(Exception):
+                    await handle.announcing
+            if not handle.terminated.done():
+                handle.terminated.set_result(None)
+
+    # --- resuming -----------------------------------------------------------------------
+
+    async def resume(self, node: ProcessNode) -> ProcessHandle:
+        """Continue a stored process from its checkpoint in this runner."""
+        from graphflow.engine._resume import rebuild
+
+        existing = self._handles.get(node.uuid)
+        if existing is not None:
+            return existing
+        if node.is_terminated:
+            raise ProcessStateError(f"{node._ident()} is already {node.process_state.value}")
+        process = await rebuild(self.backend, node)
+        handle = self.start(process)
+        handle.pending = WriteScope(self.backend)
+        handle.pending.update(node, {"owner": this_owner()})
+        return handle
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._jobs is not None:
+            await self._jobs.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _run_step(process: WorkChain, scope: WriteScope) -> None:
+    """One step of a work chain, in a pool thread: conditions, the step, its bookkeeping."""
+    outline = process.spec().outline_instructions
+    assert outline is not None
+    with write_scope(scope if process.store_provenance else None), process_context(process):
+        process._scope = scope
+        try:
+            _advance(process, outline, scope)
+        finally:
+            process._scope = None
+
+
+def _advance(process: WorkChain, outline: Any, scope: WriteScope) -> None:
+    def evaluate(condition: str) -> bool:
+        return bool(getattr(process, condition)())
+
+    written = set(process._outputs)
+    found = next_position(outline, process.position, evaluate)
+    code: ExitCode | None = None
+    if found is None:
+        code = ExitCode(0)
+    else:
+        instruction, path = found
+        process.position = path
+        if isinstance(instruction, Return):
+            code = instruction.exit_code or ExitCode(0)
+        else:
+            assert isinstance(instruction, Step)
+            result = getattr(process, instruction.name)()
+            code = exit_code_of(result, process)
+            if code is None and isinstance(result, dict):
+                process.to_context(**result)
+            elif code is None and result is not None:
+                raise ProcessError(
+                    f"{process.process_label()}.{instruction.name} returned "
+                    f"{type(result).__name__}; a step returns None, an exit status, an "
+                    "ExitCode or ToContext"
+                )
+    new_outputs = {k: v for k, v in process._outputs.items() if k not in written}
+    if process.store_provenance and new_outputs:
+        process._write_outputs(scope, new_outputs)
+    if code is not None:
+        props = process.finish_props(code)
+    elif process.awaiting:
+        props = process.transition(Event.WAIT)
+        props["checkpoint"] = dumps(process.checkpoint())
+    else:
+        props = {"checkpoint": dumps(process.checkpoint())}
+    scope.update(process.node, props)
+
+
+# --- the interpreter's runner ----------------------------------------------------------
+
+_runners: dict[str, Runner] = {}
+
+
+async def get_runner(backend: Backend | None = None) -> Runner:
+    """The runner of ``backend`` (default: the current profile's), made on first use."""
+    backend = backend or await get_backend()
+    runner = _runners.get(backend.profile.name)
+    if runner is None:
+        slots = int(backend.profile.option("process_slots", 200))
+        runner = Runner(backend, slots=slots)
+        _runners[backend.profile.name] = runner
+        _loop.on_shutdown(runner.close)  # closes its connections to computers politely
+        url = backend.profile.broker_url()
+        if url:
+            # other interpreters can then pause/kill and watch what runs here
+            from graphflow.engine._messaging import communicator_for
+
+            await runner.attach(await communicator_for(backend.profile), publish_children=False)
+    return runner
+
+
+def run_process(process_class: type[Process], inputs: dict[str, Any]) -> tuple[Any, ProcessNode]:
+    """``run`` for a Process class: drive it here until it ends; re-raise if it excepted."""
+    parent = current_process()
+    process = process_class(inputs, parent=parent)
+
+    async def drive() -> ProcessHandle:
+        runner = await get_runner()
+        # a parent blocked in its step lends its slot, so nested run() cannot deadlock
+        return await runner.run(process, borrows_slot=parent is not None)
+
+    handle = _loop.call(drive())
+    node = process.node
+    if handle.exception is not None:
+        raise handle.exception  # the step's own error (or the store's), as the paper says
+    if process.state is ProcessState.EXCEPTED:
+        raise ProcessFailedError(f"{node._ident()} excepted: {node.exit_message}")
+    if process.state is ProcessState.KILLED:
+        raise ProcessFailedError(f"{node._ident()} was killed: {node.exit_message}")
+    return nest_outputs(process.outputs), node

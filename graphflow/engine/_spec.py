@@ -1,0 +1,185 @@
+"""ProcessSpec and exit codes (paper, sections 2.1.2-2.1.3).
+
+A spec is declarative: a later ``spec.input('a', ...)`` replaces an earlier one. Every
+process's inputs have a ``metadata`` namespace that is never stored as nodes; its
+``label`` and ``description`` land on the process node.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from graphflow.engine._ports import (
+    UNSPECIFIED,
+    InputPort,
+    OutputPort,
+    PortNamespace,
+    Validator,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from graphflow.engine._outline import Instruction
+
+__all__ = ["ExitCode", "ExitCodesNamespace", "ProcessSpec"]
+
+
+class ExitCode(NamedTuple):
+    """A known failure mode: ``status`` (0 is success), a ``message`` and a ``label``."""
+
+    status: int = 0
+    message: str | None = None
+    label: str | None = None
+
+    def format(self, **kwargs: Any) -> ExitCode:
+        """A copy whose message has ``{placeholders}`` filled in."""
+        message = self.message.format(**kwargs) if self.message else self.message
+        return self._replace(message=message)
+
+
+class ExitCodesNamespace:
+    """Exit codes by label as attributes (``exit_codes.ERROR_X``), and by status via call."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, ExitCode] = {}
+
+    def add(self, code: ExitCode) -> None:
+        assert code.label is not None
+        self._codes[code.label] = code
+
+    def __getattr__(self, label: str) -> ExitCode:
+        if label.startswith("_"):
+            raise AttributeError(label)
+        try:
+            return self._codes[label]
+        except KeyError:
+            known = ", ".join(sorted(self._codes)) or "none"
+            raise AttributeError(f"no exit code labelled {label!r} (known: {known})") from None
+
+    def __getitem__(self, label: str) -> ExitCode:
+        return self.__getattr__(label)
+
+    def __call__(self, status: int) -> ExitCode:
+        for code in self._codes.values():
+            if code.status == status:
+                return code
+        raise KeyError(f"no exit code with status {status}")
+
+    def __iter__(self) -> Iterator[ExitCode]:
+        return iter(sorted(self._codes.values()))
+
+    def __contains__(self, label: object) -> bool:
+        return label in self._codes
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+
+class ProcessSpec:
+    """The inputs, outputs, exit codes (and, for work chains, the outline) of a process."""
+
+    def __init__(self) -> None:
+        self.inputs = PortNamespace("inputs", port_class=InputPort)
+        self.outputs = PortNamespace("outputs", port_class=OutputPort)
+        self.exit_codes = ExitCodesNamespace()
+        self.outline_instructions: Instruction | None = None
+        #: what expose_inputs/expose_outputs copied: (process class, namespace) -> port names
+        self.exposed_inputs: dict[tuple[type, str | None], list[str]] = {}
+        self.exposed_outputs: dict[tuple[type, str | None], list[str]] = {}
+        self.sealed = False
+
+    def input(
+        self,
+        name: str,
+        *,
+        valid_type: type | tuple[type, ...] | None = None,
+        validator: Validator | None = None,
+        default: Any = UNSPECIFIED,
+        required: bool = True,
+        non_db: bool = False,
+        help: str | None = None,
+    ) -> None:
+        """Declare (or re-declare) the input ``name``; dots put it in namespaces."""
+        self.inputs.add_port(
+            name,
+            InputPort(
+                name,
+                valid_type=valid_type,
+                validator=validator,
+                default=default,
+                required=required and default is UNSPECIFIED,
+                non_db=non_db,
+                help=help,
+            ),
+        )
+
+    def output(
+        self,
+        name: str,
+        *,
+        valid_type: type | tuple[type, ...] | None = None,
+        validator: Validator | None = None,
+        required: bool = True,
+        help: str | None = None,
+        default: Any = UNSPECIFIED,
+    ) -> None:
+        """Declare (or re-declare) the output ``name``.
+
+        ``default`` is accepted as in the paper's listing 1 and kept on the port for
+        documentation; an output is only ever what the process records.
+        """
+        port = OutputPort(
+            name, valid_type=valid_type, validator=validator, required=required, help=help
+        )
+        port.default = default
+        self.outputs.add_port(name, port)
+
+    def input_namespace(self, name: str, **kwargs: Any) -> PortNamespace:
+        """Declare the input namespace ``name`` (``a.b.c`` creates every level)."""
+        return self.inputs.create_namespace(name, **kwargs)
+
+    def output_namespace(self, name: str, **kwargs: Any) -> PortNamespace:
+        """Declare the output namespace ``name``."""
+        return self.outputs.create_namespace(name, **kwargs)
+
+    def exit_code(self, status: int, label: str, message: str) -> None:
+        """Declare a known failure mode (listing 4)."""
+        if not isinstance(status, int) or isinstance(status, bool) or status < 0:
+            raise ValueError(f"exit code {label!r}: status must be a non-negative int")
+        if not label.isidentifier():
+            raise ValueError(f"exit code label {label!r} is not an identifier")
+        self.exit_codes.add(ExitCode(status, message, label))
+
+    def outline(self, *steps: Any) -> None:
+        """Declare a work chain's outline (only work chains have one)."""
+        from graphflow.engine._outline import Sequence_
+
+        self.outline_instructions = Sequence_(steps)
+
+    def expose_inputs(
+        self,
+        process_class: type,
+        namespace: str | None = None,
+        *,
+        include: list[str] | tuple[str, ...] | None = None,
+        exclude: list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        """Copy ``process_class``'s inputs (not its metadata) into this spec (section 2.2.9)."""
+        source = process_class.spec().inputs  # type: ignore[attr-defined]
+        excluded = [*list(exclude or ()), "metadata"] if include is None else None
+        names = self.inputs.absorb(source, namespace=namespace, include=include, exclude=excluded)
+        self.exposed_inputs[(process_class, namespace)] = names
+
+    def expose_outputs(
+        self,
+        process_class: type,
+        namespace: str | None = None,
+        *,
+        include: list[str] | tuple[str, ...] | None = None,
+        exclude: list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        """Copy ``process_class``'s outputs into this spec."""
+        source = process_class.spec().outputs  # type: ignore[attr-defined]
+        names = self.outputs.absorb(source, namespace=namespace, include=include, exclude=exclude)
+        self.exposed_outputs[(process_class, namespace)] = names

@@ -1,0 +1,246 @@
+"""Process functions on the real store: the exact graphs of listings 7 and 8, nesting,
+exit codes, reports, and every kind of bad input (each naming function and port, leaving
+no half-written process)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+import graphflow as gf
+from graphflow.errors import LinkRuleError, PortValidationError, ProcessError
+
+pytestmark = pytest.mark.usefixtures("backend")
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "examples"))
+
+from listing06_calcfunctions import add, multiply  # noqa: E402
+from listing08_add_multiply import add_multiply  # noqa: E402
+
+GENERIC = {"Node", "Data", "Process", "Calculation", "Workflow"}
+
+
+def graph_of(process_uuid: str) -> list[tuple[str, str, str, str]]:
+    """(source kind, link type, label, target kind) for links touching a process; a data
+    node's kind is its type label, another process's kind its most specific label."""
+    rows = gf.cypher(
+        """
+        MATCH (p:Process {uuid: $uuid})-[l]-(o:Node)
+        RETURN startNode(l) = p AS outgoing, p.process_label AS me, labels(o) AS labels,
+               type(l) AS type, l.label AS label
+        """,
+        uuid=process_uuid,
+    )
+    out = []
+    for r in rows:
+        (kind,) = set(r["labels"]) - GENERIC
+        src, dst = (r["me"], kind) if r["outgoing"] else (kind, r["me"])
+        out.append((src, r["type"], r["label"], dst))
+    return sorted(out)
+
+
+def test_listing7_graph() -> None:
+    result = multiply(add(gf.Int(3), gf.Int(4)), gf.Int(5))
+    assert result.value == 35
+    rows = gf.cypher(
+        """
+        MATCH (r:Int {uuid: $uuid})<-[c1:CREATE]-(m:CalcFunction)<-[i:INPUT]-(s:Int)
+              <-[c2:CREATE]-(a:CalcFunction)
+        MATCH (m)<-[iz:INPUT {label: 'b'}]-(z:Int)
+        MATCH (a)<-[ia:INPUT]-(x:Int)
+        RETURN m.process_label AS m, a.process_label AS a, s.value AS sum, z.value AS z,
+               i.label AS il, c1.label AS c1, c2.label AS c2, collect(x.value) AS xs,
+               labels(m) AS mlabels
+        """,
+        uuid=result.uuid,
+    )
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["m"], row["a"], row["sum"], row["z"]) == ("multiply", "add", 7, 5)
+    assert (row["il"], row["c1"], row["c2"]) == ("a", "result", "result")
+    assert sorted(row["xs"]) == [3, 4]
+    assert set(row["mlabels"]) == {"Node", "Process", "Calculation", "CalcFunction"}
+
+
+def test_listing8_graph() -> None:
+    result, node = add_multiply.run_get_node(gf.Int(1), gf.Int(2), gf.Int(3))
+    assert result.value == 9
+    assert node.is_finished_ok
+    assert isinstance(node, gf.orm.WorkFunctionNode)
+    assert graph_of(node.uuid) == [
+        ("Int", "INPUT", "x", "add_multiply"),
+        ("Int", "INPUT", "y", "add_multiply"),
+        ("Int", "INPUT", "z", "add_multiply"),
+        ("add_multiply", "CALL", "CALL", "CalcFunction"),
+        ("add_multiply", "CALL", "CALL", "CalcFunction"),
+        ("add_multiply", "RETURN", "result", "Int"),
+    ]
+    add_node, multiply_node = node.called
+    assert graph_of(add_node.uuid) == [
+        ("Int", "INPUT", "a", "add"),
+        ("Int", "INPUT", "b", "add"),
+        ("WorkFunction", "CALL", "CALL", "add"),
+        ("add", "CREATE", "result", "Int"),
+    ]
+    assert multiply_node.outputs.result.uuid == result.uuid
+    assert add_node.outputs.result.value == 3
+    # the result is created by multiply and returned by add_multiply: one node, two links
+    count = gf.cypher("MATCH (r:Node {uuid: $u})<-[l]-() RETURN count(l) AS n", u=result.uuid)[0][
+        "n"
+    ]
+    assert count == 2
+
+
+def test_plain_values_are_wrapped_and_annotations_checked() -> None:
+    @gf.calcfunction
+    def scale(x: gf.Float | gf.Int, factor: float = 2.0, label: str | None = None):
+        return x * factor
+
+    assert scale(3).value == 6.0
+    assert scale(gf.Int(2), factor=0.5).value == 1.0
+    with pytest.raises(PortValidationError) as info:
+        scale(gf.Str("no"))
+    assert info.value.paths == ["x"]
+    assert "scale" in str(info.value)
+
+
+def test_varargs_and_kwargs_become_dynamic_inputs() -> None:
+    @gf.calcfunction
+    def total(*values, **extra):
+        return sum((v for v in values), gf.Int(0)) + sum(extra.values(), gf.Int(0))
+
+    result, node = total.run_get_node(1, 2, 3, bonus=gf.Int(10))
+    assert result.value == 16
+    assert sorted(node.inputs) == ["bonus", "values_0", "values_1", "values_2"]
+
+
+def test_dict_outputs_with_namespaces() -> None:
+    @gf.calcfunction
+    def split(x):
+        return {"low": x - 1, "high": {"one": x + 1, "two": x + 2}}
+
+    result, node = split.run_get_node(gf.Int(5))
+    assert result["low"].value == 4
+    assert result["high"]["two"].value == 7
+    assert node.outputs.high.one.value == 6
+    labels = {
+        r["l"]
+        for r in gf.cypher(
+            "MATCH (:Node {uuid: $u})-[l:CREATE]->() RETURN l.label AS l", u=node.uuid
+        )
+    }
+    assert labels == {"low", "high__one", "high__two"}
+
+
+def test_exit_code_from_a_process_function() -> None:
+    @gf.calcfunction
+    def refuse(x):
+        if x.value < 0:
+            return gf.ExitCode(300, "negative input")
+        return x + 0
+
+    result, node = refuse.run_get_node(gf.Int(-1))
+    assert result == {}
+    assert (node.exit_status, node.exit_message) == (300, "negative input")
+    assert not node.is_finished_ok
+
+
+def test_exception_excepts_the_process_and_reraises() -> None:
+    @gf.calcfunction
+    def broken(x):
+        gf.report("about to fail")
+        raise RuntimeError("the computation blew up")
+
+    with pytest.raises(RuntimeError, match="blew up"):
+        broken(gf.Int(1))
+    nodes = gf.cypher(
+        "MATCH (p:CalcFunction {process_label: 'broken'}) RETURN p ORDER BY p.pk DESC LIMIT 1"
+    )
+    node = nodes[0]["p"]
+    assert node.process_state.value == "excepted"
+    assert node.exit_message == "RuntimeError: the computation blew up"
+    logs = gf.cypher(
+        "MATCH (l:Log {process_uuid: $u}) RETURN l.level AS level, l.message AS m ORDER BY l.time",
+        u=node.uuid,
+    )
+    assert logs[0] == {"level": "REPORT", "m": "about to fail"}
+    assert logs[1]["level"] == "ERROR"
+    assert "Traceback" in logs[1]["m"]
+    assert "blew up" in logs[1]["m"]
+    assert node.checkpoint is None
+
+
+def test_workfunction_returning_a_new_node_is_refused() -> None:
+    @gf.workfunction
+    def makes_data(x):
+        return gf.Int(x.value + 1)
+
+    with pytest.raises(LinkRuleError, match="a workflow can only return data that already exists"):
+        makes_data(gf.Int(1))
+
+
+def test_calcfunction_returning_a_non_node_is_refused() -> None:
+    @gf.calcfunction
+    def returns_int(x):
+        return 5
+
+    with pytest.raises(ProcessError, match=r"returns_int returned a builtins\.int"):
+        returns_int(gf.Int(1))
+
+
+def test_calculation_cannot_call() -> None:
+    @gf.calcfunction
+    def outer(x):
+        return add(x, x)
+
+    with pytest.raises(LinkRuleError, match="a calculation never calls"):
+        outer(gf.Int(1))
+
+
+def test_bad_inputs_leave_nothing_behind() -> None:
+    before = gf.cypher("MATCH (p:CalcFunction {process_label: 'add'}) RETURN count(p) AS n")[0]["n"]
+    with socket.socket() as sock, pytest.raises(PortValidationError) as info:
+        add(gf.Int(1), sock)
+    assert "b: got socket.socket" in str(info.value)
+    with pytest.raises(PortValidationError, match="a: required value was not given"):
+        add(b=gf.Int(1))  # a is missing
+    with pytest.raises(ProcessError, match="unexpected keyword argument 'c'"):
+        add(gf.Int(1), gf.Int(2), c=gf.Int(3))
+    after = gf.cypher("MATCH (p:CalcFunction {process_label: 'add'}) RETURN count(p) AS n")[0]["n"]
+    assert after == before
+
+
+def test_unintrospectable_signature_is_refused() -> None:
+    with pytest.raises(ProcessError, match="cannot be introspected"):
+        gf.calcfunction(int)  # a builtin type without a signature
+
+
+def test_metadata_lands_on_the_node() -> None:
+    _, node = add.run_get_node(
+        gf.Int(1), gf.Int(1), metadata={"label": "tagged", "description": "why"}
+    )
+    loaded = gf.load_node(node.pk)
+    assert (loaded.label, loaded.description) == ("tagged", "why")
+    assert "metadata" not in loaded.inputs
+
+
+def test_store_provenance_false_stores_nothing() -> None:
+    result, node = add.run_get_node(gf.Int(1), gf.Int(1), metadata={"store_provenance": False})
+    assert result.value == 2
+    assert not node.is_stored
+    assert not result.is_stored
+
+
+def test_run_works_from_inside_a_process_function() -> None:
+    @gf.workfunction
+    def outer(x):
+        return gf.run(add, a=x, b=x)
+
+    assert outer(gf.Int(4)).value == 8
+
+
+def test_process_function_attributes() -> None:
+    assert add.is_process_function
+    assert add.exit_codes.ERROR_UNSPECIFIED.status == 1

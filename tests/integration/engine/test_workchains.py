@@ -1,0 +1,342 @@
+"""Work chains on the real store: the paper's listings 9-16 as written, and failures."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import graphflow as gf
+from graphflow.errors import (
+    CheckpointError,
+    OutlineError,
+    PortValidationError,
+    ProcessError,
+    ProcessStateError,
+)
+
+pytestmark = pytest.mark.usefixtures("backend")
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "examples"))
+
+import listing09_fizzbuzz  # noqa: E402
+import listing11_submit_to_context  # noqa: E402
+import listing12_to_context  # noqa: E402
+import listing13_append  # noqa: E402
+import listing14_abort  # noqa: E402
+import listing15_exit_code  # noqa: E402
+import listing16_expose  # noqa: E402
+from children import ChildWorkChain  # noqa: E402
+
+
+def reports(node) -> list[str]:
+    rows = gf.cypher(
+        "MATCH (l:Log {process_uuid: $u}) RETURN l.message AS m ORDER BY l.time, l.uuid",
+        u=node.uuid,
+    )
+    return [r["m"] for r in rows]
+
+
+def test_listing9_fizzbuzz() -> None:
+    _, node = gf.run_get_node(listing09_fizzbuzz.FizzBuzzWorkChain)
+    assert node.is_finished_ok
+
+    def word(n: int) -> str:
+        if n % 15 == 0:
+            return "fizzbuzz"
+        return "fizz" if n % 3 == 0 else "buzz" if n % 5 == 0 else str(n)
+
+    expected = [word(n) for n in range(101)]
+    assert reports(node) == expected
+    assert node.checkpoint is None
+
+
+@pytest.mark.parametrize("module", [listing11_submit_to_context, listing12_to_context])
+def test_listings_11_12_wait_for_a_child(module) -> None:
+    result, node = gf.run_get_node(module.ParentWorkChain)
+    (child,) = node.called
+    assert child.process_label == "ChildWorkChain"
+    assert child.is_finished_ok
+    assert result["square"].uuid == child.outputs.square.uuid
+    rows = gf.cypher(
+        "MATCH (p:WorkChain {uuid: $p})-[:RETURN {label: 'square'}]->(s:Int)"
+        "<-[:RETURN]-(c:WorkChain {uuid: $c}) RETURN s.value AS v",
+        p=node.uuid,
+        c=child.uuid,
+    )
+    assert rows == [{"v": module.inputs["a"].value ** 2}]
+
+
+def test_listing13_append_collects_ten_children_in_order() -> None:
+    _, node = gf.run_get_node(listing13_append.ParentWorkChain)
+    assert len(node.called) == 10
+    assert reports(node)[-1] == "the children computed [9, 9, 9, 9, 9, 9, 9, 9, 9, 9]"
+
+
+def test_listing14_int_aborts() -> None:
+    _, node = gf.run_get_node(listing14_abort.AbortWorkChain)
+    assert node.exit_status == 404
+    assert node.process_state.value == "finished"
+    assert reports(node) == ["work chain will be terminated"]
+
+
+def test_listing15_exit_code() -> None:
+    cls = listing15_exit_code.AbortingWorkChain
+    assert cls.exit_codes.INEVITABLE_ERROR.status == 404
+    _, node = gf.run_get_node(cls)
+    assert (node.exit_status, node.exit_message) == (404, "this was unavoidable")
+
+
+def test_listing16_exposed_inputs() -> None:
+    spec = listing16_expose.ParentWorkChain.spec()
+    assert "a" in spec.inputs
+    _, node = gf.run_get_node(listing16_expose.ParentWorkChain, a=gf.Int(1))
+    (child,) = node.called
+    assert child.inputs.a.value == 1
+    assert child.inputs.a.uuid == node.inputs.a.uuid
+    with pytest.raises(PortValidationError, match="a: required value was not given"):
+        gf.run(listing16_expose.ParentWorkChain)
+
+
+class Exposer(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.expose_inputs(ChildWorkChain, namespace="first")
+        spec.expose_inputs(ChildWorkChain, namespace="second", include=["a"])
+        spec.expose_outputs(ChildWorkChain, namespace="first")
+        spec.outline(cls.go, cls.gather)
+
+    def go(self):
+        return gf.ToContext(
+            one=self.submit(ChildWorkChain, **self.exposed_inputs(ChildWorkChain, "first")),
+            two=self.submit(ChildWorkChain, **self.exposed_inputs(ChildWorkChain, "second")),
+        )
+
+    def gather(self):
+        self.out_many(self.exposed_outputs(self.ctx.one, ChildWorkChain, namespace="first"))
+
+
+def test_exposed_namespaces_and_outputs() -> None:
+    result, node = gf.run_get_node(Exposer, first={"a": gf.Int(2)}, second={"a": gf.Int(3)})
+    assert result["first"]["square"].value == 4
+    assert sorted(c.inputs.a.value for c in node.called) == [2, 3]
+
+
+class Failing(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.start_child, cls.explode)
+
+    def start_child(self):
+        self.to_context(child=self.submit(ChildWorkChain, a=gf.Int(2)))
+
+    def explode(self):
+        self.report("about to explode")
+        raise ValueError("step went wrong")
+
+
+def test_step_that_raises_excepts_with_traceback_and_reraises() -> None:
+    with pytest.raises(ValueError, match="step went wrong"):
+        gf.run(Failing)
+    node = gf.cypher(
+        "MATCH (p:WorkChain {process_label: 'Failing'}) RETURN p ORDER BY p.pk DESC LIMIT 1"
+    )[0]["p"]
+    assert node.is_excepted
+    assert node.exit_message == "ValueError: step went wrong"
+    assert node.checkpoint is None
+    logs = reports(node)
+    assert logs[0] == "about to explode"
+    assert "Traceback" in logs[-1]
+    assert "step went wrong" in logs[-1]
+
+
+class BadContext(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.set_lock, cls.never)
+
+    def set_lock(self):
+        self.ctx.lock = threading.Lock()
+
+    def never(self):
+        raise AssertionError("must not run")
+
+
+def test_context_value_that_cannot_be_checkpointed_fails_its_step() -> None:
+    with pytest.raises(CheckpointError, match=r"ctx\.lock holds a _thread\.lock"):
+        gf.run(BadContext)
+
+
+class DuplicateKey(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.twice)
+
+    def twice(self):
+        self.to_context(x=self.submit(ChildWorkChain, a=gf.Int(1)))
+        self.to_context(x=self.submit(ChildWorkChain, a=gf.Int(1)))
+
+
+def test_duplicate_to_context_key_is_refused() -> None:
+    with pytest.raises(ProcessError, match="key 'x' is already waited for"):
+        gf.run(DuplicateKey)
+
+
+class UndeclaredOutput(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.emit)
+
+    def emit(self):
+        self.out("surprise", gf.Int(1).store())
+
+
+def test_output_on_an_undeclared_port_is_refused() -> None:
+    with pytest.raises(PortValidationError, match="surprise: unexpected value"):
+        gf.run(UndeclaredOutput)
+
+
+class MissingOutput(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.output("needed", valid_type=gf.Int)
+        spec.outline(cls.nothing)
+
+    def nothing(self):
+        pass
+
+
+def test_missing_required_output_fails_with_a_standard_exit_code() -> None:
+    _, node = gf.run_get_node(MissingOutput)
+    assert node.exit_status == 11
+    assert node.exit_message == "the process did not record the required output needed"
+
+
+class ChildFails(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.launch, cls.inspect)
+        spec.exit_code(500, "ERROR_CHILD", "the child failed with {status}")
+
+    def launch(self):
+        return gf.ToContext(child=self.submit(listing15_exit_code.AbortingWorkChain))
+
+    def inspect(self):
+        if not self.ctx.child.is_finished_ok:
+            return self.exit_codes.ERROR_CHILD.format(status=self.ctx.child.exit_status)
+        return None
+
+
+def test_parent_sees_a_failed_child_and_decides() -> None:
+    _, node = gf.run_get_node(ChildFails)
+    assert (node.exit_status, node.exit_message) == (500, "the child failed with 404")
+
+
+def test_outline_with_a_missing_method_is_refused_at_class_definition() -> None:
+    with pytest.raises(OutlineError, match="'missing'"):
+
+        class Broken(gf.WorkChain):
+            @classmethod
+            def define(cls, spec):
+                super().define(spec)
+                spec.outline(cls.step, gf.while_(cls.missing)(cls.step))
+
+            def step(self):
+                pass
+
+
+class Slow(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.setup, gf.while_(cls.more)(cls.tick))
+
+    def setup(self):
+        self.ctx.n = 0
+
+    def more(self):
+        return self.ctx.n < 50
+
+    def tick(self):
+        time.sleep(0.05)
+        self.ctx.n += 1
+
+
+class SlowParent(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.launch, cls.after)
+
+    def launch(self):
+        return gf.ToContext(child=self.submit(Slow))
+
+    def after(self):
+        raise AssertionError("a killed parent must not continue")
+
+
+def test_kill_a_parent_kills_its_child() -> None:
+    from graphflow import _loop
+    from graphflow.engine import get_runner
+
+    async def scenario():
+        runner = await get_runner()
+        parent = SlowParent()
+        handle = runner.start(parent)
+        while not parent.awaiting:
+            await __import__("asyncio").sleep(0.02)
+        child_uuid = parent.awaiting[0]["uuid"]
+        await runner.kill(parent.node.uuid, "enough")
+        await handle.terminated
+        return parent.node, child_uuid
+
+    node, child_uuid = _loop.call(scenario())
+    assert node.is_killed
+    assert node.exit_message == "enough"
+    child = gf.load_node(child_uuid)
+    assert child.is_killed
+    assert "was killed" in child.exit_message
+
+
+def test_pause_and_play_in_the_local_runner() -> None:
+    from graphflow import _loop, control
+    from graphflow.engine import get_runner
+
+    async def start():
+        runner = await get_runner()
+        return runner.start(Slow())
+
+    handle = _loop.call(start())
+    time.sleep(0.3)
+    control.pause(handle.node.pk)
+    time.sleep(0.3)
+    paused_at = handle.process.ctx.n
+    assert gf.load_node(handle.node.pk).paused
+    time.sleep(0.3)
+    assert handle.process.ctx.n <= paused_at + 1  # at most the step that was running
+    control.play(handle.node.pk)
+
+    async def wait():
+        await handle.terminated
+
+    _loop.call(wait())
+    node = gf.load_node(handle.node.pk)
+    assert node.is_finished_ok
+    assert not node.paused
+
+
+def test_resume_refuses_terminated_and_running_processes() -> None:
+    from graphflow import control
+
+    _, node = gf.run_get_node(listing14_abort.AbortWorkChain)
+    with pytest.raises(ProcessStateError, match="already finished"):
+        control.resume(node.pk)

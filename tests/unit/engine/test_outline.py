@@ -1,0 +1,90 @@
+"""Walking outlines: the position is plain indices, conditions are evaluated as needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphflow.engine._outline import (
+    Return,
+    Sequence_,
+    Step,
+    if_,
+    instruction_at,
+    next_position,
+    return_,
+    while_,
+)
+from graphflow.errors import OutlineError
+
+
+class Names:
+    """Stand-ins for methods: outline items only need a __name__."""
+
+    def __getattr__(self, name: str):
+        def method() -> None: ...
+
+        method.__name__ = name
+        return method
+
+
+m = Names()
+
+
+def walk(outline: Sequence_, conditions: dict[str, list[bool]]) -> list[str]:
+    """Run the outline with scripted condition results; return the steps in order."""
+    script = {k: list(v) for k, v in conditions.items()}
+    done: list[str] = []
+    position = None
+    while True:
+        found = next_position(outline, position, lambda c: script[c].pop(0))
+        if found is None:
+            return done
+        instruction, position = found
+        assert instruction_at(outline, position) == instruction
+        if isinstance(instruction, Return):
+            return [*done, "return"]
+        assert isinstance(instruction, Step)
+        done.append(instruction.name)
+
+
+def test_fizzbuzz_shape() -> None:
+    outline = Sequence_(
+        [
+            m.init,
+            while_(m.more)(
+                if_(m.fifteen)(m.fizzbuzz).elif_(m.three)(m.fizz).elif_(m.five)(m.buzz).else_(m.n),
+                m.inc,
+            ),
+        ]
+    )
+    steps = walk(
+        outline,
+        {
+            "more": [True, True, True, False],
+            "fifteen": [True, False, False],
+            "three": [True, False],
+            "five": [False],
+        },
+    )
+    assert steps == ["init", "fizzbuzz", "inc", "fizz", "inc", "n", "inc"]
+
+
+def test_return_stops_the_outline() -> None:
+    outline = Sequence_([m.a, if_(m.bad)(return_), m.b])
+    assert walk(outline, {"bad": [True]}) == ["a", "return"]
+    assert walk(outline, {"bad": [False]}) == ["a", "b"]
+
+
+def test_nested_loops_resume_from_positions() -> None:
+    outline = Sequence_([while_(m.outer)(m.x, while_(m.inner)(m.y), m.z)])
+    steps = walk(outline, {"outer": [True, True, False], "inner": [True, False, False]})
+    assert steps == ["x", "y", "z", "x", "z"]
+
+
+def test_items_must_be_methods() -> None:
+    with pytest.raises(OutlineError, match="not a method"):
+        Sequence_([lambda self: None])
+    with pytest.raises(OutlineError, match="empty body"):
+        while_(m.c)()
+    with pytest.raises(OutlineError, match="else_ must come last"):
+        if_(m.c)(m.a).else_(m.b).else_(m.d)

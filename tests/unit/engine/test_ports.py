@@ -1,0 +1,182 @@
+"""Ports and namespaces: declared types, validators, defaults, dynamic namespaces, and that
+validation reports every problem with its dotted path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphflow.engine import InputPort, PortNamespace, ProcessSpec
+from graphflow.orm import Float, Int, Str
+
+
+def is_positive(value, port) -> str | None:
+    return None if value.value > 0 else f"{value.value} is not positive"
+
+
+def test_declarations_are_declarative() -> None:
+    spec = ProcessSpec()
+    spec.input("a", valid_type=Int, default=Int(2), validator=is_positive, required=True)
+    spec.input("a", valid_type=Float, default=Float(3.0), required=False)
+    port = spec.inputs["a"]
+    assert port.valid_type is Float
+    assert port.default.value == 3.0
+    assert not port.required
+
+
+def test_dotted_namespaces_create_every_level() -> None:
+    spec = ProcessSpec()
+    spec.input_namespace("nested.input.namespace")
+    spec.output_namespace("some.outputs")
+    assert isinstance(spec.inputs.get_port("nested.input.namespace"), PortNamespace)
+    assert isinstance(spec.outputs.get_port("some.outputs"), PortNamespace)
+    spec.input("nested.input.namespace.x", valid_type=Int)
+    assert spec.inputs.get_port("nested.input.namespace.x").valid_type is Int
+
+
+def test_every_problem_is_reported_with_its_path() -> None:
+    spec = ProcessSpec()
+    spec.input("a", valid_type=Int)
+    spec.input("b", valid_type=Int, validator=is_positive)
+    spec.input("ns.c", valid_type=Str)
+    values = spec.inputs.apply_defaults(
+        {"b": Int(-1), "ns": {"c": Int(1), "extra": Int(2)}, "zz": 1}
+    )
+    problems = {p.path: p.message for p in spec.inputs.validate(values)}
+    assert problems["a"] == "required value was not given"
+    assert problems["b"] == "-1 is not positive"
+    assert "got <Int" in problems["ns.c"]
+    assert "expected Str" in problems["ns.c"]
+    assert problems["ns.extra"].startswith("unexpected value")
+    assert problems["zz"].startswith("unexpected value")
+
+
+def test_defaults_are_applied_before_validation() -> None:
+    spec = ProcessSpec()
+    calls = []
+    spec.input("n", valid_type=Int, default=lambda: calls.append(1) or Int(5))
+    values = spec.inputs.apply_defaults({})
+    assert values["n"].value == 5
+    assert calls == [1]
+    assert spec.inputs.validate(values) == []
+
+
+def test_dynamic_namespace_with_member_type() -> None:
+    ns = PortNamespace("dyn", dynamic=True, valid_type=Int)
+    assert ns.validate({"anything": Int(1)}) == []
+    (problem,) = ns.validate({"bad": Str("x")})
+    assert problem.path == "bad"
+    assert "expected Int" in problem.message
+
+
+def test_validator_that_raises_becomes_a_named_problem() -> None:
+    def broken(value):
+        raise ValueError("oops")
+
+    spec = ProcessSpec()
+    spec.input("x", validator=broken)
+    (problem,) = spec.inputs.validate({"x": Int(1)})
+    assert problem.path == "x"
+    assert "broken raised ValueError: oops" in problem.message
+
+
+def test_namespace_validator_sees_the_whole_namespace() -> None:
+    def a_below_b(values, namespace):
+        if values["a"].value >= values["b"].value:
+            return "a must be below b"
+        return None
+
+    spec = ProcessSpec()
+    ns = spec.input_namespace("pair", validator=a_below_b)
+    spec.input("pair.a", valid_type=Int)
+    spec.input("pair.b", valid_type=Int)
+    assert ns is spec.inputs["pair"]
+    (problem,) = spec.inputs.validate({"pair": {"a": Int(3), "b": Int(2)}})
+    assert (problem.path, problem.message) == ("pair", "a must be below b")
+
+
+def test_non_db_paths() -> None:
+    spec = ProcessSpec()
+    spec.input("opts.flag", non_db=True)
+    spec.input("x", valid_type=Int)
+    assert spec.inputs.non_db_paths({"opts": {"flag": True}, "x": Int(1)}) == {"opts.flag"}
+
+
+# --- property: generated nested specs ------------------------------------------------------
+
+names = st.text(alphabet="abcdefgh", min_size=1, max_size=4)
+
+
+@st.composite
+def spec_and_values(draw: Any, depth: int = 0) -> tuple[PortNamespace, dict[str, Any]]:
+    namespace = PortNamespace("ns")
+    values: dict[str, Any] = {}
+    for name in draw(st.lists(names, min_size=1, max_size=4, unique=True)):
+        if depth < 2 and draw(st.booleans()):
+            child, child_values = draw(spec_and_values(depth + 1))
+            child.name = name
+            namespace[name] = child
+            values[name] = child_values
+        else:
+            namespace[name] = InputPort(name, valid_type=Int)
+            values[name] = Int(draw(st.integers()))
+    return namespace, values
+
+
+def leaf_paths(values: dict[str, Any], prefix: str = "") -> list[str]:
+    paths = []
+    for key, value in values.items():
+        path = f"{prefix}.{key}" if prefix else key
+        paths += leaf_paths(value, path) if isinstance(value, dict) else [path]
+    return paths
+
+
+def set_path(values: dict[str, Any], path: str, new: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        values = values[part]
+    if new is _REMOVE:
+        del values[last]
+    else:
+        values[last] = new
+
+
+_REMOVE = object()
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec_and_values(), st.data())
+def test_valid_values_pass_and_one_corruption_fails_at_its_path(generated, data) -> None:
+    namespace, values = generated
+    assert namespace.validate(values) == []
+    paths = leaf_paths(values)
+    path = data.draw(st.sampled_from(paths))
+    kind = data.draw(st.sampled_from(["wrong type", "missing", "unexpected"]))
+    corrupted = _deep_copy(values)
+    if kind == "wrong type":
+        set_path(corrupted, path, Str("not an int"))
+        expected = path
+    elif kind == "missing":
+        set_path(corrupted, path, _REMOVE)
+        expected = path
+    else:
+        expected = path.rsplit(".", 1)[0] + ".zzzz" if "." in path else "zzzz"
+        set_path(corrupted, expected, Int(1))
+    problems = namespace.validate(corrupted)
+    if kind == "missing" and _now_empty_namespace(corrupted, path):
+        assert problems, "an emptied required namespace must be reported"
+        return
+    assert [p.path for p in problems] == [expected]
+
+
+def _deep_copy(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in values.items()}
+
+
+def _now_empty_namespace(values: dict[str, Any], path: str) -> bool:
+    parts = path.split(".")[:-1]
+    for part in parts:
+        values = values[part]
+    return not values
