@@ -1,0 +1,238 @@
+"""A daemon worker: one interpreter running one runner fed by the broker's task queue.
+
+Taking a task (:meth:`Worker.on_task`):
+
+1. a task for a process this worker already runs, or one that no longer exists or is
+   terminated, is acknowledged and logged, never crashed on;
+2. the process is claimed in the store (a compare-and-set of its ``owner``): a process
+   whose owner is another live runner is left to it; one whose owner died is taken over;
+3. the process is *held* (see :mod:`graphflow.broker._rabbitmq`) and only then is the task
+   acknowledged, so a worker that dies at any point leaves a task (or a hold that turns back
+   into one) for another worker, which continues from the last checkpoint;
+4. when the process ends (its last write durable) the hold is released.
+
+A process needs a slot while it runs; one waiting for its children does not, so parents
+never starve their children of slots. On SIGTERM the worker stops taking tasks, lets
+every process reach its next step boundary, and hands each back to the queue.
+
+Run as ``python -m graphflow.daemon._worker --profile NAME`` (the supervisor does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from typing import TYPE_CHECKING, Any
+
+from graphflow import _loop
+from graphflow.broker import Hold, RabbitMQCommunicator, RpcRequest, TaskDelivery, TaskMessage
+from graphflow.daemon._paths import DaemonPaths
+from graphflow.engine._owner import owner_alive, this_owner
+from graphflow.engine._resume import rebuild
+from graphflow.engine._runner import Runner, get_runner
+from graphflow.errors import GraphflowError
+from graphflow.orm import Backend, ProcessNode, aload_nodes, get_backend, load_profile
+from graphflow.store import WriteBatch, query
+from graphflow.types import ProcessState
+
+if TYPE_CHECKING:
+    from graphflow.config import Profile
+
+__all__ = ["Worker", "main"]
+
+log = logging.getLogger("graphflow.daemon.worker")
+
+STATS_INTERVAL = 2.0
+
+
+class Worker:
+    """Takes tasks, claims and holds their processes, runs them, releases them."""
+
+    def __init__(
+        self, backend: Backend, runner: Runner, communicator: RabbitMQCommunicator, *, slots: int
+    ) -> None:
+        self.backend = backend
+        self.runner = runner
+        self.communicator = communicator
+        self.slots = slots
+        self._taking: set[str] = set()
+        self._holds: dict[str, Hold] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.done = 0
+        self.stopping = False
+
+    async def on_task(self, delivery: TaskDelivery) -> None:
+        """Called for every task delivered; see the module docstring."""
+        task = delivery.task
+        if task.uuid in self._taking or self.runner.handle(task.uuid) is not None:
+            log.info("task for %s, which this worker already runs: dropped", task.uuid)
+            await delivery.ack()
+            return
+        self._taking.add(task.uuid)
+        try:
+            await self.runner.wait_for_capacity(self.slots)
+            if self.stopping:
+                await delivery.requeue()
+                return
+            node = await self._claim(task)
+            if node is None:
+                await delivery.ack()
+                return
+            hold = await self.communicator.hold(task)
+            await delivery.ack()
+            self._holds[task.uuid] = hold
+            await self._start(node, hold)
+        except GraphflowError as exc:
+            log.error("task for %s failed: %s", task.uuid, exc)
+            await self._give_up(task, exc)
+            await delivery.ack()
+        finally:
+            self._taking.discard(task.uuid)
+
+    async def _claim(self, task: TaskMessage) -> ProcessNode | None:
+        node = (await aload_nodes(self.backend, [task.uuid])).get(task.uuid)
+        if node is None:
+            log.warning("task for process %s, which does not exist: acknowledged", task.uuid)
+            return None
+        if not isinstance(node, ProcessNode):
+            log.warning("task for node %s, which is not a process: acknowledged", task.uuid)
+            return None
+        if node.is_terminated:
+            log.info(
+                "task for %s, which is already %s: acknowledged",
+                node._ident(),
+                node.process_state.value,
+            )
+            return None
+        me = this_owner()
+        if node.owner and node.owner != me:
+            alive = owner_alive(node.owner)
+            if alive is None:
+                replies = await self.communicator.rpc(RpcRequest("status", node.uuid), wait=3.0)
+                alive = bool(replies)
+            if alive:
+                log.info("task for %s, which %s runs: left to it", node._ident(), node.owner)
+                return None
+        rows = await self.backend.store.write(
+            query("engine.claim_process"), uuid=node.uuid, previous=node.owner, owner=me
+        )
+        if not rows:
+            log.info("%s was claimed by another runner first", node._ident())
+            return None
+        node.owner = me
+        return node
+
+    async def _start(self, node: ProcessNode, hold: Hold) -> None:
+        process = await rebuild(self.backend, node)
+        handle = self.runner.start(process)
+
+        async def release_when_done() -> None:
+            await asyncio.shield(handle.terminated)
+            self._holds.pop(node.uuid, None)
+            if process.state.is_terminal:
+                self.done += 1
+                await self.communicator.release(hold)
+            else:  # detached for a graceful stop: another worker continues it
+                await self.communicator.release(hold, hand_back=True)
+
+        watcher = asyncio.get_running_loop().create_task(release_when_done())
+        self._tasks.add(watcher)
+        watcher.add_done_callback(self._tasks.discard)
+
+    async def _give_up(self, task: TaskMessage, exc: BaseException) -> None:
+        """A process that cannot even be loaded here (its class is gone) is excepted."""
+        node = (await aload_nodes(self.backend, [task.uuid])).get(task.uuid)
+        if isinstance(node, ProcessNode) and not node.is_terminated:
+            batch = WriteBatch()
+            batch.update(
+                node.uuid,
+                node._state_update(
+                    state=ProcessState.EXCEPTED,
+                    exit_message=f"the daemon could not continue it: {exc}",
+                    clear_checkpoint=True,
+                ),
+            )
+            with contextlib.suppress(GraphflowError):
+                await self.backend.writer.write(batch)
+
+    def statistics(self) -> dict[str, Any]:
+        handles = self.runner.active
+        return {
+            "pid": os.getpid(),
+            "slots": self.slots,
+            "busy": self.runner.busy_count(),
+            "held": len(handles),
+            "waiting": sum(1 for h in handles if h.process.state is ProcessState.WAITING),
+            "done": self.done,
+            "time": time.time(),
+        }
+
+    async def stop(self) -> None:
+        """Stop taking tasks; hand every process back at its next step boundary."""
+        self.stopping = True
+        await self.communicator.stop_consuming_tasks()
+        handles = self.runner.detach_all()
+        for handle in handles:
+            await asyncio.shield(handle.terminated)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def amain(profile: Profile, slots: int) -> None:
+    _loop.use_running_loop()
+    paths = DaemonPaths.of(profile)
+    backend = await get_backend(profile)
+    runner = await get_runner(backend)
+    from graphflow.engine._messaging import new_communicator
+
+    communicator = new_communicator(profile)
+    await communicator.connect()
+    await runner.attach(communicator, publish_children=True)
+    worker = Worker(backend, runner, communicator, slots=slots)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await communicator.consume_tasks(worker.on_task, prefetch=slots)
+    stats_file = paths.workers / f"{os.getpid()}.json"
+    log.info(
+        "worker %d ready: %d slots, broker prefix %s", os.getpid(), slots, profile.queue_prefix
+    )
+    try:
+        while not stop.is_set():
+            await asyncio.to_thread(stats_file.write_text, json.dumps(worker.statistics()))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STATS_INTERVAL):
+                    await stop.wait()
+        log.info("worker %d stopping: handing processes back", os.getpid())
+        await worker.stop()
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            stats_file.unlink()
+        await communicator.close()
+        from graphflow.orm import close_backends
+
+        await close_backends()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m graphflow.daemon._worker")
+    parser.add_argument("--profile", required=True)
+    parser.add_argument("--slots", type=int)
+    args = parser.parse_args()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+    )
+    profile = load_profile(args.profile)
+    slots = args.slots or int(profile.option("process_slots", 200))
+    asyncio.run(amain(profile, slots))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""50 work chains with children on a 2-worker daemon, disturbed mid-run: a worker killed
+with SIGKILL, RabbitMQ restarted, the store server restarted. Every time all 50 finish ok
+with the same provenance as an undisturbed run, and no step is written twice."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from support.daemon import DaemonFixture
+from support.daemon_workflows import Parent, wait_terminated
+from support.provenance import fingerprint
+from support.rabbitmq import PrivateRabbitMQ
+
+import graphflow as gf
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = [pytest.mark.requires_rabbitmq, pytest.mark.usefixtures("backend")]
+
+TESTS = Path(__file__).resolve().parents[1]
+COUNT = 50
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[PrivateRabbitMQ]:
+    rabbit = PrivateRabbitMQ(consumer_timeout_ms=60_000, heartbeat=10)
+    rabbit.start()
+    try:
+        yield rabbit
+    finally:
+        rabbit.remove()
+
+
+@pytest.fixture(scope="module")
+def daemon(graphflow_home: Path, broker: PrivateRabbitMQ) -> Iterator[DaemonFixture]:
+    from integration.daemon.conftest import leave_profile, use_profile_with_broker
+
+    name = use_profile_with_broker(
+        graphflow_home, broker.url, broker_hold_ttl=2, broker_hold_renew=5
+    )
+    fixture = DaemonFixture(graphflow_home, name, broker.url, [TESTS])
+    fixture.start(2)
+    try:
+        yield fixture
+    finally:
+        fixture.stop()
+        leave_profile(name)
+
+
+def run_batch(disturb=None) -> list[list[tuple]]:  # type: ignore[no-untyped-def]
+    nodes = [gf.submit(Parent, n=gf.Int(i)) for i in range(COUNT)]
+    if disturb is not None:
+        # disturb once the run is well under way: some parents done, others not
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = gf.cypher(
+                "UNWIND $u AS u MATCH (p:Process {uuid: u}) WHERE p.process_state = 'finished' "
+                "RETURN count(p) AS n",
+                u=[n.uuid for n in nodes],
+            )[0]["n"]
+            if done >= 5:
+                break
+            time.sleep(0.1)
+        assert done < COUNT, "the run ended before it could be disturbed"
+        disturb()
+    finished = wait_terminated(nodes, timeout=300)
+    failed = [n for n in finished if not n.is_finished_ok]
+    assert not failed, [(n.pk, n.process_state.value, n.exit_message) for n in failed]
+    return sorted(fingerprint(n.uuid) for n in finished)
+
+
+@pytest.fixture(scope="module")
+def undisturbed(daemon) -> list[list[tuple]]:
+    return run_batch()
+
+
+def test_sigkill_a_worker_mid_run(daemon, undisturbed) -> None:
+    victim = daemon.worker_pids()[0]
+    assert run_batch(lambda: daemon.kill_worker(victim)) == undisturbed
+    daemon.wait_for_workers(2, exclude={victim})
+
+
+def test_restart_rabbitmq_mid_run(daemon, broker, undisturbed) -> None:
+    assert run_batch(broker.restart) == undisturbed
+    assert "reconnected to the broker" in daemon.logs()
+
+
+def test_restart_the_store_server_mid_run(daemon, undisturbed) -> None:
+    def restart_store() -> None:
+        result = daemon.cli("store", "stop")
+        assert result.returncode == 0, result.stderr
+
+    assert run_batch(restart_store) == undisturbed

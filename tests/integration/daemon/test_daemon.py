@@ -1,0 +1,171 @@
+"""The daemon on the real RabbitMQ: submit, RPC control, broadcasts, bad messages."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import uuid
+from typing import TYPE_CHECKING
+
+import aio_pika
+import pytest
+from support.daemon_workflows import (
+    Parent,
+    Sleepy,
+    SlowParent,
+    Ticker,
+    executions,
+    wait_terminated,
+    wait_until,
+)
+
+import graphflow as gf
+from graphflow import control
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = [pytest.mark.requires_rabbitmq, pytest.mark.usefixtures("backend")]
+
+
+def test_submit_returns_the_stored_node_at_once_and_workers_run_it(daemon) -> None:
+    nodes = [gf.submit(Parent, n=gf.Int(i)) for i in range(5)]
+    for node in nodes:
+        assert node.is_stored
+        assert node.process_state.value == "created"
+    finished = wait_terminated(nodes)
+    for i, node in enumerate(finished):
+        assert node.is_finished_ok, node.exit_message
+        assert node.outputs.sum.value == 2 * (3 * i + 3)
+        assert len(node.called) == 4  # three children and the summing calcfunction
+        assert all(child.is_finished_ok for child in node.called)
+
+
+def test_pause_play_and_kill_over_rpc(daemon) -> None:
+    node = gf.submit(Ticker, ticks=gf.Int(400))
+    wait_until(lambda: gf.load_node(node.pk).process_state.value == "running", what="running")
+    (result,) = control.pause(node.pk)
+    assert result.done, result.message
+    wait_until(lambda: gf.load_node(node.pk).paused, what="paused in the store")
+    (result,) = control.play(node.pk)
+    assert result.done
+    wait_until(lambda: not gf.load_node(node.pk).paused, what="played")
+    (result,) = control.kill(node.pk, message="enough ticking")
+    assert result.done
+    (final,) = wait_terminated([node])
+    assert final.is_killed
+    assert final.exit_message == "enough ticking"
+
+
+def test_control_of_a_queued_process_goes_through_the_store(daemon) -> None:
+    daemon.cli("daemon", "stop")
+    try:
+        node = gf.submit(Ticker, ticks=gf.Int(3))
+        (result,) = control.kill(node.pk)
+        assert "queued" in result.message
+        assert gf.load_node(node.pk).is_killed
+    finally:
+        daemon.start(2)
+    # the worker that takes its task finds it terminated, acknowledges and moves on
+    wait_until(lambda: "already killed: acknowledged" in daemon.logs(), what="the task dropped")
+    assert gf.load_node(node.pk).is_killed
+
+
+def test_watch_prints_live_state_changes(daemon) -> None:
+    node = gf.submit(SlowParent, ticks=gf.Int(40))
+    watch = daemon.cli("process", "watch", str(node.pk), timeout=120)
+    assert watch.returncode == 0, watch.stderr
+    lines = watch.stdout.splitlines()
+    assert any("SlowParent" in line and "finished" in line for line in lines), watch.stdout
+    tickers = [line for line in lines if "Ticker" in line and "finished" in line]
+    assert len(tickers) == 2, watch.stdout
+
+
+def test_unknown_pk_is_a_clear_error(daemon) -> None:
+    result = daemon.cli("process", "kill", "987654321")
+    assert result.returncode != 0
+    assert "no node with pk 987654321" in result.stdout + result.stderr
+
+
+def _publish_raw(daemon, body: bytes) -> None:
+    from graphflow.orm import current_profile
+
+    prefix = current_profile().queue_prefix
+
+    async def publish() -> None:
+        connection = await aio_pika.connect(daemon.broker)
+        async with connection:
+            channel = await connection.channel()
+            exchange = await channel.get_exchange(f"{prefix}.tasks")
+            await exchange.publish(aio_pika.Message(body, delivery_mode=2), routing_key="task")
+
+    asyncio.run(publish())
+
+
+def test_malformed_and_stale_tasks_are_handled(daemon) -> None:
+    from graphflow.broker import TaskMessage, encode
+
+    malformed = "rejected a malformed task"
+    stale = "does not exist: acknowledged"
+    seen = {phrase: daemon.logs().count(phrase) for phrase in (malformed, stale)}
+    _publish_raw(daemon, b"this is not a task")
+    _publish_raw(daemon, encode(TaskMessage(str(uuid.uuid4()), 1)))
+    for phrase, what in ((malformed, "dead-lettering"), (stale, "the stale task dropped")):
+        wait_until(lambda p=phrase: daemon.logs().count(p) > seen[p], what=what)
+    # the workers are alive and still work
+    (node,) = wait_terminated([gf.submit(Ticker, ticks=gf.Int(2))])
+    assert node.is_finished_ok
+    assert len(daemon.worker_pids()) == 2
+
+
+def test_a_crashed_worker_is_restarted_and_its_processes_continue(daemon, tmp_path: Path) -> None:
+    record = tmp_path / "record.txt"
+    nodes = [gf.submit(Sleepy, seconds=gf.Int(3), record=gf.Str(str(record))) for _ in range(4)]
+    wait_until(lambda: len(executions(record)) == 4, what="all four started")
+    victims = daemon.worker_pids()
+    daemon.kill_worker(victims[0])
+    daemon.wait_for_workers(2, exclude={victims[0]})
+    finished = wait_terminated(nodes)
+    assert all(n.is_finished_ok for n in finished)
+    runs = executions(record)
+    # the processes of the killed worker ran again from their checkpoint (before the
+    # step), each exactly once more; none of the survivor's ran twice
+    assert sorted(set(runs)) == sorted(n.uuid for n in nodes)
+    assert 4 <= len(runs) <= 8
+    assert "exited with" in daemon.logs()
+
+
+def test_two_daemon_starts_at_once_give_one_daemon(daemon) -> None:
+    daemon.cli("daemon", "stop")
+    procs = [
+        subprocess.Popen(
+            [daemon_cli(), "daemon", "start", "1"],
+            env=daemon.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    assert sum("already running" in out for out, _ in outputs) == 1
+    status = daemon.cli("daemon", "status")
+    assert status.stdout.count("running") >= 1
+    daemon.cli("daemon", "stop")
+    daemon.start(2)
+
+
+def daemon_cli() -> str:
+    from support.daemon import GRAPHFLOW
+
+    return GRAPHFLOW
+
+
+def test_status_shows_the_daemon(daemon) -> None:
+    result = daemon.cli("status")
+    assert result.returncode == 0, result.stderr
+    assert "running: 2 workers" in result.stdout
+    daemon_status = daemon.cli("daemon", "status")
+    assert "MiB" in daemon_status.stdout
+    assert "/50" in daemon_status.stdout  # slots used of 50

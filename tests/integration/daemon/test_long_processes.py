@@ -1,0 +1,63 @@
+"""Long processes on a RabbitMQ whose consumer_timeout (4 s) and heartbeat (2 s) are
+lowered for the test: a step that runs far longer is neither cancelled nor run twice, and
+the connection stays up (heartbeats answered) while steps block for 10 s."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from support.daemon import DaemonFixture
+from support.daemon_workflows import Busy, Sleepy, executions, wait_terminated
+from support.rabbitmq import PrivateRabbitMQ
+
+import graphflow as gf
+
+from .conftest import SUPPORT, leave_profile, use_profile_with_broker
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+pytestmark = [pytest.mark.requires_rabbitmq, pytest.mark.usefixtures("backend")]
+
+
+@pytest.fixture(scope="module")
+def strict_broker() -> Iterator[PrivateRabbitMQ]:
+    broker = PrivateRabbitMQ(consumer_timeout_ms=4000, heartbeat=2)
+    broker.start()
+    try:
+        assert broker.setting("consumer_timeout") == "{ok,4000}"
+        assert broker.setting("heartbeat") == "{ok,2}"
+        yield broker
+    finally:
+        broker.remove()
+
+
+@pytest.fixture(scope="module")
+def daemon(graphflow_home: Path, strict_broker: PrivateRabbitMQ) -> Iterator[DaemonFixture]:
+    # holds are renewed every second, well inside the 4 s consumer timeout
+    name = use_profile_with_broker(
+        graphflow_home, strict_broker.url, broker_hold_ttl=2, broker_hold_renew=1
+    )
+    fixture = DaemonFixture(graphflow_home, name, strict_broker.url, [SUPPORT])
+    fixture.start(2)
+    try:
+        yield fixture
+    finally:
+        fixture.stop()
+        leave_profile(name)
+
+
+def test_steps_far_longer_than_the_consumer_timeout_run_once(daemon, tmp_path: Path) -> None:
+    record = tmp_path / "sleepy.txt"
+    sleeping = gf.submit(Sleepy, seconds=gf.Int(10), record=gf.Str(str(record)))
+    crunching = gf.submit(Busy, seconds=gf.Int(10), record=gf.Str(str(record)))
+    finished = wait_terminated([sleeping, crunching], timeout=120)
+    assert all(node.is_finished_ok for node in finished), [n.exit_message for n in finished]
+    assert sorted(executions(record)) == sorted([sleeping.uuid, crunching.uuid])  # once each
+    logs = daemon.logs()
+    # no delivery timed out, no connection was dropped for missed heartbeats
+    assert "PRECONDITION_FAILED" not in logs
+    assert "Reconnecting" not in logs
+    assert "exited with" not in logs

@@ -1,0 +1,79 @@
+"""Running a real daemon (supervisor + workers) for a test profile, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DaemonFixture"]
+
+GRAPHFLOW = str(Path(sys.executable).parent / "graphflow")
+
+
+class DaemonFixture:
+    """The daemon of profile ``profile`` in ``home``, whose workers import ``pythonpath``."""
+
+    def __init__(self, home: Path, profile: str, broker: str, pythonpath: list[Path]) -> None:
+        self.home = home
+        self.profile = profile
+        self.broker = broker
+        self.pythonpath = pythonpath
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "GRAPHFLOW_HOME": str(self.home),
+            "GRAPHFLOW_PROFILE": self.profile,
+            "GRAPHFLOW_BROKER": self.broker,
+            "PYTHONPATH": os.pathsep.join(
+                [*map(str, self.pythonpath), os.environ.get("PYTHONPATH", "")]
+            ),
+        }
+
+    def cli(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [GRAPHFLOW, *args], env=self.env(), capture_output=True, text=True, timeout=timeout
+        )
+
+    def start(self, workers: int = 2) -> None:
+        result = self.cli("daemon", "start", str(workers))
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def stop(self) -> None:
+        self.cli("daemon", "stop")
+
+    def worker_pids(self) -> list[int]:
+        folder = self.home / "profiles" / self.profile / "daemon" / "workers"
+        return sorted(int(p.stem) for p in folder.glob("*.json"))
+
+    def stats(self) -> list[dict[str, Any]]:
+        folder = self.home / "profiles" / self.profile / "daemon" / "workers"
+        return [json.loads(p.read_text()) for p in folder.glob("*.json")]
+
+    def kill_worker(self, pid: int) -> None:
+        os.kill(pid, signal.SIGKILL)
+
+    def wait_for_workers(
+        self, count: int, *, exclude: set[int] = frozenset(), timeout: float = 60
+    ) -> list[int]:  # type: ignore[assignment]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = [
+                p for p in self.worker_pids() if p not in exclude and Path(f"/proc/{p}").exists()
+            ]
+            if len(pids) >= count:
+                return pids
+            time.sleep(0.2)
+        raise AssertionError(f"{count} workers did not come up within {timeout} s")
+
+    def logs(self) -> str:
+        folder = self.home / "profiles" / self.profile / "daemon" / "logs"
+        return "\n".join(
+            f"== {p.name}\n{p.read_text(errors='replace')}" for p in sorted(folder.glob("*.log"))
+        )
