@@ -1,0 +1,269 @@
+"""Calculation jobs on this machine: the built-in plugins, failures named by exit codes,
+bugs that except, a job the scheduler forgets, kill, and the provenance they leave."""
+
+from __future__ import annotations
+
+import os
+import signal
+import textwrap
+from pathlib import Path
+
+import pytest
+from support.calcjob_plugins import BuggyPrepareJob, ShellJob
+
+import graphflow as gf
+from graphflow import CalculationFactory, Dict, Float, Int, SinglefileData, Str
+from graphflow.orm import CalcJobNode, FolderData, RemoteData
+from graphflow.types import ProcessState
+
+from ._drive import kill, launch, reports, wait_for, wait_terminated
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+Add = CalculationFactory("core.arithmetic.add")
+PythonJson = CalculationFactory("core.python.json")
+
+
+def test_add_runs_through_every_task_and_leaves_complete_provenance(local_bash, local_computer):
+    result, node = gf.run_get_node(Add, code=local_bash, x=Int(2), y=Int(40))
+
+    assert node.is_finished_ok
+    assert result["sum"].value == 42
+    assert isinstance(result["sum"], Int)
+    assert isinstance(result["remote_folder"], RemoteData)
+    assert result["remote_folder"].remote_path == node.remote_workdir
+    assert node.remote_workdir.startswith(local_computer.workdir)
+    assert "output.txt" in result["retrieved"].list_object_names()
+    assert (node.computer_label, node.scheduler_state, node.job_exit_code) == (
+        local_computer.label,
+        "done",
+        0,
+    )
+    assert node.job_id.isdigit()
+    assert node.checkpoint is None
+    rows = gf.cypher(
+        "MATCH (d)-[l:INPUT]->(c:CalcJob {uuid: $uuid}) "
+        "RETURN l.label AS label, labels(d) AS kinds",
+        uuid=node.uuid,
+    )
+    assert {r["label"] for r in rows} == {"code", "x", "y"}
+    assert any("Code" in r["kinds"] for r in rows)
+    rows = gf.cypher(
+        "MATCH (c:CalcJob {uuid: $uuid})-[l:CREATE]->(d:Data) RETURN l.label AS label",
+        uuid=node.uuid,
+    )
+    assert {r["label"] for r in rows} == {"remote_folder", "retrieved", "sum"}
+    assert "submitted job" in reports(node)
+
+
+def test_add_of_floats_gives_a_float_even_when_whole(local_bash):
+    result = gf.run(Add, code=local_bash, x=Float(0.5), y=Int(2))
+    assert isinstance(result["sum"], Float)
+    assert result["sum"].value == 2.5
+    result = gf.run(Add, code=local_bash, x=Float(1.0), y=Float(2.0))
+    assert isinstance(result["sum"], Float)
+    assert result["sum"].value == 3.0
+
+
+PROGRAM = textwrap.dedent(
+    """\
+    import json, sys
+    params = json.load(open(sys.argv[1]))
+    if params.get("fail"):
+        print("starting", file=sys.stderr)
+        raise SystemExit("the input asked me to fail")
+    if not params.get("silent"):
+        sigma, eps = params["sigma"], params["epsilon"]
+        energies = [4 * eps * ((sigma / r) ** 12 - (sigma / r) ** 6) for r in params["r"]]
+        json.dump({"energies": energies, "minimum": min(energies)}, open("output.json", "w"))
+    """
+)
+
+
+@pytest.fixture
+def python_code(local_computer):
+    import sys
+
+    return gf.Code(label="python", computer=local_computer, executable=sys.executable).store()
+
+
+@pytest.fixture
+def program(tmp_path: Path) -> SinglefileData:
+    path = tmp_path / "lj.py"
+    path.write_text(PROGRAM)
+    return SinglefileData(path)
+
+
+def test_python_program_reads_its_input_file_and_its_output_is_parsed(python_code, program):
+    parameters = Dict({"sigma": 1.0, "epsilon": 1.0, "r": [1.0, 2 ** (1 / 6), 1.5]})
+    result, node = gf.run_get_node(
+        PythonJson, code=python_code, script=program, parameters=parameters
+    )
+
+    assert node.is_finished_ok
+    energies = result["results"].get_dict()["energies"]
+    assert energies[0] == pytest.approx(0.0)
+    assert energies[1] == pytest.approx(-1.0)
+    assert result["results"].get_dict()["minimum"] == pytest.approx(-1.0)
+    assert {"output.json", "stdout.txt", "stderr.txt"} <= set(
+        result["retrieved"].list_object_names()
+    )
+
+
+def test_a_failing_program_gets_a_named_exit_code_with_its_last_words(python_code, program):
+    _, node = gf.run_get_node(
+        PythonJson, code=python_code, script=program, parameters=Dict({"fail": True})
+    )
+
+    assert node.is_finished
+    assert not node.is_finished_ok
+    assert node.exit_status == PythonJson.exit_codes.ERROR_PROGRAM_FAILED.status
+    assert "the input asked me to fail" in node.exit_message
+    assert node.job_exit_code == 1
+
+
+def test_a_missing_output_file_is_the_parsers_call(python_code, program):
+    _, node = gf.run_get_node(
+        PythonJson, code=python_code, script=program, parameters=Dict({"silent": True})
+    )
+
+    assert node.exit_status == PythonJson.exit_codes.ERROR_OUTPUT_MISSING.status
+    assert "retrieved" in node.outputs  # what was there is kept for the user to look at
+
+
+def test_without_a_parser_the_jobs_exit_status_decides(local_bash):
+    _, ok = gf.run_get_node(ShellJob, code=local_bash, script=Str("echo fine"))
+    _, failed = gf.run_get_node(ShellJob, code=local_bash, script=Str("echo no >&2; exit 3"))
+
+    assert ok.is_finished_ok
+    assert failed.exit_status == ShellJob.exit_codes.ERROR_JOB_FAILED.status
+    assert failed.exit_message == "the job's command exited with status 3"
+    assert failed.job_exit_code == 3
+
+
+def test_a_job_the_scheduler_forgets_without_an_exit_code_is_reported_lost(local_bash):
+    handle = launch(ShellJob, code=local_bash, script=Str("sleep 60"))
+    wait_for(lambda: handle.node.scheduler_state == "running", "the job running")
+
+    os.killpg(int(handle.node.job_id), signal.SIGKILL)  # killed outside graphflow
+    node = wait_terminated(handle)
+
+    assert node.exit_status == ShellJob.exit_codes.ERROR_JOB_LOST.status
+    assert f"job {node.job_id}" in node.exit_message
+    assert node.job_exit_code is None
+
+
+def test_kill_cancels_the_scheduler_job(local_bash, tmp_path):
+    marker = tmp_path / "still-running"
+    script = f"sleep 60; touch {marker}"
+    handle = launch(ShellJob, code=local_bash, script=Str(script))
+    wait_for(lambda: handle.node.scheduler_state == "running", "the job running")
+    pid = int(handle.node.job_id)
+
+    kill(handle)
+    node = wait_terminated(handle)
+
+    assert node.process_state is ProcessState.KILLED
+    assert node.exit_message == "killed by the test"
+    wait_for(lambda: not _alive(pid), f"job {pid} ending")
+    assert f"asked the scheduler to end job {pid}" in reports(node)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_bug_in_prepare_for_submission_excepts_the_job(local_bash):
+    handle = launch(BuggyPrepareJob, code=local_bash, script=Str("true"))
+    node = wait_terminated(handle)
+
+    assert node.process_state is ProcessState.EXCEPTED
+    assert "ZeroDivisionError: a bug in prepare_for_submission" in node.exit_message
+    assert "Traceback" in reports(node)
+
+
+def test_a_bug_in_the_parser_excepts_the_job(local_bash):
+    handle = launch(
+        ShellJob,
+        code=local_bash,
+        script=Str("true"),
+        metadata={"options": {"parser_name": "support.calcjob_plugins:BuggyParser"}},
+    )
+    node = wait_terminated(handle)
+
+    assert node.process_state is ProcessState.EXCEPTED
+    assert "a bug in the parser" in node.exit_message
+    assert isinstance(node.outputs["retrieved"], FolderData)  # the files are kept
+
+
+def test_bad_inputs_are_refused_before_anything_runs(local_bash):
+    with pytest.raises(gf.GraphflowError, match=r"(?s)code.*required"):
+        Add({"x": Int(1), "y": Int(2)})
+    with pytest.raises(gf.GraphflowError, match="no computer labelled 'nowhere'"):
+        gf.load_computer("nowhere")
+    with pytest.raises(gf.GraphflowError, match="no code labelled 'nothing'"):
+        gf.load_code("nothing")
+    with pytest.raises(gf.GraphflowError, match="num_machines"):
+        gf.run(
+            Add,
+            code=local_bash,
+            x=Int(1),
+            y=Int(2),
+            metadata={"options": {"resources": {"num_machines": 2}}},
+        )
+
+
+def test_the_job_is_a_calcjob_node_with_its_own_labels(local_bash):
+    _, node = gf.run_get_node(Add, code=local_bash, x=Int(1), y=Int(1))
+    assert isinstance(node, CalcJobNode)
+    rows = gf.cypher(
+        "MATCH (c:Node:Process:Calculation:CalcJob {uuid: $u}) RETURN c.job_id AS id", u=node.uuid
+    )
+    assert rows == [{"id": node.job_id}]
+
+
+@pytest.fixture
+def tiny_tmp(tmp_path):
+    """A 1 MiB tmpfs as the runner's temporary folder (where retrieved files land first)."""
+    import subprocess
+    import tempfile
+
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(mount)
+    try:
+        yield mount
+    finally:
+        tempfile.tempdir = previous
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_full_disk_while_retrieving_pauses_the_job_and_play_finishes_it(local_bash, tiny_tmp):
+    import tempfile
+
+    from ._drive import play, wait_paused
+
+    script = "head -c 3000000 /dev/zero > big.bin; echo done"
+    handle = launch(
+        ShellJob,
+        code=local_bash,
+        script=Str(script),
+        metadata={"options": {"additional_retrieve_list": ["big.bin"]}},
+    )
+    wait_paused(handle)
+    log = reports(handle.node)
+    assert "retrieve failed" in log
+    assert "No space left on device" in log or "no space left" in log.lower()
+    assert handle.node.process_state is ProcessState.WAITING
+
+    tempfile.tempdir = None  # the user frees space
+    play(handle)
+    node = wait_terminated(handle)
+    assert node.is_finished_ok
+    assert node.outputs["retrieved"].get_object_content("big.bin", "rb") == b"\0" * 3_000_000
