@@ -1,0 +1,189 @@
+"""Interactive HTML views of provenance graphs (zoom, pan, drag, hover for details).
+
+Drawn with pyvis (BSD), which writes a self-contained page around vis-network: the
+script is inlined, so the view works offline, in JupyterLab, classic Notebook, VS Code and
+in exported HTML, with no widget extension. In a notebook the page is shown in an
+``<iframe srcdoc>`` so its styles stay out of the notebook's. Colours and shapes are the
+Graphviz drawing's (:mod:`graphflow.lineage._style`); a layered layout from top to
+bottom keeps the provenance readable as a flow.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from graphflow import _loop
+from graphflow.lineage._args import check_limit
+from graphflow.lineage._errors import GraphTooLargeError
+from graphflow.lineage._read import agraph_of
+from graphflow.lineage._style import (
+    LINK_STYLES,
+    link_caption,
+    node_caption,
+    node_details,
+    node_style,
+)
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+
+    from graphflow.lineage._graph import ProvenanceGraph
+    from graphflow.orm import Node
+
+__all__ = ["DEFAULT_MAX_NODES", "InteractiveGraph", "ainteractive", "interactive"]
+
+#: more nodes than this and the browser's layout becomes slow and unreadable
+DEFAULT_MAX_NODES: Final = 500
+_OPTIONS: Final = {
+    "layout": {
+        "hierarchical": {
+            "enabled": True,
+            "direction": "UD",
+            "sortMethod": "directed",
+            "levelSeparation": 110,
+            "nodeSpacing": 160,
+        }
+    },
+    "physics": {"enabled": False},
+    "interaction": {"hover": True, "navigationButtons": True, "tooltipDelay": 100},
+    "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.6}}, "smooth": False},
+    "nodes": {"font": {"face": "Helvetica", "size": 13}},
+}
+# multi-line tooltips: vis-network's default keeps them on one line
+_REMOTE: Final = re.compile(
+    r"<link\s[^>]*href=\"https://[^\"]*\"[^>]*>"
+    r"|<script\s[^>]*src=\"https://[^\"]*\"[^>]*>\s*</script>",
+    re.DOTALL,
+)
+_TOOLTIP_CSS: Final = "<style>div.vis-tooltip { white-space: pre; font-family: monospace; }</style>"
+
+
+class InteractiveGraph:
+    """An interactive drawing of a provenance graph; shows itself in notebooks.
+
+    ``html`` is a complete page; :meth:`save` writes it to a file to open in a browser.
+    """
+
+    def __init__(
+        self, graph: ProvenanceGraph, *, height: int = 600, max_nodes: int = DEFAULT_MAX_NODES
+    ) -> None:
+        limit = check_limit(max_nodes)
+        if len(graph) > limit:
+            raise GraphTooLargeError(
+                f"the graph has {len(graph)} nodes, more than max_nodes={limit} allows in an "
+                "interactive view: show a smaller part (depths, fewer link types), raise "
+                "max_nodes, or render() it with Graphviz",
+                nodes=len(graph),
+                limit=limit,
+            )
+        self.graph = graph
+        self.height = height
+        self._html: str | None = None
+
+    @property
+    def html(self) -> str:
+        """The whole page (made once)."""
+        if self._html is None:
+            self._html = _page(self.graph, self.height)
+        return self._html
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` and return it."""
+        target = Path(path)
+        target.write_text(self.html, encoding="utf-8")
+        return target
+
+    def _repr_html_(self) -> str:
+        page = html.escape(self.html, quote=True)
+        return (
+            f'<iframe srcdoc="{page}" style="width: 100%; height: {self.height + 30}px; '
+            'border: none;" sandbox="allow-scripts"></iframe>'
+        )
+
+    def __repr__(self) -> str:
+        return f"<InteractiveGraph: {len(self.graph)} nodes, {len(self.graph.links)} links>"
+
+
+def _page(graph: ProvenanceGraph, height: int) -> str:
+    from pyvis.network import Network
+
+    net = Network(
+        height=f"{height}px", width="100%", directed=True, cdn_resources="in_line", notebook=False
+    )
+    roots = set(graph.roots)
+    for node in graph.sorted_nodes():
+        style = node_style(node, root=node.uuid in roots)
+        border = style.border or ("#222222" if style.double else style.fill)
+        options: dict[str, Any] = {
+            "label": "\n".join(node_caption(node)),
+            "title": "\n".join(f"{k}: {v}" for k, v in node_details(node).items()),
+            "shape": style.shape,
+            "color": {"background": style.fill, "border": border},
+            "borderWidth": 3 if style.double else max(style.border_width, 1),
+            "shapeProperties": {
+                "borderDashes": [6, 4] if style.dashed else False,
+                "borderRadius": 8 if style.rounded else 0,
+            },
+        }
+        net.add_node(node.pk, **options)
+    for link in graph.links:
+        source, target = graph.nodes[link.source], graph.nodes[link.target]
+        line = LINK_STYLES.get(link.type)
+        net.add_edge(
+            source.pk,
+            target.pk,
+            label=link_caption(link.type, link.label).replace("\n", " "),
+            title=f"{link.type} {link.label!r}: pk {source.pk} -> pk {target.pk}",
+            dashes=bool(line and line.style != "solid"),
+            color=line.colour if line else "#555555",
+            width=line.width if line else 1.0,
+            font={"size": 10, "align": "middle"},
+        )
+    net.set_options(json.dumps(_OPTIONS))
+    page: str = net.generate_html()
+    # pyvis always adds Bootstrap from a CDN (for menus we do not use): without it the page
+    # needs no network at all, and cannot hang on a blocked one
+    page = _REMOTE.sub("", page)
+    return page.replace("</head>", _TOOLTIP_CSS + "</head>", 1)
+
+
+async def ainteractive(
+    target: ProvenanceGraph | Node | Sequence[Node],
+    *,
+    ancestor_depth: int | None = None,
+    descendant_depth: int | None = None,
+    links: str = "data",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    height: int = 600,
+) -> InteractiveGraph:
+    """An interactive view of ``target`` (a graph, or the provenance around nodes)."""
+    limit = check_limit(max_nodes)
+    graph = await agraph_of(target, ancestor_depth, descendant_depth, links, limit)
+    return InteractiveGraph(graph, height=height, max_nodes=limit)
+
+
+def interactive(
+    target: ProvenanceGraph | Node | Sequence[Node],
+    *,
+    ancestor_depth: int | None = None,
+    descendant_depth: int | None = None,
+    links: str = "data",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    height: int = 600,
+) -> InteractiveGraph:
+    """Synchronous :func:`ainteractive`."""
+    return _loop.call(
+        ainteractive(
+            target,
+            ancestor_depth=ancestor_depth,
+            descendant_depth=descendant_depth,
+            links=links,
+            max_nodes=max_nodes,
+            height=height,
+        )
+    )

@@ -1,0 +1,123 @@
+"""Rich views of provenance: a node, its links, a process state, a call tree.
+
+Shared by ``graphflow node show``/``process status`` and the shell's ``:show``/``:tree``.
+Values are :class:`~rich.text.Text`, never markup, because a user's labels and values
+may hold square brackets.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from graphflow.orm import CalcJobNode, Node, ProcessNode
+
+if TYPE_CHECKING:
+    from graphflow.engine import CallTree
+
+__all__ = ["call_tree_view", "links_table", "node_table", "process_line", "state_text"]
+
+STATE_STYLE = {
+    "created": "cyan",
+    "waiting": "yellow",
+    "running": "blue",
+    "finished": "green",
+    "excepted": "red",
+    "killed": "magenta",
+}
+
+
+def state_text(node: ProcessNode) -> Text:
+    """``finished``, ``waiting (paused)``, ``finished [404]``, coloured by state."""
+    state = node.process_state.value
+    text = Text(state, style=STATE_STYLE.get(state, ""))
+    if node.paused:
+        text.append(" (paused)", style="yellow")
+    if node.exit_status not in (None, 0):
+        text.append(f" [{node.exit_status}]", style="red")
+    return text
+
+
+def process_line(node: ProcessNode) -> Text:
+    """``AddWorkChain <12> finished``: a process in one line."""
+    return Text(f"{node.process_label} <{node.pk}> ").append_text(state_text(node))
+
+
+def node_table(node: Node) -> Table:
+    """The properties, attributes and extras of one node."""
+    table = Table(
+        show_header=False, box=None, title=f"{node.type_label} {node.pk}", title_justify="left"
+    )
+    rows: list[tuple[str, Any]] = [
+        ("type", node.type_label),
+        ("pk", node.pk),
+        ("uuid", node.uuid),
+        ("label", node.label),
+        ("description", node.description),
+        ("ctime", node.ctime.isoformat(timespec="seconds") if node.ctime else ""),
+        ("mtime", node.mtime.isoformat(timespec="seconds") if node.mtime else ""),
+    ]
+    if isinstance(node, ProcessNode):
+        rows += [
+            ("process", node.process_label),
+            ("state", state_text(node)),
+            ("exit status", node.exit_status),
+            ("exit message", node.exit_message),
+        ]
+        if isinstance(node, CalcJobNode):
+            rows += [
+                ("computer", node.computer_label),
+                ("remote workdir", node.remote_workdir),
+                ("job id", node.job_id),
+                ("scheduler state", node.scheduler_state),
+                ("job exit code", node.job_exit_code),
+            ]
+    else:
+        value = getattr(node, "value", None)
+        if value is not None and not callable(value):
+            rows.append(("value", value))
+    rows += [(f"attributes.{k}", json.dumps(v)) for k, v in sorted(node.attributes.items())]
+    rows += [(f"extras.{k}", json.dumps(v)) for k, v in sorted(node.extras.items())]
+    for key, value in rows:
+        if key == "attributes.value" or value in (None, ""):
+            continue
+        table.add_row(
+            Text(key, style="bold"), value if isinstance(value, Text) else Text(str(value))
+        )
+    return table
+
+
+def _summary(node: Node) -> Text:
+    if isinstance(node, ProcessNode):
+        text = Text(f"{node.type_label} {node.process_label} (")
+        text.append_text(state_text(node))
+        return text.append(")")
+    value = getattr(node, "value", None)
+    if value is not None and not callable(value):
+        return Text(f"{node.type_label} {value!r}"[:60])
+    return Text(node.type_label)
+
+
+def links_table(title: str, links: list[tuple[str, str, Node]]) -> Table:
+    """Links of one direction: type, label, and the node at the other end."""
+    table = Table("link", "label", "node", "pk", title=title, title_justify="left", box=None)
+    for link_type, label, other in links:
+        table.add_row(link_type, Text(label), _summary(other), str(other.pk))
+    return table
+
+
+def call_tree_view(tree: CallTree) -> Tree:
+    """A process and every process it called, with states and exit statuses."""
+
+    root = Tree(process_line(tree.node))
+
+    def grow(parent: Tree, branch: CallTree) -> None:
+        for child in branch.children:
+            grow(parent.add(process_line(child.node)), child)
+
+    grow(root, tree)
+    return root
