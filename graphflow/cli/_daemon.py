@@ -1,0 +1,160 @@
+"""``graphflow daemon``: background workers that run submitted processes."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.table import Table
+
+from graphflow.cli._common import console, use_profile
+
+if TYPE_CHECKING:
+    from graphflow.daemon import DaemonClient
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["daemon"]
+
+
+def _client(ctx: click.Context) -> DaemonClient:
+    from graphflow.daemon import DaemonClient
+
+    return DaemonClient(use_profile(ctx))
+
+
+def _memory_mib(pid: int | None) -> str:
+    if pid is None:
+        return ""
+    try:
+        import psutil
+
+        return f"{psutil.Process(pid).memory_info().rss / 2**20:.0f} MiB"
+    except Exception:
+        return "?"
+
+
+def _print_status(status: dict[str, Any] | None, profile: str) -> None:
+    if status is None:
+        console.print(f"The daemon of profile [bold]{profile}[/] is not running.")
+        return
+    uptime = time.time() - status["started"]
+    console.print(
+        f"Daemon of profile [bold]{profile}[/]: supervisor pid {status['pid']}, "
+        f"up {uptime:.0f} s, {len(status['workers'])} workers"
+    )
+    table = Table(
+        "worker", "pid", "state", "memory", "slots used", "waiting", "done", "restarts", box=None
+    )
+    for worker in status["workers"]:
+        slots = worker.get("slots")
+        used = f"{worker.get('busy') or 0}/{slots}" if slots is not None else "starting"
+        table.add_row(
+            str(worker["number"]),
+            str(worker["pid"] or ""),
+            "[green]running[/]" if worker["alive"] else "[red]down[/]",
+            _memory_mib(worker["pid"]) if worker["alive"] else "",
+            used,
+            str(worker.get("waiting") or 0),
+            str(worker.get("done") or 0),
+            str(worker["restarts"]),
+        )
+    console.print(table)
+
+
+@click.group()
+def daemon() -> None:
+    """Run submitted processes in background workers (needs a broker)."""
+
+
+@daemon.command("start")
+@click.argument("workers", type=click.IntRange(min=1), default=1)
+@click.pass_context
+def start(ctx: click.Context, workers: int) -> None:
+    """Start the daemon with WORKERS workers (default 1)."""
+    client = _client(ctx)
+    started, status = client.start(workers)
+    if not started:
+        console.print("The daemon is already running.")
+    _print_status(status, client.profile.name)
+
+
+@daemon.command("stop")
+@click.pass_context
+def stop(ctx: click.Context) -> None:
+    """Stop the daemon; running processes are handed back to the queue."""
+    client = _client(ctx)
+    console.print("Daemon stopped." if client.stop() else "The daemon was not running.")
+
+
+@daemon.command("restart")
+@click.pass_context
+def restart(ctx: click.Context) -> None:
+    """Stop and start the daemon with the same number of workers."""
+    client = _client(ctx)
+    status = client.status()
+    workers = len(status["workers"]) if status else 1
+    client.stop()
+    _, status = client.start(workers)
+    _print_status(status, client.profile.name)
+
+
+@daemon.command("status")
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show the workers: pid, memory, slots used."""
+    client = _client(ctx)
+    current = client.status()
+    _print_status(current, client.profile.name)
+    if current is None:
+        ctx.exit(1)
+
+
+@daemon.command("incr")
+@click.argument("count", type=click.IntRange(min=1), default=1)
+@click.pass_context
+def incr(ctx: click.Context, count: int) -> None:
+    """Add COUNT workers."""
+    client = _client(ctx)
+    _print_status(client.request("incr", count), client.profile.name)
+
+
+@daemon.command("decr")
+@click.argument("count", type=click.IntRange(min=1), default=1)
+@click.pass_context
+def decr(ctx: click.Context, count: int) -> None:
+    """Remove COUNT workers (their processes are handed back)."""
+    client = _client(ctx)
+    _print_status(client.request("decr", count), client.profile.name)
+
+
+@daemon.command("logs")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until Ctrl-C.")
+@click.option("-n", "--lines", default=30, show_default=True, help="Lines of each log to show.")
+@click.pass_context
+def logs(ctx: click.Context, follow: bool, lines: int) -> None:
+    """Show the daemon's logs (supervisor and workers)."""
+    files = _client(ctx).log_files()
+    if not files:
+        console.print("No daemon logs yet.")
+        return
+    offsets: dict[Path, int] = {}
+    for path in files:
+        text = path.read_text(errors="replace").splitlines()
+        click.echo(f"==> {path.name} <==")
+        for line in text[-lines:]:
+            click.echo(line)
+        offsets[path] = path.stat().st_size
+    while follow:
+        time.sleep(0.5)
+        for path in _client(ctx).log_files():
+            size = path.stat().st_size
+            start = offsets.get(path, 0)
+            if size > start:
+                with open(path, errors="replace") as handle:
+                    handle.seek(start)
+                    for line in handle.read().splitlines():
+                        click.echo(f"{path.stem}: {line}")
+                offsets[path] = size

@@ -1,0 +1,155 @@
+"""``graphflow node``: show a node with its attributes and links, and draw its provenance.
+
+Imports are made inside the commands: ``node graph`` is timed end to end against
+``verdi node graph generate``, start-up included, so nothing it does not use is loaded.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graphflow.store._driver_import import import_driver
+
+__all__ = ["node", "parse_identifier"]
+
+FORMATS = ("svg", "png", "pdf", "dot")
+LINK_MODES = ("data", "logic", "all")
+
+
+def parse_identifier(text: str) -> int | str:
+    """A pk when the text is all digits, else a uuid or uuid prefix."""
+    return int(text) if text.isdigit() else text
+
+
+@click.group()
+def node() -> None:
+    """Inspect nodes and draw their provenance."""
+
+
+@node.command("show")
+@click.argument("identifiers", nargs=-1, required=True)
+@click.pass_context
+def show(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+    """Show nodes (by pk, uuid or uuid prefix): properties, attributes and links."""
+    import_driver()
+    from graphflow import _loop
+    from graphflow.cli._common import console, use_profile
+    from graphflow.lineage._views import links_table, node_table
+    from graphflow.orm import alinks, aload_node, get_backend
+
+    use_profile(ctx)
+
+    async def load(identifier: str) -> tuple[Any, list[Any], list[Any]]:
+        backend = await get_backend()
+        found = await aload_node(backend, parse_identifier(identifier))
+        types = ["INPUT", "CREATE", "RETURN", "CALL"]
+        incoming = await alinks(backend, found, types, incoming=True)
+        outgoing = await alinks(backend, found, types, incoming=False)
+        return found, incoming, outgoing
+
+    for identifier in identifiers:
+        found, incoming, outgoing = _loop.call(load(identifier))
+        console.print(node_table(found))
+        for title, links in (("incoming", incoming), ("outgoing", outgoing)):
+            if links:
+                console.print(links_table(title, links))
+
+
+class Depth(click.ParamType[int, Any]):
+    """A depth in links: a whole number, 0 for none; omitted for no limit."""
+
+    name = "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        text = str(value).strip()
+        if not text.isdigit():
+            self.fail(
+                f"{value!r} is not a depth: give a whole number of links (0 for none), or "
+                "leave the option out for no limit",
+                param,
+                ctx,
+            )
+        return int(text)
+
+
+@node.command("graph")
+@click.argument("identifiers", nargs=-1, required=True)
+@click.option(
+    "-a", "--ancestor-depth", type=Depth(), default=None, help="Links upstream (default: all)."
+)
+@click.option(
+    "-d", "--descendant-depth", type=Depth(), default=None, help="Links downstream (default: all)."
+)
+@click.option(
+    "-l",
+    "--links",
+    type=click.Choice(LINK_MODES),
+    default="data",
+    show_default=True,
+    help="data: INPUT and CREATE; logic: INPUT, RETURN and CALL; all: every link.",
+)
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="svg", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write ('-': standard output); default PK.FORMAT here.",
+)
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Refuse to draw more nodes than this.",
+)
+@click.pass_context
+def graph(
+    ctx: click.Context,
+    identifiers: tuple[str, ...],
+    ancestor_depth: int | None,
+    descendant_depth: int | None,
+    links: str,
+    fmt: str,
+    output: str | None,
+    max_nodes: int,
+) -> None:
+    """Draw the provenance graph of nodes (by pk, uuid or uuid prefix) with Graphviz.
+
+    Data are green ellipses, calculations red boxes, workflows orange rounded boxes; the
+    nodes asked about have a double border and failed processes a red one. Links are
+    labelled with their type and label.
+    """
+    import_driver()
+    from graphflow import _loop
+    from graphflow.lineage._render import arender
+    from graphflow.orm import aload_node, get_backend, load_profile
+
+    load_profile((ctx.find_root().obj or {}).get("profile"))  # as use_profile, without rich
+
+    async def draw() -> tuple[bytes, list[Any]]:
+        backend = await get_backend()
+        found = [await aload_node(backend, parse_identifier(text)) for text in identifiers]
+        data = await arender(
+            found,
+            fmt,
+            ancestor_depth=ancestor_depth,
+            descendant_depth=descendant_depth,
+            links=links,
+            max_nodes=max_nodes,
+        )
+        return data, found
+
+    data, found = _loop.call(draw())
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    target = Path(output or "_".join(str(n.pk) for n in found) + f".{fmt}")
+    target.write_bytes(data)
+    click.echo(f"Wrote {target} ({len(data):,} bytes).")

@@ -1,0 +1,358 @@
+"""``graphflow process``: list, inspect and control processes."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from graphflow import _loop
+from graphflow.cli._common import console, use_profile
+from graphflow.cli._node import parse_identifier
+from graphflow.lineage._views import (
+    call_tree_view,
+    links_table,
+    node_table,
+    process_line,
+    state_text,
+)
+from graphflow.types import ProcessState
+
+if TYPE_CHECKING:
+    from graphflow.broker import StateMessage
+    from graphflow.engine import CallTree, LogRecord
+    from graphflow.orm import Node, ProcessNode
+
+    Link = tuple[str, str, Node]
+
+__all__ = ["process"]
+
+
+@click.group()
+def process() -> None:
+    """List, inspect and control processes."""
+
+
+@process.command("list")
+@click.option("-a", "--all", "show_all", is_flag=True, help="Include terminated processes.")
+@click.option(
+    "-S",
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice([s.value for s in ProcessState]),
+    help="Only processes in this state.",
+)
+@click.option(
+    "-p", "--past-days", type=click.IntRange(min=1), help="Only created in the last N days."
+)
+@click.option("-l", "--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.pass_context
+def list_processes(
+    ctx: click.Context, show_all: bool, states: tuple[str, ...], past_days: int | None, limit: int
+) -> None:
+    """List processes (by default those that are not terminated)."""
+    use_profile(ctx)
+    from graphflow.engine import alist_processes
+    from graphflow.orm import get_backend
+
+    wanted = [ProcessState(s) for s in states] or (list(ProcessState) if show_all else None)
+
+    async def load() -> list[ProcessNode]:
+        return await alist_processes(
+            await get_backend(), states=wanted, past_days=past_days, limit=limit
+        )
+
+    nodes = _loop.call(load())
+    table = Table("pk", "process", "state", "exit", "created", box=None)
+    for node in nodes:
+        created = node.ctime.astimezone().strftime("%Y-%m-%d %H:%M:%S") if node.ctime else ""
+        exit_status = "" if node.exit_status is None else str(node.exit_status)
+        table.add_row(str(node.pk), node.process_label, state_text(node), exit_status, created)
+    console.print(table)
+    console.print(
+        f"[dim]{len(nodes)} processes"
+        + ("" if show_all or states else " (not terminated; -a for all)")
+        + "[/]"
+    )
+
+
+def _load_process(identifier: str) -> ProcessNode:
+    from graphflow.engine._control import _load_process
+
+    return _loop.call(_load_process(parse_identifier(identifier)))
+
+
+@process.command("show")
+@click.argument("identifiers", nargs=-1, required=True)
+@click.pass_context
+def show(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+    """Show processes: state, inputs, outputs, caller and called processes."""
+    use_profile(ctx)
+    from graphflow.orm import alinks, get_backend
+
+    for identifier in identifiers:
+        node = _load_process(identifier)
+
+        async def load(node: ProcessNode = node) -> tuple[list[Link], list[Link]]:
+            backend = await get_backend()
+            incoming = await alinks(backend, node, ["INPUT", "CALL"], incoming=True)
+            outgoing = await alinks(backend, node, ["CREATE", "RETURN", "CALL"], incoming=False)
+            return incoming, outgoing
+
+        incoming, outgoing = _loop.call(load())
+        console.print(node_table(node))
+        inputs = [link for link in incoming if link[0] == "INPUT"]
+        caller = [link for link in incoming if link[0] == "CALL"]
+        outputs = [link for link in outgoing if link[0] != "CALL"]
+        called = [link for link in outgoing if link[0] == "CALL"]
+        for title, links in (
+            ("inputs", inputs),
+            ("outputs", outputs),
+            ("caller", caller),
+            ("called", called),
+        ):
+            if links:
+                console.print(links_table(title, links))
+
+
+@process.command("report")
+@click.argument("identifiers", nargs=-1, required=True)
+@click.pass_context
+def report(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+    """Show the log records of processes (reports, warnings, tracebacks) with timestamps."""
+    use_profile(ctx)
+    from graphflow.engine import alogs
+    from graphflow.orm import get_backend
+
+    for identifier in identifiers:
+        node = _load_process(identifier)
+
+        async def load(node: ProcessNode = node) -> list[LogRecord]:
+            return await alogs(await get_backend(), node)
+
+        records = _loop.call(load())
+        console.print(
+            Text.assemble((node.process_label, "bold"), f" pk {node.pk}: ", state_text(node))
+        )
+        if not records:
+            console.print("[dim]no log records[/]")
+        for record in records:
+            when = record.time.astimezone().strftime("%Y-%m-%d %H:%M:%S") if record.time else ""
+            console.print(
+                f"{when} [{record.level}] {record.message}", markup=False, highlight=False
+            )
+
+
+@process.command("status")
+@click.argument("identifiers", nargs=-1, required=True)
+@click.pass_context
+def status(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+    """Show the call tree of processes, with states and exit statuses."""
+    use_profile(ctx)
+    from graphflow.engine import acall_tree
+    from graphflow.orm import get_backend
+
+    for identifier in identifiers:
+        node = _load_process(identifier)
+
+        async def load(node: ProcessNode = node) -> CallTree:
+            return await acall_tree(await get_backend(), node)
+
+        console.print(call_tree_view(_loop.call(load())))
+
+
+def _control(action: str, identifiers: tuple[str, ...], message: str | None = None) -> None:
+    from graphflow.engine import _control
+
+    failed = False
+    for identifier in identifiers:
+        target = parse_identifier(identifier)
+        try:
+            if action == "kill":
+                result = _loop.call(_control.akill(target, message or "killed by the user"))
+            elif action == "pause":
+                result = _loop.call(_control.apause(target))
+            else:
+                result = _loop.call(_control.aplay(target))
+        except Exception as exc:
+            console.print(f"[red]{identifier}: {exc}[/]")
+            failed = True
+            continue
+        style = "green" if result.done else "yellow"
+        console.print(f"[{style}]{result.message}[/]")
+    if failed:
+        raise SystemExit(1)
+
+
+def _targets(
+    identifiers: tuple[str, ...], select_all: bool, states: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The given pks, or every process that is not terminated (optionally in STATES)."""
+    if identifiers and (select_all or states):
+        raise click.UsageError("give pks, or --all / --state, not both")
+    if not identifiers and not (select_all or states):
+        raise click.UsageError("give at least one pk, or --all, or --state")
+    if identifiers:
+        return identifiers
+    from graphflow.engine import alist_processes
+    from graphflow.orm import get_backend
+
+    wanted = [ProcessState(s) for s in states] or None
+
+    async def load() -> list[ProcessNode]:
+        return await alist_processes(await get_backend(), states=wanted, limit=1_000_000)
+
+    return tuple(str(node.pk) for node in _loop.call(load()) if not node.is_terminated)
+
+
+_select_all = click.option(
+    "-a", "--all", "select_all", is_flag=True, help="Every process that is not terminated."
+)
+_by_state = click.option(
+    "-S",
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["created", "waiting", "running"]),
+    help="Every process in this state.",
+)
+
+
+@process.command("pause")
+@click.argument("identifiers", nargs=-1)
+@_select_all
+@_by_state
+@click.pass_context
+def pause(
+    ctx: click.Context, identifiers: tuple[str, ...], select_all: bool, states: tuple[str, ...]
+) -> None:
+    """Pause processes (they stop at the next step boundary)."""
+    use_profile(ctx)
+    _control("pause", _targets(identifiers, select_all, states))
+
+
+@process.command("play")
+@click.argument("identifiers", nargs=-1)
+@_select_all
+@_by_state
+@click.pass_context
+def play(
+    ctx: click.Context, identifiers: tuple[str, ...], select_all: bool, states: tuple[str, ...]
+) -> None:
+    """Let paused processes continue."""
+    use_profile(ctx)
+    _control("play", _targets(identifiers, select_all, states))
+
+
+@process.command("kill")
+@click.argument("identifiers", nargs=-1)
+@_select_all
+@_by_state
+@click.option("-m", "--message", default="killed by the user", show_default=True)
+@click.pass_context
+def kill(
+    ctx: click.Context,
+    identifiers: tuple[str, ...],
+    select_all: bool,
+    states: tuple[str, ...],
+    message: str,
+) -> None:
+    """Kill processes (and the children they wait for)."""
+    use_profile(ctx)
+    _control("kill", _targets(identifiers, select_all, states), message)
+
+
+@process.command("watch")
+@click.argument("identifier")
+@click.pass_context
+def watch(ctx: click.Context, identifier: str) -> None:
+    """Print the state changes of a process and its children as they happen (Ctrl-C stops)."""
+    profile = use_profile(ctx)
+    if not profile.broker_url():
+        raise click.ClickException(
+            "watch follows state broadcasts, which need a broker: configure one with "
+            f"'graphflow profile set-broker {profile.name} amqp://...'"
+        )
+    import asyncio
+
+    from graphflow.engine._messaging import communicator_for
+
+    node = _load_process(identifier)
+    console.print(process_line(node))
+    if node.is_terminated:
+        return
+    watched = {node.uuid}
+
+    async def follow() -> None:
+        done = asyncio.Event()
+        communicator = await communicator_for(profile)
+
+        def on_state(message: StateMessage) -> None:
+            if message.uuid in watched or message.caller in watched:
+                watched.add(message.uuid)
+                when = time.strftime("%H:%M:%S")
+                extra = " (paused)" if message.paused else ""
+                status = f" [{message.exit_status}]" if message.exit_status not in (None, 0) else ""
+                console.print(
+                    f"{when} {message.label} <{message.pk}> {message.state}{extra}{status}"
+                )
+                if message.uuid == node.uuid and message.state in (
+                    "finished",
+                    "excepted",
+                    "killed",
+                ):
+                    done.set()
+
+        await communicator.subscribe_states(on_state)
+        fresh = await _reload(node.uuid)
+        if fresh.is_terminated:
+            console.print(process_line(fresh))
+            return
+        await done.wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _loop.call(follow())
+
+
+async def _reload(uuid: str) -> ProcessNode:
+    from graphflow.engine._control import _load_process as load
+
+    return await load(uuid)
+
+
+@process.command("repair")
+@click.option("--dry-run", is_flag=True, help="Only list the processes that would be requeued.")
+@click.pass_context
+def repair(ctx: click.Context, dry_run: bool) -> None:
+    """Requeue processes that are not terminated but have no task and no live runner."""
+    profile = use_profile(ctx)
+    if not profile.broker_url():
+        raise click.ClickException("repair looks at the broker's queue: this profile has no broker")
+    from graphflow.engine._repair import arepair
+
+    report = _loop.call(arepair(dry_run=dry_run))
+    if not report.lost:
+        console.print(f"All {report.checked} active processes have a task or a live runner.")
+        return
+    verb = "would requeue" if dry_run else "requeued"
+    for node in report.lost:
+        console.print(Text(f"{verb} ").append_text(process_line(node)))
+    console.print(f"{len(report.lost)} of {report.checked} active processes {verb}.")
+
+
+@process.command("resume")
+@click.argument("identifiers", nargs=-1, required=True)
+@click.pass_context
+def resume(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+    """Continue crashed processes from their last checkpoint, here, until they end."""
+    use_profile(ctx)
+    from graphflow.engine._control import aresume
+
+    for identifier in identifiers:
+        node = _loop.call(aresume(parse_identifier(identifier)))
+        console.print(process_line(node))

@@ -1,0 +1,163 @@
+"""``graphflow profile``: create, list, show and select profiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from graphflow import config
+from graphflow.cli._common import ask, console, non_interactive_option
+
+__all__ = ["profile"]
+
+
+@click.group()
+def profile() -> None:
+    """Create, list and select profiles (each has its own store, broker and data)."""
+
+
+@profile.command("setup")
+@click.argument("name")
+@click.option(
+    "--store",
+    "store_uri",
+    help="Bolt URI of an existing Neo4j (bolt://, neo4j://, neo4j+s://); "
+    "omit for the embedded store.",
+)
+@click.option("--user", help="User name on the Neo4j server.")
+@click.option(
+    "--password-file",
+    type=click.Path(path_type=Path),
+    help="File holding the Neo4j password (one line).",
+)
+@click.option("--database", help="Neo4j database name (default: the server's default).")
+@click.option(
+    "--broker", help="RabbitMQ URL for the daemon, e.g. amqp://guest:guest@127.0.0.1:5672/"
+)
+@click.option("--set-default", is_flag=True, help="Make it the default profile.")
+@non_interactive_option
+def setup(
+    name: str,
+    store_uri: str | None,
+    user: str | None,
+    password_file: Path | None,
+    database: str | None,
+    broker: str | None,
+    set_default: bool,
+    non_interactive: bool,
+) -> None:
+    """Create profile NAME on the embedded store or on an existing Neo4j."""
+    store_uri = (
+        ask(
+            store_uri,
+            option="--store",
+            prompt="Store URI (empty for the embedded store)",
+            non_interactive=non_interactive,
+            default="",
+            required=False,
+        )
+        or None
+    )
+    if store_uri:
+        user = ask(user, option="--user", prompt="User", non_interactive=non_interactive)
+        password_file = ask(
+            password_file,
+            option="--password-file",
+            prompt="Password file",
+            non_interactive=non_interactive,
+            convert=Path,
+        )
+    broker = (
+        ask(
+            broker,
+            option="--broker",
+            prompt="Broker URL (empty for none)",
+            non_interactive=non_interactive,
+            default="",
+            required=False,
+        )
+        or None
+    )
+    created = config.setup_profile(
+        name,
+        store_uri=store_uri,
+        user=user,
+        password_file=password_file,
+        database=database,
+        broker=broker,
+        set_default=set_default,
+    )
+    if store_uri:
+        _check_reachable(created)
+    console.print(f"Created profile [bold]{created.name}[/] ({created.describe()['store']}).")
+
+
+def _check_reachable(created: config.Profile) -> None:
+    """Connect once, so a wrong URI or password shows now rather than at first use."""
+    from graphflow import _loop
+    from graphflow.orm import get_backend
+
+    _loop.call(get_backend(created))
+
+
+@profile.command("list")
+def list_profiles() -> None:
+    """List the profiles."""
+    cfg = config.load_config()
+    table = Table("", "name", "store", "broker", box=None)
+    for name, prof in sorted(cfg.profiles.items()):
+        info = prof.describe()
+        marker = "*" if name == cfg.default_profile else ""
+        table.add_row(marker, name, info["store"], info["broker"])
+    if not cfg.profiles:
+        console.print("No profiles yet: the default one is created on first use.")
+        return
+    console.print(table)
+
+
+@profile.command("show")
+@click.argument("name", required=False)
+def show(name: str | None) -> None:
+    """Show a profile (default: the current one). Passwords are never shown."""
+    prof = config.resolve_profile(name)
+    table = Table(show_header=False, box=None)
+    for key, value in prof.describe().items():
+        table.add_row(f"[bold]{key}[/]", value)
+    console.print(table)
+
+
+@profile.command("set-default")
+@click.argument("name")
+def set_default(name: str) -> None:
+    """Make NAME the default profile."""
+    config.set_default_profile(name)
+    console.print(f"Default profile is now [bold]{name}[/].")
+
+
+def _options_help() -> str:
+    lines = ["\b", "Options:"]
+    lines += [f"  {key}: {text}" for key, (_kind, text) in config.OPTIONS.items() if "." not in key]
+    tasks = ", ".join(config.TRANSPORT_TASKS)
+    lines.append(f"  transport_*.TASK: the transport options for one task ({tasks})")
+    return "\n".join(lines)
+
+
+@profile.command("set", epilog=_options_help())
+@click.argument("name")
+@click.argument("key")
+@click.argument("value")
+def set_option(name: str, key: str, value: str) -> None:
+    """Set option KEY of profile NAME to VALUE."""
+    config.update_profile(name, options={key: value})
+    console.print(f"Profile [bold]{name}[/]: {key} = {value}.")
+
+
+@profile.command("set-broker")
+@click.argument("name")
+@click.argument("url", required=False)
+def set_broker(name: str, url: str | None) -> None:
+    """Set (or with no URL remove) the RabbitMQ broker of profile NAME."""
+    config.update_profile(name, broker=url or None)
+    console.print(f"Broker of [bold]{name}[/]: {config.redact_url(url) if url else 'none'}.")

@@ -1,0 +1,25 @@
+"""``graphflow run FILE``: run a Python file as ``__main__`` with the profile loaded."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+import click
+
+from graphflow.cli._common import use_profile
+
+__all__ = ["run"]
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def run(ctx: click.Context, file: Path, args: tuple[str, ...]) -> None:
+    """Run FILE (with ARGS) as a script, on the selected profile."""
+    use_profile(ctx)
+    sys.argv = [str(file), *args]
+    sys.path.insert(0, str(file.resolve().parent))
+    runpy.run_path(str(file), run_name="__main__")

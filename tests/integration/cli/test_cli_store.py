@@ -1,0 +1,110 @@
+"""The CLI verbs of the foundation: status, node show, store, profile."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import graphflow as gf
+from graphflow.cli import cli
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result
+
+
+def test_status_shows_profile_store_and_node_count() -> None:
+    gf.Int(1).store()
+    result = invoke("status")
+    assert result.exit_code == 0, result.output
+    assert "default" in result.output
+    assert "running embedded ArcadeDB at bolt://127.0.0.1:" in result.output
+    assert " nodes" in result.output
+
+
+def test_console_script_is_installed_and_works(graphflow_home: Path) -> None:
+    exe = Path(sys.executable).parent / "graphflow"
+    assert exe.exists(), f"the graphflow console script is not installed beside {sys.executable}"
+    result = subprocess.run(
+        [exe, "status"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "GRAPHFLOW_HOME": str(graphflow_home)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "running embedded ArcadeDB" in result.stdout
+
+
+def test_node_show_prints_attributes_and_links() -> None:
+    node = gf.Dict({"energy": -1.5}, label="shown").store()
+    result = invoke("node", "show", str(node.pk))
+    assert result.exit_code == 0, result.output
+    assert f"Dict {node.pk}" in result.output
+    assert node.uuid in result.output
+    assert "attributes.energy" in result.output
+    assert "-1.5" in result.output
+
+
+def test_node_show_unknown_pk_is_a_clear_error() -> None:
+    result = CliRunner().invoke(cli, ["node", "show", "99999999"])
+    assert result.exit_code != 0
+    assert "no node with pk 99999999" in str(result.exception)
+
+
+def test_store_status_reports_the_running_server() -> None:
+    result = invoke("store", "status")
+    assert result.exit_code == 0, result.output
+    assert "running  yes" in result.output
+    assert "bolt://127.0.0.1:" in result.output
+
+
+def test_profile_setup_list_show_set_default(tmp_path: Path) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text("do-not-print-me\n")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "profile",
+            "setup",
+            "lab",
+            "--store",
+            "bolt://127.0.0.1:1",
+            "--user",
+            "neo4j",
+            "--password-file",
+            str(secret),
+            "--broker",
+            "",
+            "-n",
+        ],
+    )
+    # the profile is created, and the failed connection check says which URI and why
+    assert "cannot reach the graph store at bolt://127.0.0.1:1: Connection refused" in str(
+        result.exception
+    )
+    listing = invoke("profile", "list")
+    assert "lab" in listing.output
+    assert "default" in listing.output
+    shown = invoke("profile", "show", "lab")
+    assert "bolt://127.0.0.1:1" in shown.output
+    assert "do-not-print-me" not in shown.output + listing.output
+    invoke("profile", "set-default", "lab")
+    assert "*  lab" in invoke("profile", "list").output
+    invoke("profile", "set-default", "default")
+
+
+def test_profile_setup_non_interactive_requires_options() -> None:
+    result = CliRunner().invoke(
+        cli, ["profile", "setup", "needs-user", "--store", "bolt://h:7687", "-n"]
+    )
+    assert result.exit_code != 0
+    assert "--user is required with --non-interactive" in result.output
