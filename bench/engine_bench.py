@@ -178,11 +178,12 @@ def graphflow_side(n1: int, n2: int, n3: int, waiting: int) -> dict[str, Any]:
     return results
 
 
-def aiida_side(workload: str, n: int) -> dict[str, Any]:
+def aiida_side(workload: str, n: int, *options: str) -> dict[str, Any]:
+    """One workload of ``bench/aiida/workloads.py``: its JSON line."""
     python = AIIDA / ".venv" / "bin" / "python"
     env = {**os.environ, "AIIDA_PATH": str(AIIDA)}
     out = subprocess.run(
-        [str(python), str(AIIDA / "workloads.py"), workload, "--n", str(n)],
+        [str(python), str(AIIDA / "workloads.py"), workload, "--n", str(n), *options],
         env=env,
         capture_output=True,
         text=True,

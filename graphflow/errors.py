@@ -25,12 +25,17 @@ helpers decide by it, never by message text.
     │   ├── NotStorableError
     │   ├── ModificationNotAllowedError
     │   ├── LinkRuleError
-    │   └── PortValidationError
+    │   ├── PortValidationError
+    │   └── GraphTooLargeError
+    ├── RenderError
+    │   └── GraphvizNotFoundError
     ├── ProcessError
     │   ├── IllegalTransitionError
     │   ├── OutlineError
     │   ├── ProcessStateError
     │   └── ProcessFailedError
+    ├── ShellCommandError
+    │   └── ShellUsageError
     ├── CheckpointError
     ├── PluginError
     ├── TransportError                 (retryable)
@@ -53,7 +58,9 @@ __all__ = [
     "BrokerUnavailableError",
     "CheckpointError",
     "ConfigError",
+    "GraphTooLargeError",
     "GraphflowError",
+    "GraphvizNotFoundError",
     "IllegalTransitionError",
     "LinkRuleError",
     "ModificationNotAllowedError",
@@ -71,10 +78,13 @@ __all__ = [
     "QueryError",
     "ReadOnlyQueryError",
     "RemoteFileNotFoundError",
+    "RenderError",
     "RepositoryError",
     "SchedulerError",
     "SchedulerSubmitError",
     "SchemaError",
+    "ShellCommandError",
+    "ShellUsageError",
     "StoreAuthError",
     "StoreError",
     "StoreUnavailableError",
@@ -202,6 +212,23 @@ class PortValidationError(ValidationError):
 
 
 # --- processes -----------------------------------------------------------------------
+
+
+class GraphTooLargeError(ValidationError):
+    """A graph with more nodes than the limit given for drawing or exporting it."""
+
+    def __init__(self, message: str, *, nodes: int, limit: int) -> None:
+        super().__init__(message)
+        self.nodes = nodes
+        self.limit = limit
+
+
+class RenderError(GraphflowError):
+    """A drawing or export could not be made (the renderer failed or is missing)."""
+
+
+class GraphvizNotFoundError(RenderError):
+    """Graphviz's ``dot`` program is not installed (the Python package alone cannot draw)."""
 
 
 class ProcessError(GraphflowError):

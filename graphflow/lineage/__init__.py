@@ -13,7 +13,7 @@
 Only reads: nothing here writes to the store.
 """
 
-from graphflow.lineage._errors import GraphTooLargeError, GraphvizNotFoundError, RenderError
+from graphflow.errors import GraphTooLargeError, GraphvizNotFoundError, RenderError
 from graphflow.lineage._graph import Link, LinkMode, ProvenanceGraph
 from graphflow.lineage._interactive import InteractiveGraph, ainteractive, interactive
 from graphflow.lineage._prov import aexport_prov, ato_prov, export_prov, to_prov

@@ -12,9 +12,8 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from graphflow.errors import ValidationError
+from graphflow.errors import GraphTooLargeError, GraphvizNotFoundError, RenderError, ValidationError
 from graphflow.lineage._args import check_limit
-from graphflow.lineage._errors import GraphTooLargeError, GraphvizNotFoundError, RenderError
 from graphflow.lineage._style import (
     LINK_STYLES,
     link_caption,

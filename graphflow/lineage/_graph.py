@@ -163,7 +163,7 @@ class ProvenanceGraph:
         """In a notebook, a graph shows itself as an interactive drawing (if not too big)."""
         import html
 
-        from graphflow.lineage._errors import GraphTooLargeError
+        from graphflow.errors import GraphTooLargeError
         from graphflow.lineage._interactive import InteractiveGraph
 
         try:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from graphflow import _loop
+from graphflow.errors import GraphTooLargeError
 from graphflow.lineage._args import check_limit
-from graphflow.lineage._errors import GraphTooLargeError
 from graphflow.lineage._read import agraph_of
 from graphflow.lineage._style import (
     LINK_STYLES,

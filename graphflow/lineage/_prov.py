@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from graphflow import _loop
-from graphflow.errors import ValidationError
-from graphflow.lineage._errors import RenderError
+from graphflow.errors import RenderError, ValidationError
 from graphflow.lineage._read import agraph_of
 from graphflow.orm import BaseType, ProcessNode
 

@@ -11,9 +11,8 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from graphflow import _loop
-from graphflow.errors import ValidationError
+from graphflow.errors import GraphTooLargeError, ValidationError
 from graphflow.lineage._args import check_depth, check_limit, check_links, check_nodes
-from graphflow.lineage._errors import GraphTooLargeError
 from graphflow.lineage._graph import LINK_TYPES, ProvenanceGraph
 from graphflow.lineage._traverse import (
     UNLIMITED,

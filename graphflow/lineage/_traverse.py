@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from graphflow.lineage._errors import GraphTooLargeError
+from graphflow.errors import GraphTooLargeError
 from graphflow.lineage._graph import LINK_TYPES, Link, LinkMode, ProvenanceGraph
 from graphflow.orm import get_backend, node_from_record
 from graphflow.store import query

@@ -53,6 +53,23 @@ def daemon(graphflow_home: Path) -> Iterator[DaemonFixture]:
         leave_profile(name)
 
 
+@pytest.fixture
+def slurm_left_usable() -> Iterator[None]:
+    """Whatever the test did to the cluster, later tests find it empty and taking jobs: a
+    failure here must not leave a drained node that stalls every SLURM test after it."""
+    yield
+    env = services_env("slurm")
+    slurm = {"SLURM_CONF": env["SLURM_CONF"], "PATH": "/usr/bin:/bin"}
+    subprocess.run(["scancel", "--full", "--user", env["SSH_USER"]], env=slurm, check=False)
+    state = subprocess.run(
+        ["sinfo", "-h", "-N", "-o", "%t"], env=slurm, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if state.startswith(("drain", "drng", "down", "fail")):
+        subprocess.run(
+            ["scontrol", "update", "NodeName=localhost", "State=RESUME"], env=slurm, check=True
+        )
+
+
 def services_env(*needed: str) -> dict[str, str]:
     from integration.transports._services import load_services
 
@@ -134,6 +151,7 @@ def test_cutting_sshd_pauses_the_jobs_and_play_finishes_them(daemon: DaemonFixtu
 
 
 @pytest.mark.requires_slurm
+@pytest.mark.usefixtures("slurm_left_usable")
 def test_killing_the_slurm_controller_pauses_the_jobs_and_play_finishes_them(
     daemon: DaemonFixture,
 ) -> None:
@@ -157,11 +175,18 @@ def test_killing_the_slurm_controller_pauses_the_jobs_and_play_finishes_them(
     code = gf.Code(label="bash", computer=computer, executable="/bin/bash").store()
     uuids = submit_jobs(code, seconds=3)
     wait_all(uuids, "submitted", lambda node: node.job_id is not None)
+    submitted = time.time()
+    # Kill it once it has saved the jobs, as a controller that has run for a while has:
+    # one killed within its first save interval forgets them, and the node, which runs
+    # them, is then drained for "Duplicate jobid" when the ids are handed out again.
+    wait_for_saved_jobs(Path(env["SLURM_CONF"]).parent / "state" / "job_state", since=submitted)
 
     os.kill(int(env["SLURMCTLD_PID"]), 9)
     try:
         wait_all(uuids, "paused", lambda node: node.paused or node.is_terminated)
-        assert not any(gf.load_node(uuid).is_terminated for uuid in uuids)
+        # the node runs two jobs at a time: most are still queued when the controller dies
+        paused = [uuid for uuid in uuids if gf.load_node(uuid).paused]
+        assert len(paused) >= COUNT // 2, f"only {len(paused)} of {COUNT} jobs were in flight"
     finally:
         subprocess.run(
             ["bash", str(ROOT / "scripts/services/services.sh"), "start", "slurm"],
@@ -180,6 +205,14 @@ def test_killing_the_slurm_controller_pauses_the_jobs_and_play_finishes_them(
     played = daemon.cli("process", "play", "--all")
     assert played.returncode == 0, played.stdout + played.stderr
     check_finished_with_provenance(uuids)
+
+
+def wait_for_saved_jobs(state_file: Path, since: float) -> None:
+    deadline = time.monotonic() + 30
+    while not (state_file.exists() and state_file.stat().st_mtime > since):
+        if time.monotonic() > deadline:
+            pytest.fail(f"slurmctld did not save its job state to {state_file} within 30 s")
+        time.sleep(0.2)
 
 
 def _report(node: object) -> str:

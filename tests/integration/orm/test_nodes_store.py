@@ -161,3 +161,44 @@ def test_cypher_reads_and_refuses_writes() -> None:
     with pytest.raises(ReadOnlyQueryError, match="write clause DETACH DELETE"):
         gf.cypher("MATCH (n {label: 'cypher-test'}) DETACH DELETE n")
     assert gf.load_node(node.pk).value == 123456789
+
+
+@pytest.fixture
+def full_repository(graphflow_home: Path, tmp_path: Path):
+    """The default profile's file repository on a 1 MiB tmpfs (objects written meanwhile
+    vanish with it; nothing else in the session reads them)."""
+    import subprocess
+
+    from graphflow import _loop
+    from graphflow.orm import get_backend
+
+    root = _loop.call(get_backend()).repository.root
+    root.mkdir(parents=True, exist_ok=True)  # made on the first write
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(root)], check=True)
+    try:
+        yield root
+    finally:
+        subprocess.run(["umount", "-l", str(root)], check=True)
+
+
+def test_a_full_disk_names_the_repository_and_stores_nothing(
+    full_repository: Path, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 3_000_000)
+    count = "MATCH (n:SinglefileData) RETURN count(n) AS n"
+    before = gf.cypher(count)[0]["n"]
+
+    with pytest.raises(RepositoryError, match=f"{full_repository}.*the disk is full"):
+        gf.SinglefileData(big).store()
+    folder = gf.FolderData()
+    with pytest.raises(RepositoryError, match="the disk is full"):
+        folder.put_object_from_bytes(b"y" * 3_000_000, "big.bin")
+    assert folder.list_object_names() == []  # the failed file is not half-added
+
+    assert gf.cypher(count)[0]["n"] == before
+    leftovers = [p for p in full_repository.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in leftovers) < 1_000_000, leftovers  # no partial object
+    small = tmp_path / "small.txt"
+    small.write_text("still fine")
+    assert gf.load_node(gf.SinglefileData(small).store().pk).get_content() == "still fine"
