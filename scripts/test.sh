@@ -11,8 +11,7 @@
 # 5. static checks: ruff, mypy, import layering
 # 6. pytest over tests/ (unit, integration, chaos); zero tests collected is a failure
 #
-# Exit status is non-zero on any failure. Set GRAPHFLOW_TEST_NEO4J_URI (+ _USER and
-# _PASSWORD) to also run the store tests against a real Neo4j.
+# Exit status is non-zero on any failure.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -640,6 +640,8 @@ async def get_runner(backend: Backend | None = None) -> Runner:
     """The runner of ``backend`` (default: the current profile's), made on first use."""
     backend = backend or await get_backend()
     runner = _runners.get(backend.profile.name)
+    if runner is not None and runner.backend is not backend:
+        runner = None  # its backend was closed (close_backends) and replaced: start afresh
     if runner is None:
         slots = int(backend.profile.option("process_slots", 200))
         runner = Runner(backend, slots=slots)
