@@ -5,8 +5,10 @@ play --all`` and every job finishes ok with its complete provenance."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -195,16 +197,38 @@ def test_killing_the_slurm_controller_pauses_the_jobs_and_play_finishes_them(
             timeout=120,
         )
     # A job whose launch the dead controller interrupted comes back held ("launch failed
-    # requeued held"), as SLURM does; releasing it is the administrator's usual fix.
-    subprocess.run(
-        ["scontrol", "release", ",".join(gf.load_node(u).job_id for u in uuids)],
-        env={"SLURM_CONF": env["SLURM_CONF"], "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        check=False,
-    )
-    played = daemon.cli("process", "play", "--all")
-    assert played.returncode == 0, played.stdout + played.stderr
-    check_finished_with_provenance(uuids)
+    # requeued held"), and the node may come back drained, possibly some seconds after the
+    # controller: an administrator releases and resumes them, as one does here meanwhile.
+    with slurm_administrator(env, [gf.load_node(u).job_id for u in uuids]):
+        played = daemon.cli("process", "play", "--all")
+        assert played.returncode == 0, played.stdout + played.stderr
+        check_finished_with_provenance(uuids)
+
+
+@contextlib.contextmanager
+def slurm_administrator(env: dict[str, str], job_ids: list[str]) -> Iterator[None]:
+    """Every second, release ``job_ids`` if held and resume the node if drained."""
+    slurm = {"SLURM_CONF": env["SLURM_CONF"], "PATH": "/usr/bin:/bin"}
+    done = threading.Event()
+
+    def administer() -> None:
+        while not done.wait(1.0):
+            subprocess.run(
+                ["scontrol", "release", ",".join(job_ids)], env=slurm, capture_output=True
+            )
+            subprocess.run(
+                ["scontrol", "update", "NodeName=localhost", "State=RESUME"],
+                env=slurm,
+                capture_output=True,  # refused (and harmless) unless the node is drained
+            )
+
+    thread = threading.Thread(target=administer, name="slurm-administrator", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def wait_for_saved_jobs(state_file: Path, since: float) -> None:
