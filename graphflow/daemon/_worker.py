@@ -28,7 +28,7 @@ import logging
 import os
 import signal
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphflow import _loop
 from graphflow.broker import Hold, RabbitMQCommunicator, RpcRequest, TaskDelivery, TaskMessage
@@ -36,12 +36,14 @@ from graphflow.daemon._paths import DaemonPaths
 from graphflow.engine._owner import owner_alive, this_owner
 from graphflow.engine._resume import rebuild
 from graphflow.engine._runner import Runner, get_runner
-from graphflow.errors import GraphflowError
+from graphflow.errors import GraphflowError, StoreUnavailableError
 from graphflow.orm import Backend, ProcessNode, aload_nodes, get_backend, load_profile
 from graphflow.store import WriteBatch, query
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from graphflow.config import Profile
 
 __all__ = ["Worker", "main"]
@@ -49,6 +51,11 @@ __all__ = ["Worker", "main"]
 log = logging.getLogger("graphflow.daemon.worker")
 
 STATS_INTERVAL = 2.0
+#: back-off while a task cannot be taken because the store is unreachable
+TASK_RETRY_DELAY = 0.5
+TASK_RETRY_MAX_DELAY = 10.0
+
+_T = TypeVar("_T")
 
 
 class Worker:
@@ -80,20 +87,48 @@ class Worker:
             if self.stopping:
                 await delivery.requeue()
                 return
-            node = await self._claim(task)
+            node = await self._while_unreachable(self._claim, task)
             if node is None:
                 await delivery.ack()
                 return
             hold = await self.communicator.hold(task)
             await delivery.ack()
             self._holds[task.uuid] = hold
-            await self._start(node, hold)
+            await self._while_unreachable(self._start, node, hold)
         except GraphflowError as exc:
+            held = self._holds.pop(task.uuid, None)
+            if isinstance(exc, StoreUnavailableError):  # stopping while the store is away
+                log.warning("task for %s handed back: %s", task.uuid, exc)
+                if held is None:
+                    await delivery.requeue()
+                else:
+                    await self.communicator.release(held, hand_back=True)
+                return
             log.error("task for %s failed: %s", task.uuid, exc)
             await self._give_up(task, exc)
-            await delivery.ack()
+            if held is None:
+                await delivery.ack()
+            else:
+                await self.communicator.release(held)
         finally:
             self._taking.discard(task.uuid)
+
+    async def _while_unreachable(self, action: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+        """``action(*args)``, again with back-off while the store is unreachable.
+
+        A store restarting must not fail the processes whose tasks arrive meanwhile; the
+        task stays this worker's (unacknowledged, or held), so it is never run twice.
+        """
+        delay = TASK_RETRY_DELAY
+        while True:
+            try:
+                return await action(*args)
+            except StoreUnavailableError as exc:
+                if self.stopping:
+                    raise
+                log.warning("%s; retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, TASK_RETRY_MAX_DELAY)
 
     async def _claim(self, task: TaskMessage) -> ProcessNode | None:
         node = (await aload_nodes(self.backend, [task.uuid])).get(task.uuid)
