@@ -135,6 +135,21 @@ def _is_computer_fault(exc: BaseException) -> bool:
     return isinstance(exc, (TransportError, SchedulerError, RepositoryError, OSError))
 
 
+async def _scheduler_exit_code(transport: Transport, computer: Computer, job_id: str) -> int | None:
+    """The exit code the scheduler keeps for a finished job (``sacct -c``, ``qacct``), if any.
+
+    Asked only for a job whose script left no exit-code file; ``None`` when the scheduler
+    keeps no record (direct, Torque) or has none for this job.
+    """
+    scheduler = get_scheduler(computer.scheduler)
+    command = scheduler.exit_status_command([job_id])
+    if command is None:
+        return None
+    result = await transport.exec(command, timeout=COMMAND_TIMEOUT)
+    codes = scheduler.parse_exit_status_output(result.retval, result.stdout, result.stderr)
+    return codes.get(job_id)
+
+
 def submit_wrapper(command: str) -> str:
     """``command`` run at most once per working directory, its outcome replayed after.
 
@@ -418,7 +433,11 @@ class JobDriver:
                             posixpath.join(workdir, EXIT_CODE_FILENAME)
                         )
                     except RemoteFileNotFoundError:
-                        return None
+                        # killed before its script could write the file (wall time,
+                        # memory, cancelled): the scheduler's own record may know
+                        return await _scheduler_exit_code(
+                            transport, computer, process.job["job_id"]
+                        )
                     return parse_exit_code_file(text.decode(errors="replace"))
 
             exit_code = await self._retrying(handle, "retrieve", retrieve)

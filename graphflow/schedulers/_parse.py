@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from graphflow.errors import SchedulerError
+from graphflow.errors import SchedulerError, SchedulerSubmitError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,6 +23,7 @@ __all__ = [
     "parse_duration",
     "parse_timestamp",
     "quote_output",
+    "submit_error",
     "unparsable_error",
 ]
 
@@ -86,6 +87,33 @@ def command_error(scheduler: str, command: str, retval: int, stdout: str, stderr
     """A message saying that ``command`` failed, carrying the scheduler's own words."""
     words = quote_output(stderr) or quote_output(stdout) or "no output"
     return f"{scheduler}: {command} failed with exit status {retval}: {words}"
+
+
+# What the submit commands print when the scheduler's server cannot be reached, as opposed
+# to refusing the script: SLURM's sbatch, Grid Engine's qsub (commlib), PBS Pro's and
+# Torque's qsub. Such a failure is the cluster's, so it is retried with back-off.
+_UNREACHABLE: Final = re.compile(
+    r"Unable to contact slurm controller|Socket timed out|Slurm temporarily unable"
+    r"|Zero Bytes were transmitted or received"
+    r"|unable to (?:contact|send message to) qmaster|commlib error|can't connect to service"
+    r"|cannot connect to (?:default )?server|Connection refused|pbs_iff|Communication failure",
+    re.IGNORECASE,
+)
+
+
+def submit_error(
+    scheduler: str, command: str, retval: int, stdout: str, stderr: str
+) -> SchedulerError:
+    """The error for a failed submit command: retryable when the server was unreachable.
+
+    A ``SchedulerSubmitError`` says the scheduler read the script and refused it, which no
+    retry mends; a plain ``SchedulerError`` (the controller down, a socket timeout) is
+    retried with the transport tasks' back-off before the job is paused.
+    """
+    message = command_error(scheduler, command, retval, stdout, stderr)
+    if _UNREACHABLE.search(stderr) or _UNREACHABLE.search(stdout):
+        return SchedulerError(message)
+    return SchedulerSubmitError(message)
 
 
 def unparsable_error(scheduler: str, command: str, what: str, line: str) -> SchedulerError:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final
 
-from graphflow.errors import SchedulerError, SchedulerSubmitError
+from graphflow.errors import SchedulerError
 from graphflow.schedulers import _parse
 from graphflow.schedulers._exit_code import exit_code_from_signal
 from graphflow.schedulers._job import JobInfo, JobState
@@ -164,7 +164,7 @@ def parse_submit_output(scheduler: str, retval: int, stdout: str, stderr: str) -
         SchedulerError: qsub succeeded but printed no job id.
     """
     if retval != 0:
-        raise SchedulerSubmitError(_parse.command_error(scheduler, "qsub", retval, stdout, stderr))
+        raise _parse.submit_error(scheduler, "qsub", retval, stdout, stderr)
     first = stdout.strip().splitlines()[0].strip() if stdout.strip() else ""
     if not JOB_ID.fullmatch(first):
         raise _parse.unparsable_error(scheduler, "qsub", "a job id such as 123.server", stdout)

@@ -11,13 +11,14 @@ results back, which keeps schedulers testable on recorded output and free of I/O
     (retval, stdout, stderr) ------------>  parse_submit_output() --> job id
     every job id of one computer -------->  status_command() -----> cmd --> run once
     (retval, stdout, stderr) ------------>  parse_status_output() --> {id: JobInfo}
-    ids that vanished from the status --->  exit_status_command() --> cmd or None
+    a finished job with no exit-code file ->  exit_status_command() --> cmd or None
     (retval, stdout, stderr) ------------>  parse_exit_status_output() --> {id: code}
     job id ------------------------------>  kill_command() -------> cmd
     (retval, stdout, stderr) ------------>  parse_kill_output() --> None or error
 
-When ``exit_status_command`` returns ``None``, or a job is missing from its parsed output,
-the engine reads ``EXIT_CODE_FILENAME`` from the working directory instead.
+The engine reads a finished job's exit code from ``EXIT_CODE_FILENAME``, which the job
+script writes in the working directory; only when the file is missing (the scheduler
+killed the job before its command ended) does it ask ``exit_status_command``.
 """
 
 from __future__ import annotations

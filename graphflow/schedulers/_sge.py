@@ -13,7 +13,7 @@ import shlex
 import xml.etree.ElementTree as ElementTree
 from typing import TYPE_CHECKING, Final
 
-from graphflow.errors import SchedulerError, SchedulerSubmitError, ValidationError
+from graphflow.errors import SchedulerError, ValidationError
 from graphflow.schedulers import _parse, _shell
 from graphflow.schedulers._job import JobInfo, JobState
 
@@ -146,7 +146,7 @@ class SgeScheduler:
     def parse_submit_output(self, retval: int, stdout: str, stderr: str) -> str:
         """The id on the first line; qsub says ``Unable to run job: ...`` when it refuses."""
         if retval != 0:
-            raise SchedulerSubmitError(_parse.command_error(_NAME, "qsub", retval, stdout, stderr))
+            raise _parse.submit_error(_NAME, "qsub", retval, stdout, stderr)
         first = stdout.strip().splitlines()[0] if stdout.strip() else ""
         if not _JOB_ID.fullmatch(first):
             raise _parse.unparsable_error(_NAME, "qsub -terse", "a job id", stdout)

@@ -21,7 +21,7 @@ import re
 import shlex
 from typing import TYPE_CHECKING, Final
 
-from graphflow.errors import SchedulerError, SchedulerSubmitError
+from graphflow.errors import SchedulerError
 from graphflow.schedulers import _parse, _shell
 from graphflow.schedulers._exit_code import exit_code_from_signal
 from graphflow.schedulers._job import JobInfo, JobState
@@ -167,9 +167,7 @@ class SlurmScheduler:
     def parse_submit_output(self, retval: int, stdout: str, stderr: str) -> str:
         """The id from ``ID`` or ``ID;CLUSTER``; sbatch's warnings on stderr are ignored."""
         if retval != 0:
-            raise SchedulerSubmitError(
-                _parse.command_error(_NAME, "sbatch", retval, stdout, stderr)
-            )
+            raise _parse.submit_error(_NAME, "sbatch", retval, stdout, stderr)
         first = stdout.strip().split(";", 1)[0] if stdout.strip() else ""
         if not _JOB_ID.fullmatch(first):
             raise _parse.unparsable_error(_NAME, "sbatch --parsable", "a job id", stdout)
@@ -216,8 +214,8 @@ class SlurmScheduler:
 
         The job-completion file records ``0:0`` for jobs SLURM ended itself (recorded:
         CANCELLED and TIMEOUT), so ``0:0`` next to any state but COMPLETED is not a
-        success and is left out: the engine then falls back to the exit-code file, which
-        holds the command's own code if the command finished before SLURM stepped in.
+        success and is left out (the engine asks only when the job left no exit-code file,
+        so the job then ends as lost rather than as a false success).
         A job listed more than once (requeued) keeps its last line, the latest run.
         """
         if retval != 0:

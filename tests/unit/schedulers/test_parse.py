@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 
+from graphflow.errors import SchedulerError, SchedulerSubmitError
+from graphflow.schedulers import _parse
 from graphflow.schedulers._parse import (
     command_error,
     parse_count,
@@ -64,3 +66,33 @@ def test_command_error_carries_the_scheduler_words():
 def test_quote_output_cuts_long_text():
     assert quote_output("x" * 600).endswith("...")
     assert len(quote_output("x" * 600, 10)) == 13
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "stderr"),
+    [
+        (
+            "core.slurm",
+            "sbatch: error: Batch job submission failed: Unable to contact slurm controller "
+            "(connect failure)",
+        ),
+        (
+            "core.sge",
+            "error: commlib error: got select error (Connection refused)\nUnable to run job: "
+            'unable to send message to qmaster using port 6444 on host "vm": got send error',
+        ),
+        ("core.pbspro", "Connection refused\nqsub: cannot connect to server pbs (errno=15010)"),
+        ("core.torque", "qsub: cannot connect to server head (errno=111) Connection refused"),
+    ],
+)
+def test_an_unreachable_scheduler_is_retried_not_a_rejection(scheduler, stderr) -> None:
+    error = _parse.submit_error(scheduler, "qsub", 1, "", stderr)
+    assert type(error) is SchedulerError
+    assert stderr.splitlines()[-1][:40] in str(error)
+
+
+def test_a_refused_script_is_a_rejection_with_the_schedulers_words() -> None:
+    stderr = "sbatch: error: Batch job submission failed: Invalid partition name specified"
+    error = _parse.submit_error("core.slurm", "sbatch", 1, "", stderr)
+    assert isinstance(error, SchedulerSubmitError)
+    assert "Invalid partition name specified" in str(error)
