@@ -25,6 +25,7 @@ from graphflow.errors import GraphflowError
 from graphflow.lineage._result import result_frame, result_graph
 from graphflow.orm import BaseType, Node
 from graphflow.orm._cypher import acypher
+from graphflow.store import error_position, marks_its_own_position
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,8 +36,6 @@ _OPTION = re.compile(r"^\s*(-g|--graph|-o\s+[A-Za-z_]\w*|--out\s+[A-Za-z_]\w*)(?
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 # string literals and comments, which may hold a '$' that is not a parameter
 _NOT_CODE = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|//[^\n]*|/\*.*?\*/", re.DOTALL)
-# positions as ArcadeDB gives them (0-based columns); Neo4j's messages draw their own caret
-_POSITION = re.compile(r"line (\d+)(?::|, column )(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +105,12 @@ def query_parameters(text: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
 def readable_error(text: str, exc: BaseException) -> str:
     """The server's message, with the offending line marked when it gives a position."""
     message = str(exc).strip()
-    if "\n" not in message:
-        match = _POSITION.search(message)
-        lines = text.splitlines()
-        if match and 0 < int(match.group(1)) <= len(lines):
-            line = lines[int(match.group(1)) - 1]
-            column = int(match.group(2))
-            message += f"\n    {line}\n    {' ' * column}^"
+    position = None if marks_its_own_position(message) else error_position(message)
+    lines = text.splitlines()
+    if position is not None and 0 < position[0] <= len(lines):
+        line = lines[position[0] - 1]
+        column = max(0, min(position[1], len(line)))
+        message += f"\n    {line}\n    {' ' * column}^"
     return f"Cypher query failed: {message}"
 
 

@@ -12,7 +12,6 @@ import datetime
 import enum
 import io
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 import neo4j.graph
@@ -20,6 +19,8 @@ from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+
+from graphflow.store import error_position, marks_its_own_position
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -40,9 +41,6 @@ __all__ = [
 #: labels every provenance node of a kind shares; the compact form shows the specific one
 _GENERIC_LABELS = frozenset({"Node", "Data", "Process", "Calculation", "Workflow"})
 _TEXT_LIMIT = 60
-# ArcadeDB: "line 1:9" (column from 0); Neo4j: "line 1, column 10 (offset: 9)" (from 1)
-_ARCADE_POSITION = re.compile(r"\bline (\d+):(\d+)")
-_NEO4J_POSITION = re.compile(r"\bline (\d+), column (\d+)")
 
 
 class OutputFormat(enum.Enum):
@@ -258,16 +256,10 @@ def summary_line(count: int, *, limit: int, elapsed: float | None) -> Text:
 def format_error(message: str, statement: str) -> Text:
     """The server's message, and the statement's line with the position marked by ``^``."""
     text = Text(message, style="red")
-    if "^" in message:
-        return text  # Neo4j already quotes the line and marks the position
-    match = _NEO4J_POSITION.search(message)
-    column_base = 1
-    if match is None:
-        match = _ARCADE_POSITION.search(message)
-        column_base = 0
-    if match is None:
+    position = None if marks_its_own_position(message) else error_position(message)
+    if position is None:
         return text
-    line_number, column = int(match.group(1)), int(match.group(2)) - column_base
+    line_number, column = position
     lines = statement.split("\n")
     if not 1 <= line_number <= len(lines):
         return text

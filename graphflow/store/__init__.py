@@ -7,6 +7,7 @@ the threads that run user code). It imports nothing of graphflow but errors and 
 from graphflow.store._client import QueryResult, Store, Transaction
 from graphflow.store._embedded import EmbeddedServer, ServerInfo
 from graphflow.store._pk import PkAllocator
+from graphflow.store._positions import error_position, marks_its_own_position
 from graphflow.store._queries import CypherQuery, all_queries, cypher_directory, query
 from graphflow.store._readonly import find_write_clause
 from graphflow.store._repository import FileRepository
@@ -27,7 +28,9 @@ __all__ = [
     "WriteBatch",
     "all_queries",
     "cypher_directory",
+    "error_position",
     "find_write_clause",
+    "marks_its_own_position",
     "query",
     "setup_schema",
 ]

@@ -90,3 +90,9 @@ def test_errors_point_at_the_position_the_server_gives() -> None:
 def test_errors_that_draw_their_own_caret_are_kept() -> None:
     server = "Invalid input 'RETRN' (line 2, column 1 (offset: 15))\n\"RETRN n\"\n ^"
     assert readable_error("x\nRETRN n", QueryError(server)) == f"Cypher query failed: {server}"
+
+
+def test_a_neo4j_position_without_its_own_caret_is_marked_from_column_one() -> None:
+    # Neo4j counts columns from 1: "column 3" is the third character
+    message = readable_error("MATCH (n) RETRN n", QueryError("Invalid input (line 1, column 11)"))
+    assert message.endswith("\n    MATCH (n) RETRN n\n    " + " " * 10 + "^")
