@@ -40,6 +40,7 @@ from graphflow.engine._spec import ExitCode
 from graphflow.engine._states import Event
 from graphflow.engine._workchain import WorkChain
 from graphflow.errors import (
+    GraphflowError,
     ProcessError,
     ProcessFailedError,
     ProcessStateError,
@@ -527,13 +528,33 @@ class Runner:
         if not isinstance(process, WorkChain):
             return
         children = [self._handles.get(entry["uuid"]) for entry in process.awaiting]
-        for child in children:
-            if child is not None and not child.process.state.is_terminal:
+        for entry, child in zip(process.awaiting, children, strict=True):
+            if child is None:
+                await self._kill_elsewhere(entry["uuid"], message)
+            elif not child.process.state.is_terminal:
                 await self.kill(child.node.uuid, message)
         for child in children:
             if child is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(child.terminated)
+
+    async def _kill_elsewhere(self, uuid: str, message: str) -> None:
+        """Kill a child that another runner (a daemon worker) holds, or that is queued.
+
+        Only with a broker can a child run elsewhere; the kill goes the way a user's does
+        (RPC to its holder, else through the store), and a failure is reported, not
+        raised: the parent ends killed or excepted either way.
+        """
+        if self.communicator is None:
+            return
+        from graphflow.engine._control import akill
+
+        try:
+            result = await akill(uuid, message)
+        except GraphflowError as exc:
+            log.warning("could not kill the child %s: %s", uuid, exc)
+        else:
+            log.info("child %s: %s", uuid, result.message)
 
     async def _finish(self, handle: ProcessHandle) -> None:
         """Wait for durability, then tell everyone; a failed write fails the process."""

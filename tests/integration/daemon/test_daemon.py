@@ -57,6 +57,23 @@ def test_pause_play_and_kill_over_rpc(daemon) -> None:
     assert final.exit_message == "enough ticking"
 
 
+def test_killing_a_parent_kills_its_children_on_other_workers(daemon) -> None:
+    parent = gf.submit(SlowParent, ticks=gf.Int(2000))
+
+    def children() -> list:
+        return [n for n in gf.load_node(parent.pk).called if n.process_state.value == "running"]
+
+    wait_until(lambda: len(children()) == 2, what="both children running")
+    kids = children()
+    (result,) = control.kill(parent.pk, message="stop the family")
+    assert result.done, result.message
+    final = wait_terminated([parent, *kids])
+    assert [node.process_state.value for node in final] == ["killed"] * 3
+    assert all("was killed" in node.exit_message for node in final[1:]), [
+        node.exit_message for node in final
+    ]
+
+
 def test_control_of_a_queued_process_goes_through_the_store(daemon) -> None:
     daemon.cli("daemon", "stop")
     try:
