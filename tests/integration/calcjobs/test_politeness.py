@@ -61,7 +61,8 @@ def test_a_hundred_jobs_share_connections_and_status_queries() -> None:
     stats = _loop.call(_statistics())
     polls = stats["polls"][computer.label]
     assert polls <= allowed, (polls, elapsed)
-    assert queries <= allowed, (queries, elapsed)  # what the scheduler saw, all users included
+    # what the scheduler saw, all users included: at least our polls (so sdiag was read)
+    assert polls <= queries <= allowed, (polls, queries, elapsed)
     jobs_polled = stats["jobs_polled"][computer.label]
     assert jobs_polled >= JOBS  # every job was in some poll...
     assert jobs_polled / polls > 5  # ...with many others: one query served many jobs
