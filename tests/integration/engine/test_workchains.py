@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -340,3 +342,41 @@ def test_resume_refuses_terminated_and_running_processes() -> None:
     _, node = gf.run_get_node(listing14_abort.AbortWorkChain)
     with pytest.raises(ProcessStateError, match="already finished"):
         control.resume(node.pk)
+
+
+class Hooked(gf.WorkChain):
+    """Records the transition hooks of listing 17 as they are called."""
+
+    calls: ClassVar[list[tuple[str, str | None]]] = []
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.child, cls.done)
+
+    def child(self):
+        return gf.ToContext(kid=self.submit(ChildWorkChain, a=gf.Int(3)))
+
+    def done(self):
+        pass
+
+    def on_exiting(self) -> None:
+        self.calls.append(("exiting", self.state.value))
+
+    def on_entering(self, state) -> None:
+        self.calls.append(("entering", state.value))
+
+    def on_entered(self, from_state) -> None:
+        self.calls.append(("entered", from_state.value if from_state else None))
+
+
+def test_transition_hooks_run_in_order_around_every_state_change() -> None:
+    Hooked.calls.clear()
+    _, node = gf.run_get_node(Hooked)
+    assert node.is_finished_ok
+    # created -> running -> waiting (for the child) -> running -> finished
+    path = ["created", "running", "waiting", "running", "finished"]
+    expected = []
+    for old, new in itertools.pairwise(path):
+        expected += [("exiting", old), ("entering", new), ("entered", old)]
+    assert Hooked.calls == expected
