@@ -38,6 +38,7 @@ helpers decide by it, never by message text.
     │   └── ShellUsageError
     ├── CheckpointError
     ├── PluginError
+    ├── MissingExtraError
     ├── TransportError                 (retryable)
     │   └── RemoteFileNotFoundError
     ├── SchedulerError
@@ -63,6 +64,7 @@ __all__ = [
     "GraphvizNotFoundError",
     "IllegalTransitionError",
     "LinkRuleError",
+    "MissingExtraError",
     "ModificationNotAllowedError",
     "MultipleObjectsError",
     "NotExistentError",
@@ -229,6 +231,10 @@ class RenderError(GraphflowError):
 
 class GraphvizNotFoundError(RenderError):
     """Graphviz's ``dot`` program is not installed (the Python package alone cannot draw)."""
+
+
+class MissingExtraError(GraphflowError):
+    """An optional feature's packages are not installed (the message names the extra)."""
 
 
 class ProcessError(GraphflowError):

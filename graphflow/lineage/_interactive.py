@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from graphflow import _loop
 from graphflow.errors import GraphTooLargeError
 from graphflow.lineage._args import check_limit
+from graphflow.lineage._extras import jupyter_module
 from graphflow.lineage._read import agraph_of
 from graphflow.lineage._style import (
     LINK_STYLES,
@@ -110,9 +111,8 @@ class InteractiveGraph:
 
 
 def _page(graph: ProvenanceGraph, height: int) -> str:
-    from pyvis.network import Network
-
-    net = Network(
+    network = jupyter_module("pyvis.network", "an interactive graph")
+    net = network.Network(
         height=f"{height}px", width="100%", directed=True, cdn_resources="in_line", notebook=False
     )
     roots = set(graph.roots)

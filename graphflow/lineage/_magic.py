@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
-from graphflow.errors import GraphflowError
+from graphflow.errors import GraphflowError, MissingExtraError
 from graphflow.lineage._result import result_frame, result_graph
 from graphflow.orm import BaseType, Node
 from graphflow.orm._cypher import acypher
@@ -143,7 +143,10 @@ class CypherMagic:
             raise UsageError(readable_error(text, exc)) from None
         except TypeError as exc:  # a parameter value the driver cannot send
             raise UsageError(f"a parameter cannot be sent to the store: {exc}") from None
-        value: Any = result_graph(result) if options.graph else result_frame(result)
+        try:
+            value: Any = result_graph(result) if options.graph else result_frame(result)
+        except MissingExtraError as exc:
+            raise UsageError(str(exc)) from None
         if options.graph and not value.nodes:
             raise UsageError("-g: the result holds no provenance node to draw")
         if options.out is not None:

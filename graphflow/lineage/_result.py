@@ -7,11 +7,11 @@ become graph nodes, and relationships between two of them become links.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 import neo4j.graph
 
+from graphflow.lineage._extras import jupyter_module
 from graphflow.lineage._graph import Link, ProvenanceGraph
 from graphflow.orm import node_from_record
 from graphflow.orm._cypher import convert_value
@@ -27,8 +27,7 @@ __all__ = ["result_frame", "result_graph"]
 def result_frame(result: QueryResult) -> Any:
     """The rows as a ``pandas.DataFrame`` (columns in the query's order); provenance nodes
     become graphflow nodes and paths lists of them, as with :func:`graphflow.cypher`."""
-    # pandas is optional (the jupyter extra) and untyped: imported here, where it is used
-    pandas = importlib.import_module("pandas")
+    pandas = jupyter_module("pandas", "a query result as a DataFrame")
     rows = [[convert_value(row[key]) for key in result.keys] for row in result.rows]
     return pandas.DataFrame(rows, columns=list(result.keys))
 
