@@ -81,6 +81,18 @@ class Hold:
     released: bool = False
 
 
+#: what acknowledging a delivery raises when its channel died with the connection (a broker
+#: restart): RabbitMQ then requeues the message itself, and the runner that took the task
+#: drops the duplicate, so the answer is to carry on. ChannelInvalidStateError is a
+#: RuntimeError, not an AMQPError: left uncaught it aborted a task between holding its
+#: process and starting it, and the process was never run.
+_CHANNEL_GONE: tuple[type[Exception], ...] = (
+    aiormq.exceptions.AMQPError,
+    aio_pika.exceptions.AMQPException,
+    aiormq.exceptions.ChannelInvalidStateError,
+)
+
+
 class TaskDelivery:
     """A task taken from the queue; acknowledge it once the process is held, or reject."""
 
@@ -89,11 +101,11 @@ class TaskDelivery:
         self.task = task
 
     async def ack(self) -> None:
-        with contextlib.suppress(aiormq.exceptions.AMQPError, aio_pika.exceptions.AMQPException):
+        with contextlib.suppress(*_CHANNEL_GONE):
             await self._message.ack()
 
     async def requeue(self) -> None:
-        with contextlib.suppress(aiormq.exceptions.AMQPError, aio_pika.exceptions.AMQPException):
+        with contextlib.suppress(*_CHANNEL_GONE):
             await self._message.nack(requeue=True)
 
 

@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.requires_rabbitmq, pytest.mark.usefixtures("backend")]
 
 TESTS = Path(__file__).resolve().parents[1]
 COUNT = 50
+_DAEMONS: list[DaemonFixture] = []  # the module's daemon, for the report of a hung run
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +45,11 @@ def daemon(graphflow_home: Path, broker: PrivateRabbitMQ) -> Iterator[DaemonFixt
     )
     fixture = DaemonFixture(graphflow_home, name, broker.url, [TESTS])
     fixture.start(2)
+    _DAEMONS.append(fixture)
     try:
         yield fixture
     finally:
+        _DAEMONS.remove(fixture)
         fixture.stop()
         leave_profile(name)
 
@@ -67,10 +70,28 @@ def run_batch(disturb=None) -> list[list[tuple]]:  # type: ignore[no-untyped-def
             time.sleep(0.1)
         assert done < COUNT, "the run ended before it could be disturbed"
         disturb()
-    finished = wait_terminated(nodes, timeout=300)
+    try:
+        finished = wait_terminated(nodes, timeout=200)  # well inside pytest's 300 s
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{_stuck_report(nodes)}") from None
     failed = [n for n in finished if not n.is_finished_ok]
     assert not failed, [(n.pk, n.process_state.value, n.exit_message) for n in failed]
     return sorted(fingerprint(n.uuid) for n in finished)
+
+
+def _stuck_report(nodes) -> str:  # type: ignore[no-untyped-def]
+    """What a hung run leaves to debug with: the unfinished processes of the batch (with
+    their children) and the workers' warnings and errors."""
+    rows = gf.cypher(
+        "UNWIND $u AS u MATCH (p:Process {uuid: u})-[:CALL*0..]->(q:Process) "
+        "WHERE NOT q.process_state IN ['finished', 'excepted', 'killed'] "
+        "RETURN q.pk AS pk, q.process_label AS label, q.process_state AS state, "
+        "q.paused AS paused ORDER BY pk",
+        u=[n.uuid for n in nodes],
+    )
+    daemon_logs = _DAEMONS[-1].logs() if _DAEMONS else ""
+    noisy = [line for line in daemon_logs.splitlines() if "WARNING" in line or "ERROR" in line]
+    return f"unfinished: {rows}\nworker warnings and errors (last 80):\n" + "\n".join(noisy[-80:])
 
 
 @pytest.fixture(scope="module")
