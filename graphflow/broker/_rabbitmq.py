@@ -296,7 +296,13 @@ class RabbitMQCommunicator:
 
     async def _ensure_hold_queue(self) -> aio_pika.abc.AbstractQueue:
         if self._hold_queue is None:
-            channel = self._require()
+            self._require()
+            assert self._connection is not None
+            # A channel of their own, with no prefetch limit: a runner keeps one hold
+            # unacknowledged for every process it holds, waiting ones included, which may
+            # be far more than its slots (the task consumer's prefetch). On the tasks'
+            # channel the hold beyond that limit was never delivered and its task hung.
+            channel = await self._connection.channel()
             self._hold_queue = await channel.declare_queue(
                 self.hold_name,
                 durable=True,

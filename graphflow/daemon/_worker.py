@@ -12,7 +12,11 @@ Taking a task (:meth:`Worker.on_task`):
 4. when the process ends (its last write durable) the hold is released.
 
 A process needs a slot while it runs; one waiting for its children does not, so parents
-never starve their children of slots. On SIGTERM the worker stops taking tasks, lets
+never starve their children of slots. The worker takes only as many tasks as it has free
+slots: a task that arrives when none is free goes straight back to the queue (another
+worker may be free) and the worker stops consuming until a slot frees. So no task waits
+unacknowledged behind long processes, where RabbitMQ's consumer_timeout would take it
+back and close the channel. On SIGTERM the worker stops taking tasks, lets
 every process reach its next step boundary, and hands each back to the queue.
 
 Run as ``python -m graphflow.daemon._worker --profile NAME`` (the supervisor does).
@@ -42,7 +46,7 @@ from graphflow.store import WriteBatch, query
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Coroutine
 
     from graphflow.config import Profile
 
@@ -71,8 +75,34 @@ class Worker:
         self._taking: set[str] = set()
         self._holds: dict[str, Hold] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        #: whether the task consumer is on (it is off while every slot is taken)
+        self.consuming = False
         self.done = 0
         self.stopping = False
+
+    def free_slots(self) -> int:
+        """Slots neither running a process nor promised to a task being taken."""
+        return self.slots - self.runner.busy_count() - len(self._taking)
+
+    async def consume(self) -> None:
+        """Take tasks, at most as many at a time as there are free slots."""
+        self.consuming = True
+        await self.communicator.consume_tasks(self.on_task, prefetch=max(1, self.free_slots()))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _pause_until_free(self) -> None:
+        """Stop consuming; start again once a slot is free (unless stopping meanwhile)."""
+        self.consuming = False
+        await self.communicator.stop_consuming_tasks()
+        while self.free_slots() <= 0 and not self.stopping:
+            self.runner.capacity.clear()
+            await self.runner.capacity.wait()
+        if not self.stopping:
+            await self.consume()
 
     async def on_task(self, delivery: TaskDelivery) -> None:
         """Called for every task delivered; see the module docstring."""
@@ -81,9 +111,13 @@ class Worker:
             log.info("task for %s, which this worker already runs: dropped", task.uuid)
             await delivery.ack()
             return
+        if self.free_slots() <= 0:
+            await delivery.requeue()
+            if self.consuming:
+                self._spawn(self._pause_until_free())
+            return
         self._taking.add(task.uuid)
         try:
-            await self.runner.wait_for_capacity(self.slots)
             if self.stopping:
                 await delivery.requeue()
                 return
@@ -112,6 +146,7 @@ class Worker:
                 await self.communicator.release(held)
         finally:
             self._taking.discard(task.uuid)
+            self.runner.capacity.set()  # the promised slot is free again, or now running
 
     async def _while_unreachable(self, action: Callable[..., Awaitable[_T]], *args: Any) -> _T:
         """``action(*args)``, again with back-off while the store is unreachable.
@@ -176,9 +211,7 @@ class Worker:
             else:  # detached for a graceful stop: another worker continues it
                 await self.communicator.release(hold, hand_back=True)
 
-        watcher = asyncio.get_running_loop().create_task(release_when_done())
-        self._tasks.add(watcher)
-        watcher.add_done_callback(self._tasks.discard)
+        self._spawn(release_when_done())
 
     async def _give_up(self, task: TaskMessage, exc: BaseException) -> None:
         """A process that cannot even be loaded here (its class is gone) is excepted."""
@@ -211,6 +244,8 @@ class Worker:
     async def stop(self) -> None:
         """Stop taking tasks; hand every process back at its next step boundary."""
         self.stopping = True
+        self.consuming = False
+        self.runner.capacity.set()  # a pause waiting for a free slot ends
         await self.communicator.stop_consuming_tasks()
         handles = self.runner.detach_all()
         for handle in handles:
@@ -234,7 +269,7 @@ async def amain(profile: Profile, slots: int) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await communicator.consume_tasks(worker.on_task, prefetch=slots)
+    await worker.consume()
     stats_file = paths.workers / f"{os.getpid()}.json"
     log.info(
         "worker %d ready: %d slots, broker prefix %s", os.getpid(), slots, profile.queue_prefix

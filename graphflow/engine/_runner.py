@@ -132,12 +132,6 @@ class Runner:
         """Processes that need a slot: held here and not waiting for children."""
         return sum(1 for h in self._handles.values() if h.process.state is not ProcessState.WAITING)
 
-    async def wait_for_capacity(self, slots: int) -> None:
-        """Return once fewer than ``slots`` processes need a slot."""
-        while self.busy_count() >= slots:
-            self.capacity.clear()
-            await self.capacity.wait()
-
     def detach_all(self) -> list[ProcessHandle]:
         """Stop driving every process at its next step boundary, leaving each where it is
         (a graceful stop hands them back to the broker for another runner)."""
