@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,6 +47,23 @@ T = TypeVar("T")
 TRANSACTION_TIMEOUT = 120.0
 #: how long the driver keeps retrying a transaction that fails transiently
 RETRY_TIME = 20.0
+#: write conflicts the driver does not know to retry (see :func:`_is_write_conflict`)
+CONFLICT_RETRIES = 12
+CONFLICT_FIRST_DELAY = 0.01
+CONFLICT_MAX_DELAY = 0.5
+
+
+def _is_write_conflict(exc: neo4j_errors.Neo4jError) -> bool:
+    """ArcadeDB's optimistic concurrency: two transactions wrote the same page.
+
+    Its Bolt plugin reports ConcurrentModificationException ("Concurrent modification on
+    page ... Please retry the operation") with a code the driver does not treat as
+    transient, so ``execute_write`` gives up at once. Seen when two processes of one
+    profile (daemon workers, a script) store nodes of the same type at the same moment.
+    The transaction was rolled back, so running the (idempotent) work again is safe.
+    """
+    text = f"{exc.code or ''} {exc.message or ''}"
+    return "ConcurrentModification" in text or "Concurrent modification" in text
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,10 +277,20 @@ class Store:
             return await work(Transaction(tx, tags))
 
         async def attempt() -> T:
-            async with self._get_driver().session(database=self.database) as session:
-                run = session.execute_write if write else session.execute_read
-                async with asyncio.timeout(TRANSACTION_TIMEOUT):
-                    return await run(tx_function)
+            delay = CONFLICT_FIRST_DELAY
+            for conflicts_left in range(CONFLICT_RETRIES, -1, -1):
+                try:
+                    async with self._get_driver().session(database=self.database) as session:
+                        run = session.execute_write if write else session.execute_read
+                        async with asyncio.timeout(TRANSACTION_TIMEOUT):
+                            return await run(tx_function)
+                except neo4j_errors.Neo4jError as exc:
+                    if not (conflicts_left and _is_write_conflict(exc)):
+                        raise
+                    log.debug("write conflict in %s; retrying in %.2f s", tags, delay)
+                    await asyncio.sleep(delay * (0.5 + random.random()))
+                    delay = min(2 * delay, CONFLICT_MAX_DELAY)
+            raise AssertionError("unreachable")  # the loop returns or raises
 
         return await self._call(attempt, tags.get("query", "transaction"))
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 import threading
+import uuid
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -202,3 +206,51 @@ def test_a_full_disk_names_the_repository_and_stores_nothing(
     small = tmp_path / "small.txt"
     small.write_text("still fine")
     assert gf.load_node(gf.SinglefileData(small).store().pk).get_content() == "still fine"
+
+
+_CONCURRENT_WRITER = """
+import sys
+import graphflow as gf
+
+@gf.calcfunction
+def add(a, b):
+    return a + b
+
+@gf.workfunction
+def chain(start, steps):
+    a, b = start, gf.Int(1).store()
+    for _ in range(steps.value):
+        a, b = b, add(a, b)
+    return b
+
+tag = sys.argv[1]
+for i in range(12):
+    chain(gf.Int(i), gf.Int(30))
+    gf.Int(i, label=tag).store()
+print("done", tag)
+"""
+
+
+def test_two_processes_writing_the_same_types_at_once_both_succeed() -> None:
+    """Two interpreters of one profile (as daemon workers are) storing the same node types
+    at the same moment. ArcadeDB can answer with a write conflict on a shared page, which
+    the driver does not retry; the store does, so neither process's writes fail."""
+    env = dict(os.environ)
+    tags = [f"writer-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CONCURRENT_WRITER, tag],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in tags
+    ]
+    outputs = [p.communicate(timeout=240) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err[-3000:]
+        assert out.startswith("done"), out
+    for tag in tags:
+        rows = gf.cypher("MATCH (n:Int {label: $tag}) RETURN count(n) AS n", tag=tag)
+        assert rows == [{"n": 12}]
