@@ -486,7 +486,13 @@ def update_profile(
     broker: str | Literal[False] | None = False,
     options: Mapping[str, Any] | None = None,
 ) -> Profile:
-    """Change settings of an existing profile (``broker=None`` removes the broker)."""
+    """Change settings of an existing profile (``broker=None`` removes the broker).
+
+    The default profile counts as existing from the start: configuring it (say, giving it
+    a broker) before anything has used it is its first use.
+    """
+    if name == DEFAULT_PROFILE:
+        resolve_profile(DEFAULT_PROFILE)
     with _locked_config() as path:
         config = _read(path)
         profile = config.get(name)
@@ -506,6 +512,8 @@ def update_profile(
 
 def set_default_profile(name: str) -> Profile:
     """Make ``name`` the profile used when none is given."""
+    if name == DEFAULT_PROFILE:
+        resolve_profile(DEFAULT_PROFILE)
     with _locked_config() as path:
         config = _read(path)
         profile = config.get(name)

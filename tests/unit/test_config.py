@@ -52,6 +52,15 @@ def test_neo4j_profile_keeps_password_out_of_config(home: Path, tmp_path: Path) 
     assert "s3cret" not in repr(profile)
 
 
+def test_the_default_profile_can_be_configured_before_its_first_use(home: Path) -> None:
+    # README: `graphflow profile set-broker default amqp://...` on a fresh install
+    profile = config.update_profile("default", broker="amqp://guest:guest@127.0.0.1:5672/")
+    assert profile.broker == "amqp://guest:guest@127.0.0.1:5672/"
+    assert config.resolve_profile().broker == profile.broker
+    with pytest.raises(ProfileNotFoundError, match="'lab' does not exist"):
+        config.update_profile("lab", broker=None)  # other names still must exist
+
+
 def test_unknown_profile_names_known_ones(home: Path) -> None:
     config.resolve_profile()
     with pytest.raises(ProfileNotFoundError, match=r"'nope' does not exist.*default"):
