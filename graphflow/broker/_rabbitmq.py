@@ -246,7 +246,10 @@ class RabbitMQCommunicator:
         """Deliver tasks to ``handler`` (at most ``prefetch`` unacknowledged at a time).
 
         A message that is not a task is rejected into the dead-letter queue, with a log line.
+        One consumer at a time: a second call while consuming changes nothing.
         """
+        if self._task_consumer is not None:
+            return
         channel = self._require()
         await channel.set_qos(prefetch_count=prefetch)
         queue = await channel.get_queue(self.tasks_name)

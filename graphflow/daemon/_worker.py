@@ -96,7 +96,6 @@ class Worker:
 
     async def _pause_until_free(self) -> None:
         """Stop consuming; start again once a slot is free (unless stopping meanwhile)."""
-        self.consuming = False
         await self.communicator.stop_consuming_tasks()
         while self.free_slots() <= 0 and not self.stopping:
             self.runner.capacity.clear()
@@ -112,8 +111,11 @@ class Worker:
             await delivery.ack()
             return
         if self.free_slots() <= 0:
+            # decided before any await, so a burst of deliveries starts one pause, not
+            # several (each would start a consumer of its own when a slot frees)
+            pause, self.consuming = self.consuming, False
             await delivery.requeue()
-            if self.consuming:
+            if pause:
                 self._spawn(self._pause_until_free())
             return
         self._taking.add(task.uuid)
