@@ -31,6 +31,7 @@ from graphflow.errors import (
     StoreError,
     StoreUnavailableError,
 )
+from graphflow.store._queries import query
 from graphflow.store._readonly import find_write_clause
 
 if TYPE_CHECKING:
@@ -167,11 +168,11 @@ class Store:
 
     async def check(self) -> None:
         """Prove the server answers a real query (an open port is not enough)."""
-        await self._call(self._ping, "RETURN 1")
+        await self._call(self._ping, "the readiness query")
 
     async def _ping(self) -> None:
         async with self._get_driver().session(database=self.database) as session:
-            result = await session.run("RETURN 1 AS ok")
+            result = await session.run(query("store.ping").text)
             await result.consume()
 
     async def read(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]]:
