@@ -46,6 +46,7 @@ from graphflow.errors import (
     ProcessStateError,
 )
 from graphflow.orm import Backend, ProcessNode, WriteScope, aload_nodes, get_backend, write_scope
+from graphflow.store import query
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
@@ -579,10 +580,18 @@ class Runner:
         if node.is_terminated:
             raise ProcessStateError(f"{node._ident()} is already {node.process_state.value}")
         process = await rebuild(self.backend, node)
-        handle = self.start(process)
-        handle.pending = WriteScope(self.backend)
-        handle.pending.update(node, {"owner": this_owner()})
-        return handle
+        # compare-and-set on the owner the caller saw: of two interpreters resuming the
+        # same crashed process at once, one runs it and the other is refused
+        claimed = await self.backend.store.write(
+            query("engine.claim_process"), uuid=node.uuid, previous=node.owner, owner=this_owner()
+        )
+        if not claimed:
+            raise ProcessStateError(
+                f"{node._ident()} was taken over by another runner meanwhile; "
+                "it is not resumed here"
+            )
+        process.node.owner = this_owner()
+        return self.start(process)
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,49 @@ def test_resume_gives_the_undisturbed_result(
         started=started,
     )
     assert orphans[0]["n"] == 0
+
+
+def test_resume_refuses_a_process_another_runner_took_over(graphflow_home: Path) -> None:
+    """Two resumers read the same crashed process; the one that claims it second is
+    refused (compare-and-set on its owner). One owned by a live interpreter is refused."""
+    from graphflow import _loop, control
+    from graphflow.engine import get_runner
+    from graphflow.engine._owner import this_owner
+    from graphflow.errors import ProcessStateError
+
+    uuid, code = launch(graphflow_home, "accumulate:1:0.3")
+    assert code == -signal.SIGKILL
+    stale = gf.load_node(uuid)  # what both resumers read: the dead interpreter owns it
+    assert stale.process_state.value in ("running", "waiting")
+
+    # the other resumer's claim lands first
+    assert _loop.call(_claim(uuid, stale.owner, "elsewhere:1:1"))
+
+    async def resume_stale():  # type: ignore[no-untyped-def]
+        return await (await get_runner()).resume(stale)
+
+    with pytest.raises(ProcessStateError, match="taken over by another runner"):
+        _loop.call(resume_stale())
+    assert gf.load_node(uuid).owner == "elsewhere:1:1"  # and nothing of ours was written
+
+    # owned by an interpreter alive on this host (this one, pretending): refused
+    assert _loop.call(_claim(uuid, "elsewhere:1:1", this_owner()))
+    with pytest.raises(ProcessStateError, match="still running"):
+        control.resume(uuid)
+
+    # leave nothing half-run behind: a dead owner's process is killed through the store
+    dead = f"{socket.gethostname()}:1:not-its-start-time"  # pid 1 never started then
+    assert _loop.call(_claim(uuid, this_owner(), dead))
+    (killed,) = control.kill(uuid)
+    assert killed.done, killed.message
+
+
+async def _claim(uuid: str, previous: str | None, owner: str) -> bool:
+    from graphflow.orm import get_backend
+    from graphflow.store import query
+
+    backend = await get_backend()
+    rows = await backend.store.write(
+        query("engine.claim_process"), uuid=uuid, previous=previous, owner=owner
+    )
+    return bool(rows)
