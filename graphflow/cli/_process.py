@@ -7,7 +7,6 @@ import time
 from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 from rich.text import Text
 
 from graphflow import _loop
@@ -18,6 +17,7 @@ from graphflow.lineage._views import (
     links_table,
     node_table,
     process_line,
+    process_table,
     state_text,
 )
 from graphflow.types import ProcessState
@@ -68,12 +68,7 @@ def list_processes(
         )
 
     nodes = _loop.call(load())
-    table = Table("pk", "process", "state", "exit", "created", box=None)
-    for node in nodes:
-        created = node.ctime.astimezone().strftime("%Y-%m-%d %H:%M:%S") if node.ctime else ""
-        exit_status = "" if node.exit_status is None else str(node.exit_status)
-        table.add_row(str(node.pk), node.process_label, state_text(node), exit_status, created)
-    console.print(table)
+    console.print(process_table(nodes))
     console.print(
         f"[dim]{len(nodes)} processes"
         + ("" if show_all or states else " (not terminated; -a for all)")

@@ -1,6 +1,7 @@
 """Rich views of provenance: a node, its links, a process state, a call tree.
 
-Shared by ``graphflow node show``/``process status`` and the shell's ``:show``/``:tree``.
+Shared by ``graphflow node show``/``process status|list`` and the shell's
+``:show``/``:tree``/``:ps``.
 Values are :class:`~rich.text.Text`, never markup, because a user's labels and values
 may hold square brackets.
 """
@@ -19,7 +20,14 @@ from graphflow.orm import CalcJobNode, Node, ProcessNode
 if TYPE_CHECKING:
     from graphflow.engine import CallTree
 
-__all__ = ["call_tree_view", "links_table", "node_table", "process_line", "state_text"]
+__all__ = [
+    "call_tree_view",
+    "links_table",
+    "node_table",
+    "process_line",
+    "process_table",
+    "state_text",
+]
 
 STATE_STYLE = {
     "created": "cyan",
@@ -45,6 +53,18 @@ def state_text(node: ProcessNode) -> Text:
 def process_line(node: ProcessNode) -> Text:
     """``AddWorkChain <12> finished``: a process in one line."""
     return Text(f"{node.process_label} <{node.pk}> ").append_text(state_text(node))
+
+
+def process_table(nodes: list[ProcessNode]) -> Table:
+    """Processes one a row: pk, process, state, exit status, creation time (local)."""
+    table = Table("pk", "process", "state", "exit", "created", box=None)
+    for node in nodes:
+        created = node.ctime.astimezone().strftime("%Y-%m-%d %H:%M:%S") if node.ctime else ""
+        exit_status = "" if node.exit_status is None else str(node.exit_status)
+        table.add_row(
+            str(node.pk), Text(node.process_label), state_text(node), exit_status, created
+        )
+    return table
 
 
 def node_table(node: Node) -> Table:

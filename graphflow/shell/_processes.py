@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.table import Table
 from rich.text import Text
 
 from graphflow.control import akill, apause, aplay
 from graphflow.engine import alist_processes
-from graphflow.lineage._views import state_text
+from graphflow.lineage._views import process_table
 from graphflow.shell._args import parse_args, parse_choice, parse_count, parse_node_id
 from graphflow.types import ProcessState
 
@@ -38,17 +37,7 @@ async def do_ps(ctx: ShellContext, args: str) -> None:
         states = list(ProcessState)
     limit = parse_count(parsed.options.get("--limit", "100"), "--limit")
     nodes = await alist_processes(await ctx.backend(), states=states, limit=limit)
-    table = Table("pk", "process", "state", "exit", "created", box=None)
-    for node in nodes:
-        created = node.ctime.astimezone().strftime("%Y-%m-%d %H:%M:%S") if node.ctime else ""
-        exit_status = "" if node.exit_status is None else str(node.exit_status)
-        table.add_row(
-            str(node.pk),
-            Text(node.process_label),
-            state_text(node),
-            exit_status,
-            created,
-        )
+    table = process_table(nodes)
     note = "" if states else " (not terminated; -a for all)"
     await ctx.show(table, Text(f"{len(nodes)} processes{note}", style="dim"))
 

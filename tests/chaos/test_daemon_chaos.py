@@ -5,11 +5,9 @@ with the same provenance as an undisturbed run, and no step is written twice."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from support.daemon import DaemonFixture
 from support.daemon_workflows import Parent, wait_terminated
 from support.provenance import fingerprint
 from support.rabbitmq import PrivateRabbitMQ
@@ -18,10 +16,12 @@ import graphflow as gf
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
+
+    from support.daemon import DaemonFixture
 
 pytestmark = [pytest.mark.requires_rabbitmq, pytest.mark.usefixtures("backend")]
 
-TESTS = Path(__file__).resolve().parents[1]
 COUNT = 50
 _DAEMONS: list[DaemonFixture] = []  # the module's daemon, for the report of a hung run
 
@@ -38,20 +38,16 @@ def broker() -> Iterator[PrivateRabbitMQ]:
 
 @pytest.fixture(scope="module")
 def daemon(graphflow_home: Path, broker: PrivateRabbitMQ) -> Iterator[DaemonFixture]:
-    from integration.daemon.conftest import leave_profile, use_profile_with_broker
+    from integration.daemon.conftest import running_daemon
 
-    name = use_profile_with_broker(
+    with running_daemon(
         graphflow_home, broker.url, broker_hold_ttl=2, broker_hold_renew=5
-    )
-    fixture = DaemonFixture(graphflow_home, name, broker.url, [TESTS])
-    fixture.start(2)
-    _DAEMONS.append(fixture)
-    try:
-        yield fixture
-    finally:
-        _DAEMONS.remove(fixture)
-        fixture.stop()
-        leave_profile(name)
+    ) as fixture:
+        _DAEMONS.append(fixture)
+        try:
+            yield fixture
+        finally:
+            _DAEMONS.remove(fixture)
 
 
 def run_batch(disturb=None) -> list[list[tuple]]:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import urllib.parse
@@ -65,13 +66,23 @@ def leave_profile(name: str) -> None:
     load_profile("default")
 
 
-@pytest.fixture(scope="module")
-def daemon(graphflow_home: Path, amqp_url: str) -> Iterator[DaemonFixture]:
-    name = use_profile_with_broker(graphflow_home, amqp_url, broker_hold_ttl=2, broker_hold_renew=1)
-    fixture = DaemonFixture(graphflow_home, name, amqp_url, [SUPPORT])
-    fixture.start(2)
+@contextlib.contextmanager
+def running_daemon(
+    graphflow_home: Path, broker: str, *, workers: int = 2, **options: float
+) -> Iterator[DaemonFixture]:
+    """A daemon of ``workers`` on a new profile with ``broker`` (and profile ``options``),
+    whose workers import tests/support; stopped, and its profile left, at the end."""
+    name = use_profile_with_broker(graphflow_home, broker, **options)
+    fixture = DaemonFixture(graphflow_home, name, broker, [SUPPORT])
+    fixture.start(workers)
     try:
         yield fixture
     finally:
         fixture.stop()
         leave_profile(name)
+
+
+@pytest.fixture(scope="module")
+def daemon(graphflow_home: Path, amqp_url: str) -> Iterator[DaemonFixture]:
+    with running_daemon(graphflow_home, amqp_url, broker_hold_ttl=2, broker_hold_renew=1) as d:
+        yield d

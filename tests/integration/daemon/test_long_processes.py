@@ -7,17 +7,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from support.daemon import DaemonFixture
 from support.daemon_workflows import Busy, Sleepy, executions, wait_terminated
 from support.rabbitmq import PrivateRabbitMQ
 
 import graphflow as gf
 
-from .conftest import SUPPORT, leave_profile, use_profile_with_broker
+from .conftest import running_daemon
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+    from support.daemon import DaemonFixture
 
 pytestmark = [pytest.mark.requires_rabbitmq, pytest.mark.usefixtures("backend")]
 
@@ -37,16 +38,10 @@ def strict_broker() -> Iterator[PrivateRabbitMQ]:
 @pytest.fixture(scope="module")
 def daemon(graphflow_home: Path, strict_broker: PrivateRabbitMQ) -> Iterator[DaemonFixture]:
     # holds are renewed every second, well inside the 4 s consumer timeout
-    name = use_profile_with_broker(
+    with running_daemon(
         graphflow_home, strict_broker.url, broker_hold_ttl=2, broker_hold_renew=1
-    )
-    fixture = DaemonFixture(graphflow_home, name, strict_broker.url, [SUPPORT])
-    fixture.start(2)
-    try:
-        yield fixture
-    finally:
-        fixture.stop()
-        leave_profile(name)
+    ) as daemon:
+        yield daemon
 
 
 def test_steps_far_longer_than_the_consumer_timeout_run_once(daemon, tmp_path: Path) -> None:

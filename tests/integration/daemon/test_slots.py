@@ -13,16 +13,17 @@ from typing import TYPE_CHECKING
 
 import aio_pika
 import pytest
-from support.daemon import DaemonFixture
 from support.daemon_workflows import Sleepy, SlowParent, Ticker, wait_terminated, wait_until
 
 import graphflow as gf
 
-from .conftest import SUPPORT, leave_profile, use_profile_with_broker
+from .conftest import running_daemon
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+    from support.daemon import DaemonFixture
 
 pytestmark = [pytest.mark.requires_rabbitmq, pytest.mark.usefixtures("backend")]
 
@@ -31,16 +32,15 @@ SLOTS = 2
 
 @pytest.fixture(scope="module")
 def narrow_daemon(graphflow_home: Path, amqp_url: str) -> Iterator[DaemonFixture]:
-    name = use_profile_with_broker(
-        graphflow_home, amqp_url, process_slots=SLOTS, broker_hold_ttl=2, broker_hold_renew=1
-    )
-    fixture = DaemonFixture(graphflow_home, name, amqp_url, [SUPPORT])
-    fixture.start(1)
-    try:
-        yield fixture
-    finally:
-        fixture.stop()
-        leave_profile(name)
+    with running_daemon(
+        graphflow_home,
+        amqp_url,
+        workers=1,
+        process_slots=SLOTS,
+        broker_hold_ttl=2,
+        broker_hold_renew=1,
+    ) as daemon:
+        yield daemon
 
 
 def queued_tasks(broker: str) -> int:
