@@ -93,7 +93,15 @@ def test_golden_checkpoints_keep_loading(path: Path) -> None:
     expected = json.loads(path.with_suffix(".expected").read_text())
     assert checkpoint.process_type == expected["process_type"]
     assert checkpoint.position == expected["position"]
-    assert decode_value(checkpoint.ctx, {}) == expected["ctx"] or checkpoint.ctx == expected["ctx"]
+    assert checkpoint.ctx == expected["ctx"]
+    # the values decode (tuples, NaN, ...) and encode back to what was stored
+    assert encode_value(decode_value(checkpoint.ctx, {}), "ctx") == checkpoint.ctx
+    raw = json.loads(path.read_text())
+    assert checkpoint.state == raw["state"]
+    assert checkpoint.awaiting == raw["awaiting"]
+    assert checkpoint.outputs == raw["outputs"]
+    # an old checkpoint is written back byte for byte as it was read
+    assert dumps(checkpoint) == path.read_text().strip()
 
 
 def test_golden_fixtures_exist() -> None:
