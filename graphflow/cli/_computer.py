@@ -157,6 +157,12 @@ _JUMP = re.compile(r"^(?:(?P<user>[^@]+)@)?(?P<host>[^:@]+)(?::(?P<port>\d+))?$"
 
 def _jump_host(text: str) -> dict[str, Any]:
     """``user@host:port`` (user and port optional) as jump-host settings."""
+    if "," in text:
+        raise click.BadParameter(
+            f"{text!r} is a chain of jump hosts; graphflow tunnels through one: give the "
+            "last hop (the one that reaches the computer)",
+            param_hint="--proxy-jump",
+        )
     match = _JUMP.match(text.strip())
     if not match:
         raise click.BadParameter(f"{text!r} is not [user@]host[:port]", param_hint="--proxy-jump")

@@ -83,6 +83,19 @@ def test_setup_errors_name_the_problem(tmp_path: Path) -> None:
     assert "workdir 'scratch' must be absolute" in str(relative.exception)
     unconfigured = invoke("computer", "test", name)
     assert "is not configured" in str(unconfigured.exception)
+    chain = invoke(
+        "computer", "configure", "ssh", name, "--username", "me",
+        "--proxy-jump", "gw1,me@gw2:2222", "-n",
+    )  # fmt: skip
+    assert chain.exit_code == 2
+    assert "'gw1,me@gw2:2222' is a chain of jump hosts" in chain.output
+    jumped = invoke(
+        "computer", "configure", "ssh", name, "--username", "me",
+        "--proxy-jump", "me@gw2:2222", "-n",
+    )  # fmt: skip
+    assert jumped.exit_code == 0, jumped.output
+    settings = gf.load_computer(name).transport_settings
+    assert settings["proxy_jump"] == {"host": "gw2", "username": "me", "port": 2222}
 
 
 def test_configure_ssh_reads_defaults_from_ssh_config_and_the_test_passes(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import uuid
 from typing import TYPE_CHECKING
@@ -186,3 +187,29 @@ def test_status_shows_the_daemon(daemon) -> None:
     daemon_status = daemon.cli("daemon", "status")
     assert "MiB" in daemon_status.stdout
     assert "/50" in daemon_status.stdout  # slots used of 50
+
+
+def test_incr_decr_restart_and_logs(daemon) -> None:
+    def workers() -> int:
+        result = daemon.cli("status")
+        assert result.returncode == 0, result.stderr
+        match = re.search(r"running: (\d+) workers?", result.stdout)
+        assert match, result.stdout
+        return int(match.group(1))
+
+    assert workers() == 2
+    assert daemon.cli("daemon", "incr", "1").returncode == 0
+    wait_until(lambda: len(daemon.worker_pids()) == 3, what="a third worker")
+    assert workers() == 3
+    assert daemon.cli("daemon", "decr", "2").returncode == 0
+    wait_until(lambda: workers() == 1, what="one worker left")
+    before = set(daemon.worker_pids())
+    restarted = daemon.cli("daemon", "restart")
+    assert restarted.returncode == 0, restarted.stderr
+    wait_until(lambda: len(daemon.worker_pids()) >= 1, what="workers after the restart")
+    assert not before & set(daemon.worker_pids()), "restart kept an old worker"
+    logs = daemon.cli("daemon", "logs")
+    assert logs.returncode == 0, logs.stderr
+    assert "ready:" in logs.stdout  # the workers' start lines
+    daemon.cli("daemon", "stop")
+    daemon.start(2)
