@@ -54,6 +54,21 @@ CONFLICT_FIRST_DELAY = 0.01
 CONFLICT_MAX_DELAY = 0.5
 
 
+class _RoutineRetries(logging.Filter):
+    """The driver logs every retry of a transient failure as a warning. ArcadeDB answers
+    concurrent writers with such failures routinely (optimistic concurrency), and a
+    retry that then succeeds is nothing for a user to act on: it is logged as DEBUG.
+    A transaction whose retries run out still raises, and that error is reported."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Transaction failed and will be retried"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+logging.getLogger("neo4j.session").addFilter(_RoutineRetries())
+
+
 def _is_write_conflict(exc: neo4j_errors.Neo4jError) -> bool:
     """ArcadeDB's optimistic concurrency: two transactions wrote the same page.
 

@@ -80,3 +80,14 @@ def test_endless_conflicts_give_up_with_the_servers_words(monkeypatch) -> None:
     with pytest.raises(StoreError, match="Concurrent modification"):
         asyncio.run(store_with(driver).write_tx(_work))
     assert driver.calls == client.CONFLICT_RETRIES + 1
+
+
+def test_the_drivers_retry_warnings_are_demoted_to_debug(caplog) -> None:
+    import logging
+
+    session_log = logging.getLogger("neo4j.session")
+    with caplog.at_level(logging.DEBUG, logger="neo4j.session"):
+        session_log.warning("Transaction failed and will be retried in %ss (%s)", 1.0, "conflict")
+        session_log.warning("something else")
+    levels = {record.getMessage()[:22]: record.levelname for record in caplog.records}
+    assert levels == {"Transaction failed and": "DEBUG", "something else": "WARNING"}
