@@ -523,10 +523,14 @@ class Runner:
         if not isinstance(process, WorkChain):
             return
         children = [self._handles.get(entry["uuid"]) for entry in process.awaiting]
-        for entry, child in zip(process.awaiting, children, strict=True):
-            if child is None:
-                await self._kill_elsewhere(entry["uuid"], message)
-            elif not child.process.state.is_terminal:
+        elsewhere = [
+            self._kill_elsewhere(entry["uuid"], message)
+            for entry, child in zip(process.awaiting, children, strict=True)
+            if child is None
+        ]
+        await asyncio.gather(*elsewhere)  # at once: each may wait for an RPC answer
+        for child in children:
+            if child is not None and not child.process.state.is_terminal:
                 await self.kill(child.node.uuid, message)
         for child in children:
             if child is not None:
