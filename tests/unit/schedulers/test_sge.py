@@ -81,6 +81,12 @@ def test_submit_rejections_carry_grid_engine_words(recorded, fixture, words):
         SGE.parse_submit_output(*recorded("sge", fixture).output)
 
 
+def test_an_unreachable_qmaster_is_retried_not_a_rejection(recorded):
+    with pytest.raises(SchedulerError, match="unable to send message to qmaster") as caught:
+        SGE.parse_submit_output(*recorded("sge", "qsub_qmaster_down").output)
+    assert not isinstance(caught.value, SchedulerSubmitError)
+
+
 def test_status_command_lists_the_users_jobs():
     assert SGE.status_command(["5", "6"]) == 'qstat -xml -u "$(id -un)"'
 

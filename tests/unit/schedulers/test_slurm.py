@@ -85,6 +85,12 @@ def test_submit_rejections_carry_slurm_words(recorded, fixture, words):
         SLURM.parse_submit_output(*recorded("slurm", fixture).output)
 
 
+def test_an_unreachable_controller_is_retried_not_a_rejection(recorded):
+    with pytest.raises(SchedulerError, match="Unable to contact slurm controller") as caught:
+        SLURM.parse_submit_output(*recorded("slurm", "sbatch_controller_down").output)
+    assert not isinstance(caught.value, SchedulerSubmitError)
+
+
 def test_submit_without_an_id_is_not_a_rejection():
     with pytest.raises(SchedulerError, match="expected a job id") as caught:
         SLURM.parse_submit_output(0, "Submitted batch job 5\n", "")
