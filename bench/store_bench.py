@@ -124,7 +124,7 @@ def main() -> None:
     async def write_graph(total_nodes: int, length: int, in_flight: int) -> tuple[float, list[str]]:
         backend = await get_backend()
         per_chain = 2 * length + 1
-        chains = total_nodes // per_chain
+        chains = -(-total_nodes // per_chain)  # rounded up: at least total_nodes
         ends: list[str] = []
         pending: set[asyncio.Future[None]] = set()
         start = time.perf_counter()
