@@ -107,6 +107,8 @@ class Runner:
         self.communicator: Communicator | None = None
         self.publish_children = False
         self._external: dict[str, asyncio.Future[None]] = {}
+        #: children whose tasks this runner published and that have not ended yet
+        self._published: set[str] = set()
         #: set whenever a process stops needing a slot (it waits, or it ended)
         self.capacity = asyncio.Event()
         #: runs the transport tasks of calculation jobs (made on first use)
@@ -415,6 +417,7 @@ class Runner:
             # a task must never point at a child whose creation is not committed yet
             await self._durable(handle)
             for child in children:
+                self._published.add(child.node.uuid)
                 await self.communicator.publish_task(TaskMessage(child.node.uuid, child.node.pk))
             return
         for child in children:
@@ -471,8 +474,18 @@ class Runner:
             node = await self._load_process(uuid)
             if node.is_terminated:
                 self._external.pop(uuid, None)
+                self._published.discard(uuid)
                 return node
+            if node.owner is None and uuid not in self._published:
+                # The parent came from a checkpoint, and no runner ever took this child:
+                # the parent's runner may have died between committing the step that
+                # created it and publishing its task (the commit must come first). Queue
+                # it again; if the first task exists after all, the claim drops one.
+                log.info("queueing awaited child %s again (it was never taken)", uuid)
+                self._published.add(uuid)
+                await self.communicator.publish_task(TaskMessage(uuid, node.pk))
             await waiter
+            self._published.discard(uuid)
             return await self._load_process(uuid)
         node = await self._load_process(uuid)
         if node.is_terminated:
