@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 KEY_SAMPLE = 500
 #: pks offered for completion, and how far below the highest pk they are looked for
 RECENT_NODES = 200
-RECENT_WINDOW = 2000
+RECENT_WINDOW = 10_000
 #: deadline for one whole refresh
 FETCH_TIMEOUT = 30.0
 _GENERIC = frozenset({"Node", "Data", "Process", "Calculation", "Workflow"})
