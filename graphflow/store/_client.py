@@ -48,6 +48,10 @@ T = TypeVar("T")
 TRANSACTION_TIMEOUT = 120.0
 #: how long the driver keeps retrying a transaction that fails transiently
 RETRY_TIME = 20.0
+#: tries after recovering a dead embedded server, the first again at once, then with a
+#: doubling pause from RECOVERY_FIRST_DELAY (about 15 s in all: a restart takes 1-5 s)
+RECOVERY_ATTEMPTS = 6
+RECOVERY_FIRST_DELAY = 0.5
 #: write conflicts the driver does not know to retry (see :func:`_is_write_conflict`)
 CONFLICT_RETRIES = 12
 CONFLICT_FIRST_DELAY = 0.01
@@ -328,8 +332,18 @@ class Store:
                 self.uri = await self._recovery()
 
     async def _call(self, attempt: Callable[[], Awaitable[T]], what: str) -> T:
-        """Translate driver errors; after one recovery of a dead server, try once more."""
-        for tries_left in (1, 0):
+        """Translate driver errors; after a recovery of a dead server, try again.
+
+        With a recovery (the embedded server), a server that is still starting, or that
+        several processes of the profile are bringing back at once, gets a few tries with
+        back-off; without one, a replaced driver gets one more try.
+        """
+        recoveries = RECOVERY_ATTEMPTS if self._recovery is not None else 1
+        delay = RECOVERY_FIRST_DELAY
+        for tries_left in range(recoveries, -1, -1):
+            if tries_left < recoveries - 1:  # the server did not answer after a recovery
+                await asyncio.sleep(delay)
+                delay *= 2
             seen = self._generation
             try:
                 return await attempt()
