@@ -55,7 +55,8 @@ __all__ = ["Worker", "main"]
 log = logging.getLogger("graphflow.daemon.worker")
 
 STATS_INTERVAL = 2.0
-#: back-off while a task cannot be taken because the store is unreachable
+#: back-off while a task cannot be taken (the store is unreachable), or the task consumer
+#: cannot be started again (the broker is away)
 TASK_RETRY_DELAY = 0.5
 TASK_RETRY_MAX_DELAY = 10.0
 
@@ -86,8 +87,8 @@ class Worker:
 
     async def consume(self) -> None:
         """Take tasks, at most as many at a time as there are free slots."""
-        self.consuming = True
         await self.communicator.consume_tasks(self.on_task, prefetch=max(1, self.free_slots()))
+        self.consuming = True
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -100,8 +101,16 @@ class Worker:
         while self.free_slots() <= 0 and not self.stopping:
             self.runner.capacity.clear()
             await self.runner.capacity.wait()
-        if not self.stopping:
-            await self.consume()
+        delay = TASK_RETRY_DELAY
+        while not self.stopping:
+            try:
+                await self.consume()
+                return
+            except Exception as exc:  # any failure here would leave the worker idle for good
+                # the broker is away (a restart): its robust connection comes back by itself
+                log.warning("cannot take tasks again yet (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, TASK_RETRY_MAX_DELAY)
 
     async def on_task(self, delivery: TaskDelivery) -> None:
         """Called for every task delivered; see the module docstring."""
