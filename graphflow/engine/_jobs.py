@@ -139,14 +139,20 @@ async def _scheduler_exit_code(transport: Transport, computer: Computer, job_id:
     """The exit code the scheduler keeps for a finished job (``sacct -c``, ``qacct``), if any.
 
     Asked only for a job whose script left no exit-code file; ``None`` when the scheduler
-    keeps no record (direct, Torque) or has none for this job.
+    keeps no record (direct, Torque), has none for this job, or cannot be read (a SLURM
+    without a job-completion file): the job then ends on what the scheduler last said of
+    it, as it did before this was asked, rather than being paused over a missing record.
     """
     scheduler = get_scheduler(computer.scheduler)
     command = scheduler.exit_status_command([job_id])
     if command is None:
         return None
     result = await transport.exec(command, timeout=COMMAND_TIMEOUT)
-    codes = scheduler.parse_exit_status_output(result.retval, result.stdout, result.stderr)
+    try:
+        codes = scheduler.parse_exit_status_output(result.retval, result.stdout, result.stderr)
+    except SchedulerError as exc:
+        log.warning("no exit code for job %s from %s's scheduler: %s", job_id, computer.label, exc)
+        return None
     return codes.get(job_id)
 
 

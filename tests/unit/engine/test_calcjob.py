@@ -226,3 +226,45 @@ def test_ssh_config_gives_defaults_for_a_host(tmp_path) -> None:
     }
     assert ssh_config_defaults("other", str(path)) == {"username": "nobody"}
     assert ssh_config_defaults("cluster", str(tmp_path / "missing")) == {}
+
+
+def _scheduler_answers(retval: int, stdout: str, stderr: str = ""):  # type: ignore[no-untyped-def]
+    from graphflow.transports import CommandResult
+
+    async def handler(command: str, workdir: str | None, stdin: bytes) -> CommandResult:
+        assert command.startswith("sacct -c"), command
+        return CommandResult(retval, stdout, stderr)
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("retval", "stdout", "stderr", "expected"),
+    [
+        (0, "4242|TIMEOUT|0:15\n", "", 143),  # killed by a signal: 128 + 15
+        (0, "4242|FAILED|7:0\n", "", 7),
+        (0, "", "", None),  # no record of the job
+        (1, "", "sacct: error: slurm_persist_conn_open_without_init", None),  # unreadable
+    ],
+)
+def test_a_job_without_an_exit_code_file_asks_the_schedulers_record(
+    retval: int, stdout: str, stderr: str, expected: int | None
+) -> None:
+    import asyncio
+
+    from graphflow.engine._jobs import _scheduler_exit_code
+    from graphflow.transports._fake import FakeComputer
+
+    computer = Computer("c", hostname="h", transport="local", scheduler="slurm", workdir="/w")
+    fake = FakeComputer(handler=_scheduler_answers(retval, stdout, stderr))
+
+    async def ask() -> int | None:
+        transport = fake.transport()
+        await transport.open()
+        try:
+            return await _scheduler_exit_code(transport, computer, "4242")
+        finally:
+            await transport.close()
+
+    assert asyncio.run(ask()) == expected
+    assert fake.commands == ["sacct -c -X -n -P -o jobid,state,exitcode --jobs=4242"]
