@@ -46,7 +46,7 @@ from graphflow.store import WriteBatch, query
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Coroutine
+    from collections.abc import Awaitable, Callable, Coroutine, Iterator
 
     from graphflow.config import Profile
 
@@ -61,6 +61,14 @@ TASK_RETRY_DELAY = 0.5
 TASK_RETRY_MAX_DELAY = 10.0
 
 _T = TypeVar("_T")
+
+
+def _back_off() -> Iterator[float]:
+    """Pauses between tries, doubling from TASK_RETRY_DELAY up to TASK_RETRY_MAX_DELAY."""
+    delay = TASK_RETRY_DELAY
+    while True:
+        yield delay
+        delay = min(2 * delay, TASK_RETRY_MAX_DELAY)
 
 
 class Worker:
@@ -101,8 +109,9 @@ class Worker:
         while self.free_slots() <= 0 and not self.stopping:
             self.runner.capacity.clear()
             await self.runner.capacity.wait()
-        delay = TASK_RETRY_DELAY
-        while not self.stopping:
+        for delay in _back_off():
+            if self.stopping:
+                return
             try:
                 await self.consume()
                 return
@@ -110,7 +119,6 @@ class Worker:
                 # the broker is away (a restart): its robust connection comes back by itself
                 log.warning("cannot take tasks again yet (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(2 * delay, TASK_RETRY_MAX_DELAY)
 
     async def on_task(self, delivery: TaskDelivery) -> None:
         """Called for every task delivered; see the module docstring."""
@@ -165,8 +173,7 @@ class Worker:
         A store restarting must not fail the processes whose tasks arrive meanwhile; the
         task stays this worker's (unacknowledged, or held), so it is never run twice.
         """
-        delay = TASK_RETRY_DELAY
-        while True:
+        for delay in _back_off():
             try:
                 return await action(*args)
             except StoreUnavailableError as exc:
@@ -174,7 +181,7 @@ class Worker:
                     raise
                 log.warning("%s; retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(2 * delay, TASK_RETRY_MAX_DELAY)
+        raise AssertionError("unreachable")  # _back_off never ends
 
     async def _claim(self, task: TaskMessage) -> ProcessNode | None:
         node = (await aload_nodes(self.backend, [task.uuid])).get(task.uuid)

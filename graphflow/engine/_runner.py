@@ -460,6 +460,12 @@ class Runner:
 
     async def _child_terminated(self, uuid: str) -> ProcessNode:
         """The node of a child once it is terminated (and durably so)."""
+        try:
+            return await self._wait_for_child(uuid)
+        finally:
+            self._published.discard(uuid)  # however the wait ended, the entry has served
+
+    async def _wait_for_child(self, uuid: str) -> ProcessNode:
         child = self._handles.get(uuid)
         if child is not None:
             await asyncio.shield(child.terminated)
@@ -474,7 +480,6 @@ class Runner:
             node = await self._load_process(uuid)
             if node.is_terminated:
                 self._external.pop(uuid, None)
-                self._published.discard(uuid)
                 return node
             if node.owner is None and uuid not in self._published:
                 # The parent came from a checkpoint, and no runner ever took this child:
@@ -482,10 +487,8 @@ class Runner:
                 # created it and publishing its task (the commit must come first). Queue
                 # it again; if the first task exists after all, the claim drops one.
                 log.info("queueing awaited child %s again (it was never taken)", uuid)
-                self._published.add(uuid)
                 await self.communicator.publish_task(TaskMessage(uuid, node.pk))
             await waiter
-            self._published.discard(uuid)
             return await self._load_process(uuid)
         node = await self._load_process(uuid)
         if node.is_terminated:
