@@ -155,6 +155,8 @@ class Store:
         #: bumped whenever the driver is replaced, so one failure triggers one recovery
         self._generation = 0
         self._recovering: asyncio.Lock | None = None
+        #: callers still working on each driver (see :meth:`_leased`)
+        self._users: dict[neo4j.AsyncDriver, int] = {}
 
     def set_recovery(self, recovery: Callable[[], Awaitable[str]]) -> None:
         """Use ``recovery`` to bring an unreachable server back; it returns the new URI.
@@ -189,8 +191,8 @@ class Store:
         """Prove the server answers a real query (an open port is not enough)."""
         await self._call(self._ping, "the readiness query")
 
-    async def _ping(self) -> None:
-        async with self._get_driver().session(database=self.database) as session:
+    async def _ping(self, driver: neo4j.AsyncDriver) -> None:
+        async with driver.session(database=self.database) as session:
             result = await session.run(query("store.ping").text)
             await result.consume()
 
@@ -202,8 +204,8 @@ class Store:
             raise QueryError(f"query {query.name!r} is a {query.mode} query, not a read")
         _check_params(query, params)
 
-        async def attempt() -> list[dict[str, Any]]:
-            async with self._get_driver().session(
+        async def attempt(driver: neo4j.AsyncDriver) -> list[dict[str, Any]]:
+            async with driver.session(
                 database=self.database, default_access_mode=neo4j.READ_ACCESS
             ) as session:
                 async with asyncio.timeout(TRANSACTION_TIMEOUT):
@@ -276,8 +278,8 @@ class Store:
                 raise QueryError(exc.message or str(exc)) from exc
             return QueryResult(keys, rows)
 
-        async def attempt() -> QueryResult:
-            async with self._get_driver().session(database=self.database) as session:
+        async def attempt(driver: neo4j.AsyncDriver) -> QueryResult:
+            async with driver.session(database=self.database) as session:
                 run = session.execute_write if write else session.execute_read
                 async with asyncio.timeout(time_limit):
                     return await run(work)
@@ -296,11 +298,11 @@ class Store:
         async def tx_function(tx: neo4j.AsyncManagedTransaction) -> T:
             return await work(Transaction(tx, tags))
 
-        async def attempt() -> T:
+        async def attempt(driver: neo4j.AsyncDriver) -> T:
             delay = CONFLICT_FIRST_DELAY
             for conflicts_left in range(CONFLICT_RETRIES, -1, -1):
                 try:
-                    async with self._get_driver().session(database=self.database) as session:
+                    async with driver.session(database=self.database) as session:
                         run = session.execute_write if write else session.execute_read
                         async with asyncio.timeout(TRANSACTION_TIMEOUT):
                             return await run(tx_function)
@@ -325,13 +327,12 @@ class Store:
             log.info("store %s unreachable (%s); checking the server", self.uri, reason)
             old, self._driver = self._driver, None
             self._generation += 1
-            if old is not None:
-                with contextlib.suppress(Exception):
-                    await old.close()
+            if old is not None and not self._users.get(old):
+                await _close_quietly(old)
             if self._recovery is not None:
                 self.uri = await self._recovery()
 
-    async def _call(self, attempt: Callable[[], Awaitable[T]], what: str) -> T:
+    async def _call(self, attempt: Callable[[neo4j.AsyncDriver], Awaitable[T]], what: str) -> T:
         """Translate driver errors; after a recovery of a dead server, try again.
 
         With a recovery (the embedded server), a server that is still starting, or that
@@ -346,7 +347,7 @@ class Store:
                 delay *= 2
             seen = self._generation
             try:
-                return await attempt()
+                return await self._leased(attempt)
             except neo4j_errors.IncompleteCommit as exc:
                 raise StoreUnavailableError(
                     f"connection to {self.uri} was lost while committing {what}; "
@@ -377,6 +378,33 @@ class Store:
             except neo4j_errors.DriverError as exc:
                 raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _leased(self, attempt: Callable[[neo4j.AsyncDriver], Awaitable[T]]) -> T:
+        """Run ``attempt`` with the current driver, closing a replaced driver only once its
+        last caller is done.
+
+        Closing a driver closes the connections in use too. A transaction of another
+        caller, still running on the old driver when one caller recovered, was cut off:
+        at best the driver ran it again from the start; at worst it failed inside the
+        driver (``'NoneType' object has no attribute 'complete'``), an error nobody can
+        classify, and a daemon's process excepted on a store restart.
+        """
+        driver = self._get_driver()
+        self._users[driver] = self._users.get(driver, 0) + 1
+        try:
+            return await attempt(driver)
+        finally:
+            self._users[driver] -= 1
+            if not self._users[driver]:
+                del self._users[driver]
+                if driver is not self._driver:  # replaced meanwhile, and now unused
+                    await _close_quietly(driver)
+
+
+async def _close_quietly(driver: neo4j.AsyncDriver) -> None:
+    """Close a driver given up on; its server may be gone, so closing may fail."""
+    with contextlib.suppress(Exception):
+        await driver.close()
 
 
 def _stale_connection(exc: neo4j_errors.AuthError) -> bool:
