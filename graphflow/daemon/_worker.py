@@ -59,6 +59,8 @@ STATS_INTERVAL = 2.0
 #: cannot be started again (the broker is away)
 TASK_RETRY_DELAY = 0.5
 TASK_RETRY_MAX_DELAY = 10.0
+#: compare-and-set tries when claiming a process whose owner keeps changing
+CLAIM_TRIES = 5
 
 _T = TypeVar("_T")
 
@@ -184,6 +186,32 @@ class Worker:
         raise AssertionError("unreachable")  # _back_off never ends
 
     async def _claim(self, task: TaskMessage) -> ProcessNode | None:
+        """The process of ``task``, now owned by this runner; None if it is not to run here.
+
+        The claim is a compare-and-set on the owner read just before. When it fails the
+        owner changed meanwhile, and the process is read again: a worker killed just after
+        sending its own claim has that claim committed by the server after the worker is
+        gone, and the task it held comes back. Dropping that task as "claimed by another
+        runner" left the process owned by a dead worker, with no task, for good.
+        """
+        for _ in range(CLAIM_TRIES):
+            node = await self._claimable(task)
+            if node is None:
+                return None
+            me = this_owner()
+            rows = await self.backend.store.write(
+                query("engine.claim_process"), uuid=node.uuid, previous=node.owner, owner=me
+            )
+            if rows:
+                node.owner = me
+                return node
+            log.info("the owner of %s changed while claiming it: looking again", node._ident())
+        log.warning("task for %s dropped: its owner kept changing", task.uuid)
+        return None
+
+    async def _claimable(self, task: TaskMessage) -> ProcessNode | None:
+        """The process of ``task`` as stored, if it exists, is not over, and no other live
+        runner owns it."""
         node = (await aload_nodes(self.backend, [task.uuid])).get(task.uuid)
         if node is None:
             log.warning("task for process %s, which does not exist: acknowledged", task.uuid)
@@ -198,8 +226,7 @@ class Worker:
                 node.process_state.value,
             )
             return None
-        me = this_owner()
-        if node.owner and node.owner != me:
+        if node.owner and node.owner != this_owner():
             alive = owner_alive(node.owner)
             if alive is None:
                 replies = await self.communicator.rpc(RpcRequest("status", node.uuid), wait=3.0)
@@ -207,13 +234,7 @@ class Worker:
             if alive:
                 log.info("task for %s, which %s runs: left to it", node._ident(), node.owner)
                 return None
-        rows = await self.backend.store.write(
-            query("engine.claim_process"), uuid=node.uuid, previous=node.owner, owner=me
-        )
-        if not rows:
-            log.info("%s was claimed by another runner first", node._ident())
-            return None
-        node.owner = me
+            log.info("taking over %s from %s, which is gone", node._ident(), node.owner)
         return node
 
     async def _start(self, node: ProcessNode, hold: Hold) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.requires_rabbitmq, pytest.mark.usefixtures("backend")]
 
 COUNT = 50
+WAVE = 10  # parents submitted at a time (see run_batch)
 _DAEMONS: list[DaemonFixture] = []  # the module's daemon, for the report of a hung run
 
 
@@ -51,21 +52,26 @@ def daemon(graphflow_home: Path, broker: PrivateRabbitMQ) -> Iterator[DaemonFixt
 
 
 def run_batch(disturb=None) -> list[list[tuple]]:  # type: ignore[no-untyped-def]
-    nodes = [gf.submit(Parent, n=gf.Int(i)) for i in range(COUNT)]
-    if disturb is not None:
-        # disturb once the run is well under way: some parents done, others not
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            done = gf.cypher(
-                "UNWIND $u AS u MATCH (p:Process {uuid: u}) WHERE p.process_state = 'finished' "
-                "RETURN count(p) AS n",
-                u=[n.uuid for n in nodes],
-            )[0]["n"]
-            if done >= 5:
-                break
-            time.sleep(0.1)
-        assert done < COUNT, "the run ended before it could be disturbed"
-        disturb()
+    nodes: list = []
+    while len(nodes) < COUNT:
+        nodes += [gf.submit(Parent, n=gf.Int(i)) for i in range(len(nodes), len(nodes) + WAVE)]
+        if disturb is not None:
+            # disturb once the run is well under way: some parents done, others not (the
+            # wave just submitted). Submitting in waves keeps that true on a loaded
+            # machine, where submitting can be slower than running.
+            finished = _finished(nodes)
+            if finished >= 5 and finished < len(nodes):
+                disturb()
+                disturb = None
+    deadline = time.monotonic() + 60
+    while disturb is not None and time.monotonic() < deadline:  # all submitted, < 5 done
+        finished = _finished(nodes)
+        if finished >= 5:
+            assert finished < COUNT, "the run ended before it could be disturbed"
+            disturb()
+            disturb = None
+        time.sleep(0.1)
+    assert disturb is None, "the run could not be disturbed mid-way"
     try:
         finished = wait_terminated(nodes, timeout=200)  # well inside pytest's 300 s
     except AssertionError as exc:
@@ -75,19 +81,36 @@ def run_batch(disturb=None) -> list[list[tuple]]:  # type: ignore[no-untyped-def
     return sorted(fingerprint(n.uuid) for n in finished)
 
 
+def _finished(nodes) -> int:  # type: ignore[no-untyped-def]
+    rows = gf.cypher(
+        "UNWIND $u AS u MATCH (p:Process {uuid: u}) WHERE p.process_state = 'finished' "
+        "RETURN count(p) AS n",
+        u=[n.uuid for n in nodes],
+    )
+    return int(rows[0]["n"])
+
+
 def _stuck_report(nodes) -> str:  # type: ignore[no-untyped-def]
     """What a hung run leaves to debug with: the unfinished processes of the batch (with
-    their children) and the workers' warnings and errors."""
+    their children), the workers' warnings and errors, and every line about them."""
     rows = gf.cypher(
         "UNWIND $u AS u MATCH (p:Process {uuid: u})-[:CALL*0..]->(q:Process) "
         "WHERE NOT q.process_state IN ['finished', 'excepted', 'killed'] "
-        "RETURN q.pk AS pk, q.process_label AS label, q.process_state AS state, "
-        "q.paused AS paused ORDER BY pk",
+        "RETURN q.pk AS pk, q.uuid AS uuid, q.process_label AS label, "
+        "q.process_state AS state, q.paused AS paused, q.owner AS owner ORDER BY pk",
         u=[n.uuid for n in nodes],
     )
     daemon_logs = _DAEMONS[-1].logs() if _DAEMONS else ""
-    noisy = [line for line in daemon_logs.splitlines() if "WARNING" in line or "ERROR" in line]
-    return f"unfinished: {rows}\nworker warnings and errors (last 80):\n" + "\n".join(noisy[-80:])
+    lines = daemon_logs.splitlines()
+    noisy = [line for line in lines if "WARNING" in line or "ERROR" in line]
+    marks = [row["uuid"] for row in rows] + [f"pk {row['pk']}" for row in rows]
+    about = [line for line in lines if any(mark in line for mark in marks)]
+    return (
+        f"unfinished: {rows}\nworker warnings and errors (last 80):\n"
+        + "\n".join(noisy[-80:])
+        + "\nlines about the unfinished processes (last 80):\n"
+        + "\n".join(about[-80:])
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,92 @@
+"""Claiming a process for a task: a compare-and-set on its owner, on the real store.
+
+A worker killed just after sending its claim can have that claim committed by the
+server after it is gone, while its task is already back in the queue. The worker that
+takes the task then read the process before that commit: its compare-and-set fails.
+It must look again and take the process over from the dead owner, not drop the task.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from support.daemon_workflows import Ticker
+
+import graphflow as gf
+from graphflow import _loop
+from graphflow.broker import RabbitMQCommunicator, TaskMessage
+from graphflow.daemon._worker import Worker
+from graphflow.engine._owner import this_owner
+from graphflow.engine._runner import get_runner
+from graphflow.orm import ProcessNode, WriteScope, get_backend
+from graphflow.orm._session import commit_scope
+from graphflow.store import query
+
+if TYPE_CHECKING:
+    from graphflow.orm import Backend
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+#: an owner on this host whose pid never ran at that start time: a dead worker
+DEAD = f"{socket.gethostname()}:1:not-its-start-time"
+
+
+def _created_process(backend: Backend) -> ProcessNode:
+    """A process stored as ``submit`` stores it (created, no owner), not queued anywhere."""
+    process = Ticker({"ticks": gf.Int(1)})
+    scope = WriteScope(backend)
+    process._write_creation(scope)
+    scope.update(process.node, {"checkpoint": process.initial_checkpoint()})
+    _loop.call(commit_scope(scope))
+    return process.node
+
+
+async def _set_owner(backend: Backend, uuid: str, previous: str | None, owner: str) -> None:
+    rows = await backend.store.write(
+        query("engine.claim_process"), uuid=uuid, previous=previous, owner=owner
+    )
+    assert rows, "the setup's own claim must succeed"
+
+
+def _worker(backend: Backend) -> Worker:
+    runner = _loop.call(get_runner(backend))
+    # never connected: claiming a process of a dead owner on this host asks nobody
+    communicator = RabbitMQCommunicator("amqp://127.0.0.1:1/", prefix="unused")
+    return Worker(backend, runner, communicator, slots=1)
+
+
+def test_a_dead_workers_late_claim_is_taken_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = _loop.call(get_backend())
+    node = _created_process(backend)
+    worker = _worker(backend)
+    read = Worker._claimable
+
+    async def read_then_dead_claim_lands(self: Worker, task: TaskMessage) -> Any:
+        seen = await read(self, task)
+        if seen is not None and seen.owner is None:
+            await _set_owner(backend, task.uuid, None, DEAD)  # committed after our read
+        return seen
+
+    monkeypatch.setattr(Worker, "_claimable", read_then_dead_claim_lands)
+    claimed = _loop.call(worker._claim(TaskMessage(node.uuid, node.pk)))
+    assert claimed is not None, "the task was dropped: its process is left to a dead worker"
+    assert claimed.owner == this_owner()
+    assert gf.load_node(node.uuid).owner == this_owner()
+
+
+def test_a_live_runners_claim_is_left_to_it() -> None:
+    backend = _loop.call(get_backend())
+    node = _created_process(backend)
+    live = _live_other_owner()
+    _loop.call(_set_owner(backend, node.uuid, None, live))
+    assert _loop.call(_worker(backend)._claim(TaskMessage(node.uuid, node.pk))) is None
+    assert gf.load_node(node.uuid).owner == live
+
+
+def _live_other_owner() -> str:
+    """The owner string of this host's pid 1: alive, and not this runner."""
+    from graphflow.engine._owner import _start_time
+
+    return f"{socket.gethostname()}:1:{_start_time(1)}"
