@@ -34,7 +34,7 @@ from graphflow.engine._checkpoint import dumps
 from graphflow.engine._context import current_process, process_context
 from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
-from graphflow.engine._owner import this_owner
+from graphflow.engine._owner import owner_alive, this_owner
 from graphflow.engine._process import Process, exit_code_of, nest_outputs
 from graphflow.engine._spec import ExitCode
 from graphflow.engine._states import Event
@@ -50,7 +50,9 @@ from graphflow.store import query
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+
+    from graphflow.orm import Node
 
 
 __all__ = ["ProcessHandle", "Runner", "get_runner", "run_process"]
@@ -181,30 +183,57 @@ class Runner:
 
     async def check_awaited(self) -> None:
         """Wake waiters whose children ended without their broadcast reaching us."""
-        if not self._external:
-            return
-        nodes = await aload_nodes(self.backend, list(self._external))
+        if self._external:
+            self._wake_terminated(await aload_nodes(self.backend, list(self._external)))
+
+    def _wake_terminated(self, nodes: Mapping[str, Node]) -> None:
         for uuid, node in nodes.items():
             if isinstance(node, ProcessNode) and node.is_terminated:
-                waiter = self._external.pop(uuid, None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
+                self._wake(uuid)
+
+    def _wake(self, uuid: str) -> None:
+        waiter = self._external.pop(uuid, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def _sweep_awaited(self) -> None:
-        """A safety net under the broadcasts: one store query for every awaited child, at
-        a slow pace (waking parents is the broadcasts' job; this catches a lost one)."""
+        """A safety net under the broadcasts and the holds, at a slow pace: one store query
+        for every awaited child. It wakes the parents of children that ended unannounced,
+        and queues again a child whose runner died if nobody took it over since the last
+        sweep (its task comes back from the dead runner's hold; this catches a lost one)."""
+        suspects: set[str] = set()
         while True:
             await asyncio.sleep(SWEEP_INTERVAL)
             try:
-                await self.check_awaited()
+                if not self._external:
+                    continue
+                nodes = await aload_nodes(self.backend, list(self._external))
+                self._wake_terminated(nodes)
+                orphans = {
+                    uuid: node
+                    for uuid, node in nodes.items()
+                    if isinstance(node, ProcessNode)
+                    and not node.is_terminated
+                    and node.owner
+                    and owner_alive(node.owner) is False
+                }
+                for uuid in orphans.keys() & suspects:
+                    node = orphans[uuid]
+                    log.warning(
+                        "awaited child %s is owned by %s, which is gone, and nobody took it "
+                        "over: queueing it again",
+                        node._ident(),
+                        node.owner,
+                    )
+                    assert self.communicator is not None  # the sweep runs when attached
+                    await self.communicator.publish_task(TaskMessage(uuid, node.pk))
+                suspects = orphans.keys() - suspects
             except Exception as exc:
                 log.warning("checking awaited children failed: %s", exc)
 
     def _on_state(self, message: StateMessage) -> None:
         if message.state in TERMINAL_STATES:
-            waiter = self._external.pop(message.uuid, None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
+            self._wake(message.uuid)
 
     async def _on_rpc(self, request: RpcRequest) -> RpcReply | None:
         if request.action == "holds":
