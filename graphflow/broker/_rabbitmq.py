@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 PERSISTENT = aio_pika.DeliveryMode.PERSISTENT
 CONNECT_TIMEOUT = 10.0
 PUBLISH_TIMEOUT = 30.0
+#: a published hold comes back from the runner's own queue within milliseconds
+HOLD_ARRIVAL_TIMEOUT = 60.0
 
 
 def _redact(url: str) -> str:
@@ -326,9 +328,20 @@ class RabbitMQCommunicator:
         if hold is None:
             hold = Hold(task)
             self._holds[task.uuid] = hold
-        await self._publish_hold(hold)
-        await hold.arrived.wait()
-        return hold
+        while True:
+            await self._publish_hold(hold)
+            try:
+                async with asyncio.timeout(HOLD_ARRIVAL_TIMEOUT):
+                    await hold.arrived.wait()
+                return hold
+            except TimeoutError:
+                # waiting on for a lost hold would leave the process claimed by this live
+                # runner, which other runners leave alone, and never run anywhere
+                log.warning(
+                    "the hold of %s did not arrive within %.0f s: publishing it again",
+                    task.uuid,
+                    HOLD_ARRIVAL_TIMEOUT,
+                )
 
     async def _publish_hold(self, hold: Hold) -> None:
         hold.arrived.clear()
@@ -374,7 +387,7 @@ class RabbitMQCommunicator:
                 if not hold.released:
                     try:
                         await self._publish_hold(hold)
-                    except BrokerError as exc:
+                    except Exception as exc:  # the renewer must outlive any one failure
                         log.warning("could not renew the hold of %s: %s", hold.task.uuid, exc)
 
     async def _on_reconnect(self, *_: Any) -> None:
