@@ -138,6 +138,7 @@ class Worker:
                 self._spawn(self._pause_until_free())
             return
         self._taking.add(task.uuid)
+        claimed = False
         try:
             if self.stopping:
                 await delivery.requeue()
@@ -146,20 +147,26 @@ class Worker:
             if node is None:
                 await delivery.ack()
                 return
+            claimed = True
             hold = await self.communicator.hold(task)
             await delivery.ack()
             self._holds[task.uuid] = hold
             await self._while_unreachable(self._start, node, hold)
-        except GraphflowError as exc:
+        except Exception as exc:
             held = self._holds.pop(task.uuid, None)
-            if isinstance(exc, StoreUnavailableError):  # stopping while the store is away
-                log.warning("task for %s handed back: %s", task.uuid, exc)
+            unexpected = not isinstance(exc, GraphflowError)
+            if isinstance(exc, StoreUnavailableError) or not claimed:
+                # stopping while the store is away, or failed before the process was ours
+                log.warning("task for %s handed back: %s", task.uuid, exc, exc_info=unexpected)
                 if held is None:
                     await delivery.requeue()
                 else:
                     await self.communicator.release(held, hand_back=True)
                 return
-            log.error("task for %s failed: %s", task.uuid, exc)
+            # Once claimed, any failure (a graphflow error, or a bug) excepts the process,
+            # where users see it: left as it was, the process stayed claimed by this live
+            # worker, which the others leave alone, and never ran.
+            log.error("task for %s failed: %s", task.uuid, exc, exc_info=unexpected)
             await self._give_up(task, exc)
             if held is None:
                 await delivery.ack()

@@ -20,6 +20,7 @@ from graphflow.broker import RabbitMQCommunicator, TaskMessage
 from graphflow.daemon._worker import Worker
 from graphflow.engine._owner import this_owner
 from graphflow.engine._runner import get_runner
+from graphflow.errors import ProcessError
 from graphflow.orm import ProcessNode, WriteScope, get_backend
 from graphflow.orm._session import commit_scope
 from graphflow.store import query
@@ -90,3 +91,50 @@ def _live_other_owner() -> str:
     from graphflow.engine._owner import _start_time
 
     return f"{socket.gethostname()}:1:{_start_time(1)}"
+
+
+class _Delivery:
+    """A task delivery that records what the worker did with it."""
+
+    def __init__(self, task: TaskMessage) -> None:
+        self.task = task
+        self.outcome: str | None = None
+
+    async def ack(self) -> None:
+        self.outcome = "acked"
+
+    async def requeue(self) -> None:
+        self.outcome = "requeued"
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (ProcessError("its class is gone"), "its class is gone"),
+        (RuntimeError("a bug in taking tasks"), "a bug in taking tasks"),
+    ],
+)
+def test_a_claimed_process_that_cannot_start_is_excepted_not_stranded(
+    monkeypatch: pytest.MonkeyPatch, failure: Exception, message: str
+) -> None:
+    """Left as it was, it would stay claimed by this live worker, which the others leave
+    alone: it would never run, and nobody would be told."""
+    from graphflow.broker import LocalCommunicator
+    from graphflow.daemon import _worker
+
+    async def cannot_rebuild(backend: Backend, node: ProcessNode) -> Any:
+        raise failure
+
+    monkeypatch.setattr(_worker, "rebuild", cannot_rebuild)
+    backend = _loop.call(get_backend())
+    node = _created_process(backend)
+    runner = _loop.call(get_runner(backend))
+    communicator = LocalCommunicator()
+    worker = Worker(backend, runner, communicator, slots=1)  # type: ignore[arg-type]
+    delivery = _Delivery(TaskMessage(node.uuid, node.pk))
+    _loop.call(worker.on_task(delivery))  # type: ignore[arg-type]
+    stored = gf.load_node(node.uuid)
+    assert stored.is_excepted
+    assert stored.exit_message == f"the daemon could not continue it: {message}"
+    assert delivery.outcome == "acked"
+    assert communicator.holds == []  # the hold is released
