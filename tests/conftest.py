@@ -9,6 +9,7 @@ the end.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -64,3 +65,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         path = str(item.fspath)
         if "/integration/" in path or "/chaos/" in path:
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the session's GRAPHFLOW_HOME (stores of up to ~130 MB) after a passing run;
+    after a failing one keep it, with the daemon logs and stores, and say where."""
+    if exitstatus == 0:
+        shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+    else:
+        sys.stderr.write(f"\nthe failed run's GRAPHFLOW_HOME is kept in {_SESSION_HOME}\n")
