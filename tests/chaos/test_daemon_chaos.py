@@ -52,26 +52,21 @@ def daemon(graphflow_home: Path, broker: PrivateRabbitMQ) -> Iterator[DaemonFixt
 
 
 def run_batch(disturb=None) -> list[list[tuple]]:  # type: ignore[no-untyped-def]
+    """Submit the batch, disturbing it once under way (some parents done, others not);
+    the parents' fingerprints once all ended. Submitting in waves keeps a disturbance
+    mid-run on a loaded machine, where submitting can be slower than running."""
     nodes: list = []
     while len(nodes) < COUNT:
         nodes += [gf.submit(Parent, n=gf.Int(i)) for i in range(len(nodes), len(nodes) + WAVE)]
-        if disturb is not None:
-            # disturb once the run is well under way: some parents done, others not (the
-            # wave just submitted). Submitting in waves keeps that true on a loaded
-            # machine, where submitting can be slower than running.
-            finished = _finished(nodes)
-            if finished >= 5 and finished < len(nodes):
-                disturb()
-                disturb = None
-    deadline = time.monotonic() + 60
-    while disturb is not None and time.monotonic() < deadline:  # all submitted, < 5 done
-        finished = _finished(nodes)
-        if finished >= 5:
-            assert finished < COUNT, "the run ended before it could be disturbed"
+        if disturb is not None and _under_way(nodes):
             disturb()
             disturb = None
-        time.sleep(0.1)
-    assert disturb is None, "the run could not be disturbed mid-way"
+    if disturb is not None:  # all submitted before 5 were done
+        deadline = time.monotonic() + 60
+        while _finished(nodes) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _under_way(nodes), "the run could not be disturbed mid-way"
+        disturb()
     try:
         finished = wait_terminated(nodes, timeout=200)  # well inside pytest's 300 s
     except AssertionError as exc:
@@ -79,6 +74,10 @@ def run_batch(disturb=None) -> list[list[tuple]]:  # type: ignore[no-untyped-def
     failed = [n for n in finished if not n.is_finished_ok]
     assert not failed, [(n.pk, n.process_state.value, n.exit_message) for n in failed]
     return sorted(fingerprint(n.uuid) for n in finished)
+
+
+def _under_way(nodes) -> bool:  # type: ignore[no-untyped-def]
+    return 5 <= _finished(nodes) < len(nodes)
 
 
 def _finished(nodes) -> int:  # type: ignore[no-untyped-def]
