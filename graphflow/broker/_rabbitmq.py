@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 PERSISTENT = aio_pika.DeliveryMode.PERSISTENT
 CONNECT_TIMEOUT = 10.0
 PUBLISH_TIMEOUT = 30.0
+#: an acknowledgement is a frame written to the socket: it takes milliseconds, or never
+SETTLE_TIMEOUT = 10.0
 #: a published hold comes back from the runner's own queue within milliseconds
 HOLD_ARRIVAL_TIMEOUT = 60.0
 
@@ -95,6 +97,21 @@ _CHANNEL_GONE: tuple[type[Exception], ...] = (
 )
 
 
+async def _settle(settling: Awaitable[None]) -> None:
+    """Acknowledge or reject a delivery, as far as the channel still allows.
+
+    On a channel that died with its connection RabbitMQ requeues the message itself, so
+    there is nothing left to do. Nor is there anything to wait for: a frame queued while
+    the connection is going away is never written, and waiting for it blocked forever.
+    A worker's task then hung between holding its process and starting it, and the
+    process stayed claimed by a live worker that never ran it (seen with a broker
+    restart).
+    """
+    with contextlib.suppress(*_CHANNEL_GONE, TimeoutError):
+        async with asyncio.timeout(SETTLE_TIMEOUT):
+            await settling
+
+
 class TaskDelivery:
     """A task taken from the queue; acknowledge it once the process is held, or reject."""
 
@@ -103,12 +120,10 @@ class TaskDelivery:
         self.task = task
 
     async def ack(self) -> None:
-        with contextlib.suppress(*_CHANNEL_GONE):
-            await self._message.ack()
+        await _settle(self._message.ack())
 
     async def requeue(self) -> None:
-        with contextlib.suppress(*_CHANNEL_GONE):
-            await self._message.nack(requeue=True)
+        await _settle(self._message.nack(requeue=True))
 
 
 class RabbitMQCommunicator:
@@ -253,19 +268,22 @@ class RabbitMQCommunicator:
         if self._task_consumer is not None:
             return
         channel = self._require()
-        await channel.set_qos(prefetch_count=prefetch)
-        queue = await channel.get_queue(self.tasks_name)
+        # bounded: a hung call (the connection going away) times out, and is retried
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            await channel.set_qos(prefetch_count=prefetch)
+            queue = await channel.get_queue(self.tasks_name)
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             try:
                 task = decode(message.body, TaskMessage)
             except BrokerError as exc:
                 log.error("rejected a malformed task into %s.dead: %s", self.prefix, exc)
-                await message.reject(requeue=False)
+                await _settle(message.reject(requeue=False))
                 return
             await handler(TaskDelivery(message, task))
 
-        tag = await queue.consume(on_message)
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            tag = await queue.consume(on_message)
         self._task_consumer = (queue, tag)
 
     async def peek_tasks(self) -> list[str]:
@@ -294,8 +312,9 @@ class RabbitMQCommunicator:
         if self._task_consumer is not None:
             queue, tag = self._task_consumer
             self._task_consumer = None
-            with contextlib.suppress(Exception):
-                await queue.cancel(tag)
+            with contextlib.suppress(Exception):  # a consumer of a dead channel is gone
+                async with asyncio.timeout(CONNECT_TIMEOUT):
+                    await queue.cancel(tag)
 
     # --- holds --------------------------------------------------------------------------
 
@@ -358,17 +377,16 @@ class RabbitMQCommunicator:
         try:
             task = decode(message.body, TaskMessage)
         except BrokerError:
-            await message.reject(requeue=False)
+            await _settle(message.reject(requeue=False))
             return
         hold = self._holds.get(task.uuid)
         if hold is None or hold.released:
-            await message.ack()  # a leftover hold of a process this runner let go
+            await _settle(message.ack())  # a leftover hold of a process this runner let go
             return
         previous, hold.delivery = hold.delivery, message
         hold.arrived.set()
         if previous is not None:
-            with contextlib.suppress(Exception):
-                await previous.ack()
+            await _settle(previous.ack())
 
     async def release(self, hold: Hold, *, hand_back: bool = False) -> None:
         """Stop holding: the process ended, or (``hand_back``) another runner continues it."""
@@ -377,8 +395,7 @@ class RabbitMQCommunicator:
         hold.released = True
         self._holds.pop(hold.task.uuid, None)
         if hold.delivery is not None:
-            with contextlib.suppress(Exception):
-                await hold.delivery.ack()
+            await _settle(hold.delivery.ack())
 
     async def _renew_forever(self) -> None:
         while True:
@@ -432,7 +449,7 @@ class RabbitMQCommunicator:
         self._state_queue = queue
 
         async def on_state(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            await message.ack()
+            await _settle(message.ack())
             try:
                 state = decode(message.body, StateMessage)
             except BrokerError as exc:
@@ -459,7 +476,7 @@ class RabbitMQCommunicator:
         await queue.bind(exchange)
 
         async def on_request(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            await message.ack()
+            await _settle(message.ack())
             try:
                 request = decode(message.body, RpcRequest)
             except BrokerError as exc:
@@ -491,7 +508,7 @@ class RabbitMQCommunicator:
             self._reply_queue = await channel.declare_queue(exclusive=True, auto_delete=True)
 
             async def on_reply(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-                await message.ack()
+                await _settle(message.ack())
                 future = self._replies.get(message.correlation_id or "")
                 if future is None:
                     return
