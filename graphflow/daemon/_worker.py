@@ -125,6 +125,9 @@ class Worker:
     async def on_task(self, delivery: TaskDelivery) -> None:
         """Called for every task delivered; see the module docstring."""
         task = delivery.task
+        current = asyncio.current_task()
+        if current is not None:  # named for log_tasks
+            current.set_name(f"taking the task of pk {task.pk}")
         if task.uuid in self._taking or self.runner.handle(task.uuid) is not None:
             log.info("task for %s, which this worker already runs: dropped", task.uuid)
             await delivery.ack()
@@ -300,6 +303,27 @@ class Worker:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+def log_tasks() -> None:
+    """On SIGUSR1: where each of this worker's asyncio tasks waits, one line per task.
+
+    A hung process shows nothing in the log by itself; this tells which await holds it.
+    """
+    lines = []
+    for task in asyncio.all_tasks():
+        awaits = []
+        coroutine: Any = task.get_coro()
+        while coroutine is not None:
+            frame = getattr(coroutine, "cr_frame", None) or getattr(coroutine, "gi_frame", None)
+            if frame is not None:
+                awaits.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+            coroutine = getattr(coroutine, "cr_await", None) or getattr(
+                coroutine, "gi_yieldfrom", None
+            )
+        lines.append(f"  {task.get_name()}: {' > '.join(awaits)}")
+    listing = "\n".join(sorted(lines))
+    log.warning("worker %d waits in %d tasks:\n%s", os.getpid(), len(lines), listing)
+
+
 async def amain(profile: Profile, slots: int) -> None:
     _loop.use_running_loop()
     paths = DaemonPaths.of(profile)
@@ -315,6 +339,7 @@ async def amain(profile: Profile, slots: int) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, log_tasks)
     await worker.consume()
     stats_file = paths.workers / f"{os.getpid()}.json"
     log.info(

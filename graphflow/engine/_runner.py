@@ -154,7 +154,8 @@ class Runner:
         if not process.node.paused:
             handle.play.set()
         self._handles[process.node.uuid] = handle
-        task = loop.create_task(self._drive(handle), name=f"process {process.process_label()}")
+        name = f"process {process.process_label()} pk {process.node.pk}"
+        task = loop.create_task(self._drive(handle), name=name)
         handle.task = task
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -4,6 +4,8 @@ with the same provenance as an undisturbed run, and no step is written twice."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from typing import TYPE_CHECKING
 
@@ -99,7 +101,13 @@ def _stuck_report(nodes) -> str:  # type: ignore[no-untyped-def]
         "q.process_state AS state, q.paused AS paused, q.owner AS owner ORDER BY pk",
         u=[n.uuid for n in nodes],
     )
-    daemon_logs = _DAEMONS[-1].logs() if _DAEMONS else ""
+    daemon_logs = ""
+    if _DAEMONS:
+        daemon = _DAEMONS[-1]
+        for pid in daemon.worker_pids():  # each logs where its tasks wait (log_tasks)
+            os.kill(pid, signal.SIGUSR1)
+        time.sleep(2)
+        daemon_logs = daemon.logs()
     lines = daemon_logs.splitlines()
     noisy = [line for line in lines if "WARNING" in line or "ERROR" in line]
     marks = [row["uuid"] for row in rows] + [f"pk {row['pk']}" for row in rows]
