@@ -100,8 +100,8 @@ class Worker:
         await self.communicator.consume_tasks(self.on_task, prefetch=max(1, self.free_slots()))
         self.consuming = True
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str | None = None) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -125,9 +125,6 @@ class Worker:
     async def on_task(self, delivery: TaskDelivery) -> None:
         """Called for every task delivered; see the module docstring."""
         task = delivery.task
-        current = asyncio.current_task()
-        if current is not None:  # named for log_tasks
-            current.set_name(f"taking the task of pk {task.pk}")
         if task.uuid in self._taking or self.runner.handle(task.uuid) is not None:
             log.info("task for %s, which this worker already runs: dropped", task.uuid)
             await delivery.ack()
@@ -141,6 +138,15 @@ class Worker:
                 self._spawn(self._pause_until_free())
             return
         self._taking.add(task.uuid)
+        # Taken in a task of the worker's own. aio-pika runs this callback in a task of
+        # the channel, which is cancelled when the channel closes (a broker restart): a
+        # process claimed just before was then left claimed by this live worker, which
+        # the others leave alone, never started and never handed back.
+        self._spawn(self._take(delivery), name=f"taking the task of pk {task.pk}")
+
+    async def _take(self, delivery: TaskDelivery) -> None:
+        """Claim, hold and start the process of a task this worker has a slot for."""
+        task = delivery.task
         claimed = False
         try:
             if self.stopping:

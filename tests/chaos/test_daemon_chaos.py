@@ -4,6 +4,7 @@ with the same provenance as an undisturbed run, and no step is written twice."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -105,7 +106,8 @@ def _stuck_report(nodes) -> str:  # type: ignore[no-untyped-def]
     if _DAEMONS:
         daemon = _DAEMONS[-1]
         for pid in daemon.worker_pids():  # each logs where its tasks wait (log_tasks)
-            os.kill(pid, signal.SIGUSR1)
+            with contextlib.suppress(ProcessLookupError):  # a SIGKILLed worker's stale file
+                os.kill(pid, signal.SIGUSR1)
         time.sleep(2)
         daemon_logs = daemon.logs()
     lines = daemon_logs.splitlines()

@@ -8,6 +8,7 @@ It must look again and take the process over from the dead owner, not drop the t
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +108,12 @@ class _Delivery:
         self.outcome = "requeued"
 
 
+async def _deliver(worker: Worker, delivery: _Delivery) -> None:
+    """Hand ``delivery`` to the worker and wait until it has taken it (or given up)."""
+    await worker.on_task(delivery)  # type: ignore[arg-type]
+    await asyncio.gather(*worker._tasks)
+
+
 @pytest.mark.parametrize(
     ("failure", "message"),
     [
@@ -132,9 +139,45 @@ def test_a_claimed_process_that_cannot_start_is_excepted_not_stranded(
     communicator = LocalCommunicator()
     worker = Worker(backend, runner, communicator, slots=1)  # type: ignore[arg-type]
     delivery = _Delivery(TaskMessage(node.uuid, node.pk))
-    _loop.call(worker.on_task(delivery))  # type: ignore[arg-type]
+    _loop.call(_deliver(worker, delivery))
     stored = gf.load_node(node.uuid)
     assert stored.is_excepted
     assert stored.exit_message == f"the daemon could not continue it: {message}"
     assert delivery.outcome == "acked"
     assert communicator.holds == []  # the hold is released
+
+
+def test_taking_a_task_survives_the_cancellation_of_its_delivery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """aio-pika delivers in a task of the channel, cancelled when the channel closes (a
+    broker restart). A process claimed just before must still be started here: it is
+    claimed by this live worker, so no other worker would ever take it."""
+    from graphflow.broker import LocalCommunicator
+
+    backend = _loop.call(get_backend())
+    node = _created_process(backend)
+    worker = Worker(backend, _loop.call(get_runner(backend)), LocalCommunicator(), slots=1)  # type: ignore[arg-type]
+    started: list[str] = []
+    claim = Worker._claim
+
+    async def slow_claim(self: Worker, task: TaskMessage) -> ProcessNode | None:
+        await asyncio.sleep(0.5)  # the channel closes meanwhile
+        return await claim(self, task)
+
+    async def start(self: Worker, node: ProcessNode, hold: Any) -> None:
+        started.append(node.uuid)
+
+    monkeypatch.setattr(Worker, "_claim", slow_claim)
+    monkeypatch.setattr(Worker, "_start", start)
+
+    async def delivered_then_channel_closes() -> None:
+        delivery = _Delivery(TaskMessage(node.uuid, node.pk))
+        consumer = asyncio.ensure_future(worker.on_task(delivery))  # type: ignore[arg-type]
+        await asyncio.sleep(0.1)
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+        await asyncio.gather(*worker._tasks)
+
+    _loop.call(delivered_then_channel_closes())
+    assert started == [node.uuid]
