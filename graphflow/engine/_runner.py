@@ -210,27 +210,32 @@ class Runner:
                     continue
                 nodes = await aload_nodes(self.backend, list(self._external))
                 self._wake_terminated(nodes)
-                orphans = {
-                    uuid: node
-                    for uuid, node in nodes.items()
-                    if isinstance(node, ProcessNode)
-                    and not node.is_terminated
-                    and node.owner
-                    and owner_alive(node.owner) is False
-                }
-                for uuid in orphans.keys() & suspects:
-                    node = orphans[uuid]
-                    log.warning(
-                        "awaited child %s is owned by %s, which is gone, and nobody took it "
-                        "over: queueing it again",
-                        node._ident(),
-                        node.owner,
-                    )
-                    assert self.communicator is not None  # the sweep runs when attached
-                    await self.communicator.publish_task(TaskMessage(uuid, node.pk))
-                suspects = orphans.keys() - suspects
+                suspects = await self._requeue_orphans(nodes, suspects)
             except Exception as exc:
                 log.warning("checking awaited children failed: %s", exc)
+
+    async def _requeue_orphans(self, nodes: Mapping[str, Node], suspects: set[str]) -> set[str]:
+        """Queue again the awaited children that a dead runner of this host owns and that
+        were already ``suspects`` at the last sweep; the new suspects."""
+        orphans = {
+            uuid: node
+            for uuid, node in nodes.items()
+            if isinstance(node, ProcessNode)
+            and not node.is_terminated
+            and node.owner
+            and owner_alive(node.owner) is False
+        }
+        for uuid in orphans.keys() & suspects:
+            node = orphans[uuid]
+            log.warning(
+                "awaited child %s is owned by %s, which is gone, and nobody took it over: "
+                "queueing it again",
+                node._ident(),
+                node.owner,
+            )
+            assert self.communicator is not None  # the sweep runs when attached
+            await self.communicator.publish_task(TaskMessage(uuid, node.pk))
+        return orphans.keys() - suspects
 
     def _on_state(self, message: StateMessage) -> None:
         if message.state in TERMINAL_STATES:
