@@ -17,7 +17,7 @@ from support.daemon_workflows import Ticker
 
 import graphflow as gf
 from graphflow import _loop
-from graphflow.broker import RabbitMQCommunicator, TaskMessage
+from graphflow.broker import LocalCommunicator, TaskMessage
 from graphflow.daemon._worker import Worker
 from graphflow.engine._owner import this_owner
 from graphflow.engine._runner import get_runner
@@ -52,11 +52,11 @@ async def _set_owner(backend: Backend, uuid: str, previous: str | None, owner: s
     assert rows, "the setup's own claim must succeed"
 
 
-def _worker(backend: Backend) -> Worker:
+def _worker(backend: Backend, communicator: LocalCommunicator | None = None) -> Worker:
+    """A one-slot worker; the in-process communicator stands in for RabbitMQ (claiming a
+    process of a dead owner on this host asks nobody)."""
     runner = _loop.call(get_runner(backend))
-    # never connected: claiming a process of a dead owner on this host asks nobody
-    communicator = RabbitMQCommunicator("amqp://127.0.0.1:1/", prefix="unused")
-    return Worker(backend, runner, communicator, slots=1)
+    return Worker(backend, runner, communicator or LocalCommunicator(), slots=1)  # type: ignore[arg-type]
 
 
 def test_a_dead_workers_late_claim_is_taken_over(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,18 +126,16 @@ def test_a_claimed_process_that_cannot_start_is_excepted_not_stranded(
 ) -> None:
     """Left as it was, it would stay claimed by this live worker, which the others leave
     alone: it would never run, and nobody would be told."""
-    from graphflow.broker import LocalCommunicator
-    from graphflow.daemon import _worker
+    from graphflow.daemon import _worker as worker_module
 
     async def cannot_rebuild(backend: Backend, node: ProcessNode) -> Any:
         raise failure
 
-    monkeypatch.setattr(_worker, "rebuild", cannot_rebuild)
+    monkeypatch.setattr(worker_module, "rebuild", cannot_rebuild)
     backend = _loop.call(get_backend())
     node = _created_process(backend)
-    runner = _loop.call(get_runner(backend))
     communicator = LocalCommunicator()
-    worker = Worker(backend, runner, communicator, slots=1)  # type: ignore[arg-type]
+    worker = _worker(backend, communicator)
     delivery = _Delivery(TaskMessage(node.uuid, node.pk))
     _loop.call(_deliver(worker, delivery))
     stored = gf.load_node(node.uuid)
@@ -153,11 +151,9 @@ def test_taking_a_task_survives_the_cancellation_of_its_delivery(
     """aio-pika delivers in a task of the channel, cancelled when the channel closes (a
     broker restart). A process claimed just before must still be started here: it is
     claimed by this live worker, so no other worker would ever take it."""
-    from graphflow.broker import LocalCommunicator
-
     backend = _loop.call(get_backend())
     node = _created_process(backend)
-    worker = Worker(backend, _loop.call(get_runner(backend)), LocalCommunicator(), slots=1)  # type: ignore[arg-type]
+    worker = _worker(backend)
     started: list[str] = []
     claim = Worker._claim
 
