@@ -47,12 +47,22 @@ async def _read(name: str, **params: Any) -> list[dict[str, Any]]:
 async def aclosure(
     uuids: Sequence[str], direction: Direction, mode: LinkMode | Literal["call"], limit: int
 ) -> dict[str, Node]:
-    """Every ancestor (or descendant) of ``uuids``, at most ``limit`` of them, by uuid."""
-    name = "lineage.called_processes" if mode == "call" else f"lineage.{direction}_nodes_{mode}"
-    rows = await _read(name, uuids=list(uuids), limit=limit)
+    """Every ancestor (or descendant) of ``uuids``, at most ``limit`` of them, by uuid.
+
+    Without a limit the closure comes back as one row (``lineage.*_set_*``), which the
+    driver decodes far faster than a row per node; a limit needs a row per node, so that
+    the server stops searching once it has found enough.
+    """
+    if mode != "call" and limit == UNLIMITED:
+        (row,) = await _read(f"lineage.{direction}_set_{mode}", uuids=list(uuids))
+        records = row["nodes"]
+    else:
+        name = "lineage.called_processes" if mode == "call" else f"lineage.{direction}_nodes_{mode}"
+        rows = await _read(name, uuids=list(uuids), limit=limit)
+        records = [row["node"] for row in rows]
     found: dict[str, Node] = {}
-    for row in rows:
-        node = node_from_record(row["node"])
+    for record in records:
+        node = node_from_record(record)
         found[node.uuid] = node
     return found
 
