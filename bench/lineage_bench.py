@@ -135,6 +135,13 @@ def graphflow_side(args: argparse.Namespace, env: dict[str, str]) -> dict[str, A
     out["ancestors_deeper"] = deeper
 
     exe = str(Path(sys.executable).parent / "graphflow")
+    # pip compiles an installed package's bytecode (AiiDA's side has it); an editable
+    # checkout, with PYTHONDONTWRITEBYTECODE set, would compile graphflow on every start
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(gf.__file__).parent)],
+        check=True,
+        capture_output=True,
+    )
     with tempfile.TemporaryDirectory(prefix="graphflow-graph-") as tmp:
         cmd = [exe, "node", "graph", str(target.pk), "--format", "pdf", "-o", "graph.pdf"]
         out["node_graph"] = run_seconds(cmd, args.graph_repeats, tmp, env)
@@ -224,6 +231,7 @@ def main() -> None:
     args.home.mkdir(parents=True, exist_ok=True)
     os.environ["GRAPHFLOW_HOME"] = str(args.home)
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     fill = subprocess.run(
         [sys.executable, str(BENCH / "lineage_fill.py"), "--min-nodes", str(args.min_nodes)],
         env=env,
