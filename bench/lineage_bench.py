@@ -231,7 +231,6 @@ def main() -> None:
     args.home.mkdir(parents=True, exist_ok=True)
     os.environ["GRAPHFLOW_HOME"] = str(args.home)
     env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     fill = subprocess.run(
         [sys.executable, str(BENCH / "lineage_fill.py"), "--min-nodes", str(args.min_nodes)],
         env=env,
