@@ -23,13 +23,14 @@ import stat
 import tempfile
 import urllib.parse
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from graphflow._home import graphflow_home
 from graphflow.errors import ConfigError, ProfileNotFoundError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
+    from pathlib import Path
 
 __all__ = [
     "Config",
@@ -49,12 +50,6 @@ BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 StoreKind = Literal["embedded", "bolt"]
-
-
-def graphflow_home() -> Path:
-    """The root of every profile, config file and embedded database of this user."""
-    raw = os.environ.get("GRAPHFLOW_HOME")
-    return Path(raw).expanduser().resolve() if raw else Path.home() / ".graphflow"
 
 
 def config_path() -> Path:

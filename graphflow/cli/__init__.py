@@ -1,95 +1,32 @@
 """The ``graphflow`` command.
 
-Verbs are imported only when used (:class:`LazyGroup`), so ``graphflow --version`` and
-quick commands start fast.
+:func:`main` first offers the command to the warm command server
+(:mod:`graphflow.cli._warm_client`), which answers quick read-only commands without
+paying for a new interpreter's imports; everything else, and every command when there is
+no server, runs here (:mod:`graphflow.cli._root`). This module imports nothing heavy, so
+that the fast path stays fast.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
-import click
-
 __all__ = ["main"]
-
-# verb -> (module, attribute, one-line help); the help shows without importing the module
-VERBS: dict[str, tuple[str, str, str]] = {
-    "status": ("graphflow.cli._status", "status", "Show the profile, store, broker and daemon."),
-    "profile": ("graphflow.cli._profile", "profile", "Create, list and select profiles."),
-    "store": ("graphflow.cli._store", "store", "Show, start and stop the graph store."),
-    "node": ("graphflow.cli._node", "node", "Inspect nodes and draw their provenance."),
-    "process": ("graphflow.cli._process", "process", "List, inspect and control processes."),
-    "daemon": ("graphflow.cli._daemon", "daemon", "Run processes in background workers."),
-    "computer": ("graphflow.cli._computer", "computer", "Set up and test computers."),
-    "code": ("graphflow.cli._code", "code", "Register codes installed on computers."),
-    "run": ("graphflow.cli._run", "run", "Run a Python file with graphflow loaded."),
-    "shell": ("graphflow.cli._shell", "shell", "Explore provenance with Cypher interactively."),
-    "export": ("graphflow.cli._export", "export", "Export provenance (W3C PROV)."),
-}
-
-
-class LazyGroup(click.Group):
-    """A group whose sub-commands are imported on first use."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(VERBS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = VERBS.get(cmd_name)
-        if entry is None:
-            return None
-        try:
-            module = importlib.import_module(entry[0])
-        except ModuleNotFoundError as exc:
-            if exc.name == entry[0]:
-                return None  # verb not available in this build
-            raise
-        command: click.Command = getattr(module, entry[1])
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, VERBS[name][2]) for name in self.list_commands(ctx)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("graphflow")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=None, package_name="graphflow", message="graphflow %(version)s")
-@click.option("-p", "--profile", "profile_name", help="Use this profile instead of the default.")
-@click.pass_context
-def cli(ctx: click.Context, profile_name: str | None) -> None:
-    """graphflow: workflows with graph-native provenance."""
-    ctx.obj = {"profile": profile_name}
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point: graphflow errors become one clear line, exit status 1."""
-    from graphflow.errors import GraphflowError
+    """Console-script entry point: graphflow errors become one clear line, exit status 1.
 
-    try:
-        return cli.main(args=argv, prog_name="graphflow", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except GraphflowError as exc:
-        click.secho(f"Error: {exc}", fg="red", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+    Only a command line read from the process (``argv is None``) may go to the command
+    server; callers that pass ``argv`` want the command run in their interpreter.
+    """
+    if argv is None:
+        from graphflow.cli._warm_client import run_warm
+
+        code = run_warm(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
+    from graphflow.cli._root import main as run_here
+
+    return run_here(argv)

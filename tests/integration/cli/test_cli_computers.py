@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphflow as gf
-from graphflow.cli import cli
+from graphflow.cli._root import cli
 
 from ..transports._services import load_services
 

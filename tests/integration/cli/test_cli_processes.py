@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphflow as gf
-from graphflow.cli import cli
+from graphflow.cli._root import cli
 
 pytestmark = pytest.mark.usefixtures("backend")
 
