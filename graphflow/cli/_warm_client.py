@@ -84,6 +84,12 @@ def run_warm(argv: list[str]) -> int | None:
     path = socket_path()
     if path is None:
         return None
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask}
+    except OSError:  # the working directory was deleted: let the command say so
+        return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with sock:
         sock.settimeout(_START_TIMEOUT)
@@ -92,7 +98,7 @@ def run_warm(argv: list[str]) -> int | None:
         except OSError:
             _start_server(path)
             return None
-        return _converse(sock, argv, path)
+        return _converse(sock, request, path)
 
 
 def socket_path() -> Path | None:
@@ -114,6 +120,7 @@ def stop_server(path: Path) -> bool:
     """Ask the server on ``path`` to exit; False if none was listening."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with sock:
+        sock.settimeout(_START_TIMEOUT)
         try:
             sock.connect(str(path))
         except OSError:
@@ -186,10 +193,7 @@ def _stdio_open() -> bool:
     return True
 
 
-def _converse(sock: socket.socket, argv: list[str], path: Path) -> int | None:
-    umask = os.umask(0)
-    os.umask(umask)
-    request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask}
+def _converse(sock: socket.socket, request: dict[str, Any], path: Path) -> int | None:
     try:
         send_message(sock, request, [0, 1, 2])
         started = read_message(sock)

@@ -183,6 +183,8 @@ def _child(
     try:
         listener.close()
         conn.settimeout(None)
+        # first of all: from now on the client never runs the command itself
+        send_message(conn, {"pid": os.getpid()})
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for target, fd in enumerate(fds):
@@ -194,7 +196,6 @@ def _child(
         os.environ.update(request["env"])
         argv = [str(word) for word in request["argv"]]
         sys.argv = ["graphflow", *argv]
-        send_message(conn, {"pid": os.getpid()})
         code = _run(argv)
     except BaseException:  # a child must report and exit, whatever happened
         traceback.print_exc()

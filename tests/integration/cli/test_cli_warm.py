@@ -139,6 +139,7 @@ def test_the_console_script_starts_a_server_and_the_next_command_uses_it(
         ["export", "prov", "{workflow}", "--format", "provn"],
         ["process", "show", "{workflow}"],
         ["process", "report", "{workflow}"],
+        ["process", "status", "{workflow}"],
         ["process", "list", "-a", "-l", "1"],
         ["-p", "no-such-profile", "node", "show", "{result}"],
     ],
