@@ -40,6 +40,7 @@ __all__ = [
     "ENV_SWITCH",
     "IDLE_SECONDS",
     "SERVED",
+    "describe_server",
     "read_message",
     "run_warm",
     "send_message",
@@ -77,7 +78,7 @@ def run_warm(argv: list[str]) -> int | None:
     server, no usable stdio); a command the server took is never run a second time here,
     even if its child died.
     """
-    if os.environ.get(ENV_SWITCH, "1").strip().lower() in {"0", "off", "no", "false"}:
+    if _switched_off():
         return None
     if _verb(argv) not in SERVED or not _stdio_open():
         return None
@@ -114,6 +115,21 @@ def socket_path() -> Path | None:
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
     path = home / "run" / f"cli-{digest}.sock"
     return path if len(str(path)) <= _MAX_SOCKET_PATH else None
+
+
+def describe_server() -> str:
+    """One line for ``graphflow status``: whether quick commands are served, and where."""
+    if _switched_off():
+        return f"off ({ENV_SWITCH}={os.environ[ENV_SWITCH]})"
+    path = socket_path()
+    if path is None:
+        return f"unavailable: {graphflow_home()} is too long a path for a Unix socket"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
+            sock.connect(str(path))
+        except OSError:
+            return "not running (the next quick command starts it)"
+    return f"running on {path}"
 
 
 def stop_server(path: Path) -> bool:
@@ -167,6 +183,10 @@ def _read_exactly(sock: socket.socket, size: int) -> bytes:
         chunks.append(chunk)
         size -= len(chunk)
     return b"".join(chunks)
+
+
+def _switched_off() -> bool:
+    return os.environ.get(ENV_SWITCH, "1").strip().lower() in {"0", "off", "no", "false"}
 
 
 def _verb(argv: list[str]) -> tuple[str, str] | None:

@@ -164,6 +164,21 @@ def test_a_served_command_says_and_exits_as_it_does_without_the_server(
     assert through_server.stderr == alone.stderr
 
 
+def test_status_says_whether_quick_commands_are_served(served: dict[str, str]) -> None:
+    def status(env: dict[str, str]) -> str:
+        done = run(["status"], env | {"COLUMNS": "300"})
+        assert done.returncode == 0, done.stderr
+        return " ".join(done.stdout.split())
+
+    path = server_socket(served)
+    assert f"command server running on {path}" in status(served)
+    assert "command server off (GRAPHFLOW_CLI_SERVER=0)" in status(
+        {**served, "GRAPHFLOW_CLI_SERVER": "0"}
+    )
+    stop_server(path)
+    assert "command server not running (the next quick command starts it)" in status(served)
+
+
 def test_files_land_in_the_clients_directory_under_its_environment(
     served: dict[str, str], listing8: tuple[int, int], tmp_path: Path
 ) -> None:
