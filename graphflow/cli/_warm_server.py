@@ -201,7 +201,7 @@ def _child(
         traceback.print_exc()
     finally:
         code = _finish(code)
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # a client killed meanwhile hears nothing
             send_message(conn, {"exit": code})
         os._exit(code)
 
