@@ -54,27 +54,28 @@ def serve(path: Path, idle_seconds: float = IDLE_SECONDS) -> None:
     The client that made the server stop is answered only once the socket and its lock
     are given up, so that it can start a new server at once.
     """
-    _preload()
-    fingerprint = code_fingerprint()
-    if threading.active_count() != 1:
-        raise SystemExit("graphflow command server: a preloaded module started a thread")
     stopped_by: socket.socket | None = None
     verdict = "next"
-    with _listening(path) as listener:
-        if listener is None:
-            return  # another server has the socket
-        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-        listener.settimeout(idle_seconds)
-        while True:
-            try:
-                conn, _address = listener.accept()
-            except TimeoutError:
-                break
-            verdict = _serve_one(listener, conn, fingerprint)
-            if verdict != "next":
-                stopped_by = conn
-                break
-            conn.close()
+    with _sole_server(path) as sole:
+        if not sole:
+            return  # another server has the socket: exit before importing anything
+        _preload()
+        fingerprint = code_fingerprint()
+        if threading.active_count() != 1:
+            raise SystemExit("graphflow command server: a preloaded module started a thread")
+        with _listening(path) as listener:
+            signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
+            listener.settimeout(idle_seconds)
+            while True:
+                try:
+                    conn, _address = listener.accept()
+                except TimeoutError:
+                    break
+                verdict = _serve_one(listener, conn, fingerprint)
+                if verdict != "next":
+                    stopped_by = conn
+                    break
+                conn.close()
     if stopped_by is not None:
         with stopped_by:
             if verdict == "stale":
@@ -114,12 +115,9 @@ def _preload() -> None:
 
 
 @contextlib.contextmanager
-def _listening(path: Path) -> Iterator[socket.socket | None]:
-    """The listening socket, or None when another server holds it.
-
-    A lock beside the socket, held for the server's life, decides between servers
-    started at once; whoever holds it may replace a socket left by a server that died.
-    """
+def _sole_server(path: Path) -> Iterator[bool]:
+    """Whether this is the only server for ``path``: a lock beside the socket, held for
+    the server's life, decides between servers started at once."""
     directory = path.parent
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = directory.stat()
@@ -131,17 +129,23 @@ def _listening(path: Path) -> Iterator[socket.socket | None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            yield None
+            yield False
             return
-        path.unlink(missing_ok=True)
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        with listener:
-            listener.bind(str(path))
-            listener.listen(64)
-            try:
-                yield listener
-            finally:
-                path.unlink(missing_ok=True)
+        yield True
+
+
+@contextlib.contextmanager
+def _listening(path: Path) -> Iterator[socket.socket]:
+    """The listening socket, replacing one left by a server that died (the caller holds
+    the lock, so no live server owns it)."""
+    path.unlink(missing_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        listener.listen(64)
+        try:
+            yield listener
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def _serve_one(listener: socket.socket, conn: socket.socket, fingerprint: str) -> str:

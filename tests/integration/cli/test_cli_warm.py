@@ -251,6 +251,21 @@ def test_an_idle_server_exits(tmp_path: Path) -> None:
         shutil.rmtree(home)
 
 
+def test_a_second_server_leaves_the_socket_to_the_first(served: dict[str, str]) -> None:
+    path = server_socket(served)
+    (first,) = _servers(path)
+    second = subprocess.run(
+        [sys.executable, "-m", "graphflow.cli._warm_server", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=served,
+    )
+    assert second.returncode == 0, second.stderr
+    assert _servers(path) == [first]
+    assert run(["node", "show", "1"], served, probe=True).returncode != NOT_SERVED
+
+
 def test_ctrl_c_reaches_the_command_the_server_runs() -> None:
     """A store that accepts connections and never answers keeps the command waiting; the
     client passes SIGINT on, and the command stops as click stops it when run here."""
