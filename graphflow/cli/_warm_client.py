@@ -2,7 +2,7 @@
 
 A new interpreter spends most of a quick command importing: the neo4j driver alone builds
 tables of every date it can represent and of every 16-bit integer when imported (0.15 to
-0.25 s, against 0.05 s for the command's own work). So, as Mercurial's chg does, a command
+0.25 s, against about 0.06 s for the command's own work). So, as Mercurial's chg does, a command
 server per installation and ``GRAPHFLOW_HOME`` keeps those modules imported and forks a
 child per command; the child takes over the client's arguments, environment, working
 directory, umask and its stdin, stdout and stderr (passed over a Unix socket), and sends
@@ -11,9 +11,9 @@ back the exit status. The client forwards Ctrl-C and termination signals to the 
 Only read-only commands that never prompt are served (:data:`SERVED`): the child is not
 in the terminal's foreground process group, so it must never read from the terminal.
 Everything else, and every command when no server answers, runs in the client as before;
-the first such command starts the server in the background. The server exits after
-:data:`IDLE_SECONDS` without a command, and as soon as graphflow's code or an installed
-package changed on disk. ``GRAPHFLOW_CLI_SERVER=0`` turns the fast path off.
+a served command that finds no server also starts one in the background. The server
+exits after :data:`IDLE_SECONDS` without a command, and as soon as graphflow's code or an
+installed package changed on disk. ``GRAPHFLOW_CLI_SERVER=0`` turns the fast path off.
 
 This module imports only the standard library: it runs before anything else is imported.
 """
