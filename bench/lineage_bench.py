@@ -30,7 +30,6 @@ import datetime
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphflow.cli._warm_client import socket_path, stop_server
+from graphflow.cli._warm_client import is_listening, socket_path, stop_server
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -171,15 +170,11 @@ def start_command_server(cmd: list[str], cwd: str, env: dict[str, str]) -> Path:
         raise SystemExit("GRAPHFLOW_HOME is too deep for the command server's socket")
     subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True, timeout=300)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        with socket.socket(socket.AF_UNIX) as probe:
-            try:
-                probe.connect(str(path))
-            except OSError:
-                time.sleep(0.1)
-                continue
-        return path
-    raise SystemExit(f"the command server never listened on {path}")
+    while not is_listening(path):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the command server never listened on {path}")
+        time.sleep(0.1)
+    return path
 
 
 def aiida_side(args: argparse.Namespace) -> dict[str, Any]:

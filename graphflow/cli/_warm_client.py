@@ -41,6 +41,7 @@ __all__ = [
     "IDLE_SECONDS",
     "SERVED",
     "describe_server",
+    "is_listening",
     "read_message",
     "run_warm",
     "send_message",
@@ -91,14 +92,11 @@ def run_warm(argv: list[str]) -> int | None:
         request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask}
     except OSError:  # the working directory was deleted: let the command say so
         return None
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = _connect(path)
+    if sock is None:
+        _start_server(path)
+        return None
     with sock:
-        sock.settimeout(_START_TIMEOUT)
-        try:
-            sock.connect(str(path))
-        except OSError:
-            _start_server(path)
-            return None
         return _converse(sock, request, path)
 
 
@@ -124,23 +122,26 @@ def describe_server() -> str:
     path = socket_path()
     if path is None:
         return f"unavailable: {graphflow_home()} is too long a path for a Unix socket"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        try:
-            sock.connect(str(path))
-        except OSError:
-            return "not running (the next quick command starts it)"
+    if not is_listening(path):
+        return "not running (the next quick command starts it)"
     return f"running on {path}"
+
+
+def is_listening(path: Path) -> bool:
+    """Whether a server accepts connections on ``path``."""
+    sock = _connect(path)
+    if sock is None:
+        return False
+    sock.close()  # the server reads an empty request and waits for the next one
+    return True
 
 
 def stop_server(path: Path) -> bool:
     """Ask the server on ``path`` to exit; False if none was listening."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = _connect(path)
+    if sock is None:
+        return False
     with sock:
-        sock.settimeout(_START_TIMEOUT)
-        try:
-            sock.connect(str(path))
-        except OSError:
-            return False
         send_message(sock, {"stop": True})
         read_message(sock)  # the server closes the connection once it stopped listening
     return True
@@ -172,6 +173,18 @@ def read_message(sock: socket.socket, fds: int = 0) -> dict[str, Any] | None:
     if fds:
         message["fds"] = received
     return message
+
+
+def _connect(path: Path) -> socket.socket | None:
+    """A connection to the server on ``path`` (with the start timeout), or None."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(_START_TIMEOUT)
+    try:
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        return None
+    return sock
 
 
 def _read_exactly(sock: socket.socket, size: int) -> bytes:

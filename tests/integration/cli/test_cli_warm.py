@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 import graphflow as gf
-from graphflow.cli._warm_client import socket_path, stop_server
+from graphflow.cli._warm_client import is_listening, socket_path, stop_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -68,13 +68,9 @@ def wait_for_server(env: dict[str, str], timeout: float = 60.0) -> Path:
     path = server_socket(env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with socket.socket(socket.AF_UNIX) as probe:
-            try:
-                probe.connect(str(path))
-            except OSError:
-                time.sleep(0.1)
-                continue
-        return path
+        if is_listening(path):
+            return path
+        time.sleep(0.1)
     log = path.with_suffix(".log")
     raise AssertionError(f"no command server on {path}: {log.read_text() if log.exists() else ''}")
 
