@@ -35,6 +35,9 @@ from graphflow.store._queries import query
 from graphflow.store._readonly import find_write_clause
 
 if TYPE_CHECKING:
+    from graphflow.store._write_lock import WriteLock
+
+if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
     from graphflow.store._queries import CypherQuery
@@ -145,6 +148,7 @@ class Store:
         password: str,
         database: str | None,
         retry_time: float = RETRY_TIME,
+        write_lock: WriteLock | None = None,
     ) -> None:
         self.uri = uri
         self.database = database
@@ -157,6 +161,10 @@ class Store:
         self._recovering: asyncio.Lock | None = None
         #: callers still working on each driver (see :meth:`_leased`)
         self._users: dict[neo4j.AsyncDriver, int] = {}
+        #: taken around every write transaction when writers must take turns (embedded)
+        self._write_lock = write_lock
+        #: write transactions run again after a conflict or a transient failure
+        self.write_retries = 0
 
     def set_recovery(self, recovery: Callable[[], Awaitable[str]]) -> None:
         """Use ``recovery`` to bring an unreachable server back; it returns the new URI.
@@ -281,7 +289,7 @@ class Store:
         async def attempt(driver: neo4j.AsyncDriver) -> QueryResult:
             async with driver.session(database=self.database) as session:
                 run = session.execute_write if write else session.execute_read
-                async with asyncio.timeout(time_limit):
+                async with asyncio.timeout(time_limit), self._turn(write):
                     return await run(work)
 
         return await self._call(attempt, "statement")
@@ -294,8 +302,14 @@ class Store:
         tags: Mapping[str, str],
     ) -> T:
         # tags and a server-side timeout let a stuck transaction be traced on the server
+        runs = 0
+
         @neo4j.unit_of_work(metadata=dict(tags), timeout=TRANSACTION_TIMEOUT)
         async def tx_function(tx: neo4j.AsyncManagedTransaction) -> T:
+            nonlocal runs
+            runs += 1
+            if runs > 1 and write:
+                self.write_retries += 1
             return await work(Transaction(tx, tags))
 
         async def attempt(driver: neo4j.AsyncDriver) -> T:
@@ -304,7 +318,7 @@ class Store:
                 try:
                     async with driver.session(database=self.database) as session:
                         run = session.execute_write if write else session.execute_read
-                        async with asyncio.timeout(TRANSACTION_TIMEOUT):
+                        async with asyncio.timeout(TRANSACTION_TIMEOUT), self._turn(write):
                             return await run(tx_function)
                 except neo4j_errors.Neo4jError as exc:
                     if not (conflicts_left and _is_write_conflict(exc)):
@@ -315,6 +329,12 @@ class Store:
             raise AssertionError("unreachable")  # the loop returns or raises
 
         return await self._call(attempt, tags.get("query", "transaction"))
+
+    def _turn(self, write: bool) -> contextlib.AbstractAsyncContextManager[None]:
+        """The write lock's turn for a write, when writers must take turns; else nothing."""
+        if write and self._write_lock is not None:
+            return self._write_lock.held()
+        return contextlib.nullcontext()
 
     async def _recover(self, seen: int, reason: BaseException) -> None:
         """Replace the driver (and restart the server, if a recovery is set), once for all

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphflow.errors import StoreAuthError, StoreError, StoreUnavailableError
 from graphflow.store._client import Store
+from graphflow.store._write_lock import WriteLock
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -174,7 +175,13 @@ class EmbeddedServer:
 
     def store(self, info: ServerInfo) -> Store:
         """A client for ``info``'s server (the caller owns and closes it)."""
-        return Store(info.uri, user=ROOT_USER, password=self._password, database=info.database)
+        return Store(
+            info.uri,
+            user=ROOT_USER,
+            password=self._password,
+            database=info.database,
+            write_lock=WriteLock(self.directory / "write.lock"),
+        )
 
     async def _answers(self, info: ServerInfo) -> bool:
         client = self.store(info)
