@@ -89,6 +89,11 @@ def _is_write_conflict(exc: neo4j_errors.Neo4jError) -> bool:
     return "ConcurrentModification" in text or "Concurrent modification" in text
 
 
+class _RetryAloneError(Exception):
+    """Raised in a transaction function the driver runs again: the next run waits for a
+    turn alone instead (a run among the other writers may lose the same way again)."""
+
+
 @dataclass(frozen=True, slots=True)
 class QueryResult:
     """Rows of an ad-hoc query: column names in order, and one dict per row."""
@@ -161,7 +166,7 @@ class Store:
         self._recovering: asyncio.Lock | None = None
         #: callers still working on each driver (see :meth:`_leased`)
         self._users: dict[neo4j.AsyncDriver, int] = {}
-        #: taken around every write transaction when writers must take turns (embedded)
+        #: turns to write (embedded): shared, or alone after a lost conflict
         self._write_lock = write_lock
         #: write transactions run again after a conflict or a transient failure
         self.write_retries = 0
@@ -303,6 +308,8 @@ class Store:
     ) -> T:
         # tags and a server-side timeout let a stuck transaction be traced on the server
         runs = 0
+        #: after a lost conflict the next run has the store to itself (see _write_lock)
+        alone = False
 
         @neo4j.unit_of_work(metadata=dict(tags), timeout=TRANSACTION_TIMEOUT)
         async def tx_function(tx: neo4j.AsyncManagedTransaction) -> T:
@@ -310,19 +317,31 @@ class Store:
             runs += 1
             if runs > 1 and write:
                 self.write_retries += 1
+                if self._write_lock is not None and not alone:
+                    raise _RetryAloneError  # the driver would retry it among the others
             return await work(Transaction(tx, tags))
 
         async def attempt(driver: neo4j.AsyncDriver) -> T:
+            nonlocal alone
             delay = CONFLICT_FIRST_DELAY
             for conflicts_left in range(CONFLICT_RETRIES, -1, -1):
                 try:
                     async with driver.session(database=self.database) as session:
                         run = session.execute_write if write else session.execute_read
-                        async with asyncio.timeout(TRANSACTION_TIMEOUT), self._turn(write):
+                        async with (
+                            asyncio.timeout(TRANSACTION_TIMEOUT),
+                            self._turn(write, alone=alone),
+                        ):
                             return await run(tx_function)
+                except _RetryAloneError:
+                    alone = True
+                    continue
                 except neo4j_errors.Neo4jError as exc:
                     if not (conflicts_left and _is_write_conflict(exc)):
                         raise
+                    if write and self._write_lock is not None and not alone:
+                        alone = True
+                        continue
                     log.debug("write conflict in %s; retrying in %.2f s", tags, delay)
                     await asyncio.sleep(delay * (0.5 + random.random()))
                     delay = min(2 * delay, CONFLICT_MAX_DELAY)
@@ -330,10 +349,12 @@ class Store:
 
         return await self._call(attempt, tags.get("query", "transaction"))
 
-    def _turn(self, write: bool) -> contextlib.AbstractAsyncContextManager[None]:
-        """The write lock's turn for a write, when writers must take turns; else nothing."""
+    def _turn(
+        self, write: bool, *, alone: bool = False
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """A turn of the write lock for a write, when the store has one; else nothing."""
         if write and self._write_lock is not None:
-            return self._write_lock.held()
+            return self._write_lock.held(alone=alone)
         return contextlib.nullcontext()
 
     async def _recover(self, seen: int, reason: BaseException) -> None:

@@ -233,12 +233,11 @@ print("done", tag, store.write_retries)
 """
 
 
-def test_two_processes_writing_the_same_types_at_once_take_turns() -> None:
+def test_two_processes_writing_the_same_types_at_once_both_finish() -> None:
     """Two interpreters of one profile (as daemon workers are) storing the same node types
-    at the same moment. Each new node goes to the last page of its type's bucket, so on
-    ArcadeDB their commits would conflict, and the one with the longer transactions could
-    lose every retry until it gave up. They take turns instead (the store's write lock):
-    both finish, and no transaction had to be run again."""
+    at the same moment: on ArcadeDB their commits can conflict, and a transaction that
+    loses one runs its next try alone (the store's write turns), so both finish with all
+    their nodes, and few transactions are run again."""
     env = dict(os.environ)
     tags = [f"writer-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     procs = [
@@ -256,7 +255,7 @@ def test_two_processes_writing_the_same_types_at_once_take_turns() -> None:
         assert proc.returncode == 0, err[-3000:]
         word, _tag, retries = out.split()
         assert word == "done", out
-        assert retries == "0", f"{retries} write transactions conflicted and were run again"
+        assert int(retries) <= 5, f"{retries} write transactions were run again"
     for tag in tags:
         rows = gf.cypher("MATCH (n:Int {label: $tag}) RETURN count(n) AS n", tag=tag)
         assert rows == [{"n": 12}]

@@ -1,6 +1,6 @@
-"""The write lock on a real file: turns are exclusive across processes, and a waiter that is
-cancelled leaves nothing held (the cross-process case with the store is in
-tests/integration/orm/test_nodes_store.py)."""
+"""The write lock on real files: shared turns, turns alone that exclude every other writer
+in any process, and a cancelled waiter that leaves nothing held (the cases with the store
+are in tests/integration/store/test_write_turns.py and tests/integration/orm)."""
 
 from __future__ import annotations
 
@@ -40,12 +40,12 @@ def _other_process_sees(path: Path) -> str:
     return done.stdout.strip()
 
 
-def test_a_turn_excludes_other_processes_and_ends_with_the_block(tmp_path: Path) -> None:
+def test_a_turn_alone_excludes_other_processes_and_ends_with_the_block(tmp_path: Path) -> None:
     lock = WriteLock(tmp_path / "write.lock")
 
     async def main() -> list[str]:
         seen = []
-        async with lock.held():
+        async with lock.held(alone=True):
             seen.append(await asyncio.to_thread(_other_process_sees, lock.path))
         seen.append(await asyncio.to_thread(_other_process_sees, lock.path))
         return seen
@@ -53,24 +53,60 @@ def test_a_turn_excludes_other_processes_and_ends_with_the_block(tmp_path: Path)
     assert asyncio.run(main()) == ["busy", "free"]
 
 
-def test_turns_within_a_process_do_not_overlap(tmp_path: Path) -> None:
+def test_writers_share_turns_and_a_turn_alone_overlaps_none(tmp_path: Path) -> None:
     lock = WriteLock(tmp_path / "write.lock")
-    inside = 0
-    most = 0
+    inside: list[str] = []
+    seen: list[tuple[str, ...]] = []
 
-    async def turn() -> None:
-        nonlocal inside, most
-        async with lock.held():
-            inside += 1
-            most = max(most, inside)
-            await asyncio.sleep(0.01)
-            inside -= 1
+    async def turn(name: str, *, alone: bool = False) -> None:
+        async with lock.held(alone=alone):
+            inside.append(name)
+            seen.append(tuple(sorted(inside)))
+            await asyncio.sleep(0.05)
+            inside.remove(name)
 
     async def main() -> None:
-        await asyncio.gather(*(turn() for _ in range(8)))
+        await asyncio.gather(turn("a"), turn("b"), turn("c", alone=True), turn("d"))
 
     asyncio.run(main())
-    assert most == 1
+    assert ("a", "b") in seen  # shared turns overlap
+    assert ("c",) in seen  # the turn alone has the lock to itself ...
+    assert not [names for names in seen if "c" in names and len(names) > 1]
+    assert seen[-1] == ("d",)  # ... and a writer that came after it waited for it
+
+
+def test_a_writer_waiting_to_be_alone_holds_back_other_processes(tmp_path: Path) -> None:
+    """While it waits for the shared turns in flight to end, other processes' new writers
+    stop at the gate, so a stream of them cannot keep it waiting for ever."""
+    path = tmp_path / "write.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER.replace("LOCK_EX", "LOCK_SH"), str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdin is not None
+    assert holder.stdout.readline().strip() == "held"
+    lock = WriteLock(path)
+
+    async def main() -> list[str]:
+        seen = [await asyncio.to_thread(_other_process_sees, lock.gate_path)]
+        waiter = asyncio.create_task(_enter(lock, alone=True))
+        await asyncio.sleep(0.2)
+        assert not waiter.done()  # a shared turn is in flight in the other process
+        seen.append(await asyncio.to_thread(_other_process_sees, lock.gate_path))
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        await asyncio.wait_for(waiter, 10)
+        seen.append(await asyncio.to_thread(_other_process_sees, lock.gate_path))
+        return seen
+
+    try:
+        assert asyncio.run(main()) == ["free", "busy", "free"]
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_a_cancelled_waiter_leaves_the_lock_free(tmp_path: Path) -> None:
@@ -107,6 +143,6 @@ def test_a_cancelled_waiter_leaves_the_lock_free(tmp_path: Path) -> None:
         holder.wait()
 
 
-async def _enter(lock: WriteLock) -> None:
-    async with lock.held():
+async def _enter(lock: WriteLock, *, alone: bool = False) -> None:
+    async with lock.held(alone=alone):
         pass
