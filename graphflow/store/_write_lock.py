@@ -42,8 +42,9 @@ class WriteLock:
     Entering a turn passes the gate (``path`` with the suffix ``.gate``): a writer that
     waits to be alone holds it, so writers that come later queue behind it. Within a
     process an :class:`asyncio.Lock` lets one task at a time through the gate, so at most
-    one thread per process blocks in ``flock``. Blocking in a thread, rather than polling,
-    lets the kernel hand the lock to the next waiter as soon as it is free. Each turn opens
+    one thread per process blocks in ``flock``. A lock is tried once without blocking (an
+    uncontended turn costs no thread), then waited for in a thread rather than polled, so
+    the kernel hands it to the next waiter as soon as it is free. Each turn opens
     its files and closes them, which releases the locks, so no descriptor outlives a turn
     or leaks into a forked child.
     """
@@ -60,9 +61,9 @@ class WriteLock:
         if self._local_gate is None:
             self._local_gate = asyncio.Lock()
         async with self._local_gate:
-            gate = await self._flock(self.gate_path, fcntl.LOCK_EX)
+            gate = await _flock(self.gate_path, fcntl.LOCK_EX)
             try:
-                turn = await self._flock(self.path, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+                turn = await _flock(self.path, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
             finally:
                 os.close(gate)
         try:
@@ -70,30 +71,31 @@ class WriteLock:
         finally:
             os.close(turn)
 
-    async def _flock(self, path: Path, operation: int) -> int:
-        """Open ``path`` and lock it: at once when it is free, else waiting in a worker
-        thread. Returns the open descriptor, which holds the lock until it is closed."""
+
+async def _flock(path: Path, operation: int) -> int:
+    """Open ``path`` and lock it: at once when it is free, else waiting in a worker
+    thread. Returns the open descriptor, which holds the lock until it is closed."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(fd, operation | fcntl.LOCK_NB)
-                return fd
-            except BlockingIOError:
-                pass
-            except BaseException:
-                os.close(fd)
-                raise
-            taking = asyncio.ensure_future(asyncio.to_thread(_wait_for_lock, fd, operation))
-            try:
-                await asyncio.shield(taking)
-            except BaseException:
-                # cancelled while the thread still waits: it gives the lock back once
-                # it has it, by closing the descriptor
-                taking.add_done_callback(_give_back(fd))
-                raise
+            fcntl.flock(fd, operation | fcntl.LOCK_NB)
             return fd
-        except OSError as exc:
-            raise StoreError(f"cannot lock {path} for writing: {exc}") from exc
+        except BlockingIOError:
+            pass
+        except BaseException:
+            os.close(fd)
+            raise
+        taking = asyncio.ensure_future(asyncio.to_thread(_wait_for_lock, fd, operation))
+        try:
+            await asyncio.shield(taking)
+        except BaseException:
+            # cancelled while the thread still waits: it gives the lock back once
+            # it has it, by closing the descriptor
+            taking.add_done_callback(_give_back(fd))
+            raise
+        return fd
+    except OSError as exc:
+        raise StoreError(f"cannot lock {path} for writing: {exc}") from exc
 
 
 def _wait_for_lock(fd: int, operation: int) -> None:
