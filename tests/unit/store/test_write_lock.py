@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 _HOLDER = """
-import fcntl, os, sys, time
+import fcntl, os, sys
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
-fcntl.flock(fd, fcntl.LOCK_EX)
+fcntl.flock(fd, getattr(fcntl, sys.argv[2]))
 print("held", flush=True)
 sys.stdin.readline()
 """
@@ -79,15 +79,7 @@ def test_a_writer_waiting_to_be_alone_holds_back_other_processes(tmp_path: Path)
     """While it waits for the shared turns in flight to end, other processes' new writers
     stop at the gate, so a stream of them cannot keep it waiting for ever."""
     path = tmp_path / "write.lock"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER.replace("LOCK_EX", "LOCK_SH"), str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None
-    assert holder.stdin is not None
-    assert holder.stdout.readline().strip() == "held"
+    holder = _other_process_holding(path, "LOCK_SH")  # a shared turn in flight
     lock = WriteLock(path)
 
     async def main() -> list[str]:
@@ -96,8 +88,7 @@ def test_a_writer_waiting_to_be_alone_holds_back_other_processes(tmp_path: Path)
         await asyncio.sleep(0.2)
         assert not waiter.done()  # a shared turn is in flight in the other process
         seen.append(await asyncio.to_thread(_other_process_sees, lock.gate_path))
-        holder.stdin.write("\n")
-        holder.stdin.flush()
+        _let_go(holder)
         await asyncio.wait_for(waiter, 10)
         seen.append(await asyncio.to_thread(_other_process_sees, lock.gate_path))
         return seen
@@ -111,15 +102,7 @@ def test_a_writer_waiting_to_be_alone_holds_back_other_processes(tmp_path: Path)
 
 def test_a_cancelled_waiter_leaves_the_lock_free(tmp_path: Path) -> None:
     path = tmp_path / "write.lock"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None
-    assert holder.stdin is not None
-    assert holder.stdout.readline().strip() == "held"
+    holder = _other_process_holding(path, "LOCK_EX")
     lock = WriteLock(path)
 
     async def main() -> str:
@@ -128,8 +111,7 @@ def test_a_cancelled_waiter_leaves_the_lock_free(tmp_path: Path) -> None:
         assert not waiter.done()  # the other process holds the lock
         waiter.cancel()
         await asyncio.gather(waiter, return_exceptions=True)
-        holder.stdin.write("\n")
-        holder.stdin.flush()
+        _let_go(holder)
         await asyncio.to_thread(holder.wait, 10)
         # the cancelled waiter's thread took the lock once it was free, and gave it back
         await asyncio.wait_for(_enter(lock), 5)
@@ -141,6 +123,25 @@ def test_a_cancelled_waiter_leaves_the_lock_free(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def _other_process_holding(path: Path, operation: str) -> subprocess.Popen[str]:
+    """A process that holds ``flock(path, operation)`` until a line comes on its stdin."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(path), operation],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def _let_go(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None
+    holder.stdin.write("\n")
+    holder.stdin.flush()
 
 
 async def _enter(lock: WriteLock, *, alone: bool = False) -> None:
