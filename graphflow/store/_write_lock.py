@@ -6,8 +6,8 @@ does not help the writer with the longer transactions: another commits again bef
 retry ends, and it starved until it gave up (seen filling the W6 store with two
 processes, and in tests/integration/store/test_write_turns.py).
 
-Serialising every write removed the conflicts but cost 15-20% of a daemon's CalcJob
-throughput (W4, measured side by side), because most concurrent writes never conflict.
+Serialising every write removed the conflicts but cost up to a fifth of a daemon's CalcJob
+throughput (W4, 7-21% in interleaved runs), because most concurrent writes never conflict.
 So writers share the store, and a transaction that lost a conflict runs its next try
 alone: it waits for the writes in flight to finish, new writers wait for it, and it
 cannot lose again. A gate in front of the turn keeps a stream of shared writers from
