@@ -31,10 +31,9 @@ import posixpath
 import stat
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-import asyncssh
-
 from graphflow.errors import GraphflowError, TransportError
 from graphflow.transports import _ssh_command
+from graphflow.transports._asyncssh import asyncssh
 from graphflow.transports._errors import (
     check_remote_path,
     from_os_error,

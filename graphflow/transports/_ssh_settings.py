@@ -140,14 +140,14 @@ def ssh_config_defaults(host: str, path: str = "~/.ssh/config") -> dict[str, obj
     import getpass
     import os
 
-    from asyncssh.config import SSHClientConfig
+    from graphflow.transports._asyncssh import asyncssh
 
     expanded = os.path.expanduser(path)
     if not os.path.isfile(expanded):
         return {}
     try:
         # asyncssh's own parser, so Host patterns and Match blocks read as when connecting
-        config = SSHClientConfig.load(
+        config = asyncssh.config.SSHClientConfig.load(
             None, [expanded], False, False, False, getpass.getuser(), (), host, ()
         )
     except Exception:  # a malformed file: no defaults; connecting will name the problem
