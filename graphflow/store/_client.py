@@ -35,12 +35,10 @@ from graphflow.store._queries import query
 from graphflow.store._readonly import find_write_clause
 
 if TYPE_CHECKING:
-    from graphflow.store._write_lock import WriteLock
-
-if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
     from graphflow.store._queries import CypherQuery
+    from graphflow.store._write_lock import WriteLock
 
 __all__ = ["QueryResult", "Store", "Transaction"]
 
@@ -308,6 +306,7 @@ class Store:
     ) -> T:
         # tags and a server-side timeout let a stuck transaction be traced on the server
         runs = 0
+        takes_turns = write and self._write_lock is not None
         #: after a lost conflict the next run has the store to itself (see _write_lock)
         alone = False
 
@@ -317,7 +316,7 @@ class Store:
             runs += 1
             if runs > 1 and write:
                 self.write_retries += 1
-                if self._write_lock is not None and not alone:
+                if takes_turns and not alone:
                     raise _RetryAloneError  # the driver would retry it among the others
             return await work(Transaction(tx, tags))
 
@@ -339,7 +338,7 @@ class Store:
                 except neo4j_errors.Neo4jError as exc:
                     if not (conflicts_left and _is_write_conflict(exc)):
                         raise
-                    if write and self._write_lock is not None and not alone:
+                    if takes_turns and not alone:
                         alone = True
                         continue
                     log.debug("write conflict in %s; retrying in %.2f s", tags, delay)
