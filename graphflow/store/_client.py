@@ -414,7 +414,15 @@ class Store:
                     f"{what} on {self.uri} took longer than {TRANSACTION_TIMEOUT:.0f} s"
                 ) from exc
             except neo4j_errors.Neo4jError as exc:
-                raise StoreError(f"{what} on {self.uri} failed: {exc.message or exc}") from exc
+                if not _database_closed(exc, self.database):
+                    raise StoreError(f"{what} on {self.uri} failed: {exc.message or exc}") from exc
+                if tries_left and (self._recovery is not None or self._generation != seen):
+                    await self._recover(seen, exc)
+                    continue
+                raise StoreUnavailableError(
+                    f"the graph store at {self.uri} closed the database {self.database!r} "
+                    f"during {what}: its server is stopping"
+                ) from exc
             except neo4j_errors.DriverError as exc:
                 raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
         raise AssertionError("unreachable")  # the loop returns or raises
@@ -445,6 +453,21 @@ async def _close_quietly(driver: neo4j.AsyncDriver) -> None:
     """Close a driver given up on; its server may be gone, so closing may fail."""
     with contextlib.suppress(Exception):
         await driver.close()
+
+
+def _database_closed(exc: neo4j_errors.Neo4jError, database: str | None) -> bool:
+    """Whether ArcadeDB failed the statement because it is closing the database.
+
+    A server told to stop closes its databases while connections are still open, and a
+    statement arriving in between fails with an unknown database error whose whole message
+    is the database's name (ArcadeDB's ``DatabaseIsClosedException``). That is the server
+    going away, not a bad statement: a daemon's process excepted on a store restart.
+    """
+    return (
+        database is not None
+        and isinstance(exc, neo4j_errors.DatabaseError)
+        and (exc.message or "").strip() == database
+    )
 
 
 def _stale_connection(exc: neo4j_errors.AuthError) -> bool:

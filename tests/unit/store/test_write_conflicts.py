@@ -1,6 +1,7 @@
 """Write conflicts that ArcadeDB reports in a way the driver does not retry are retried by
-the store, and nothing else is (a fake driver stands in for the server here; the real
-two-process write is in tests/integration/orm)."""
+the store, a database closed by its stopping server is recovered, and nothing else is
+retried (a fake driver stands in for the server here; the real two-process write is in
+tests/integration/orm, the real server stopping mid-run in tests/chaos)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import neo4j.exceptions as neo4j_errors
 import pytest
 
-from graphflow.errors import StoreError
+from graphflow.errors import StoreError, StoreUnavailableError
 from graphflow.store import Store
 from graphflow.store import _client as client
 
@@ -19,6 +20,10 @@ CONFLICT = neo4j_errors.Neo4jError._hydrate_neo4j(
     message="Concurrent modification on page PageId(graphflow/36/23) in file "
     "'Data~Int~Node_0.36.65536.v0.bucket' (current v.30 <> database v.40). "
     "Please retry the operation (threadId=53)",
+)
+#: what ArcadeDB answers while its server closes the database (DatabaseIsClosedException)
+CLOSED = neo4j_errors.Neo4jError._hydrate_neo4j(
+    code="Neo.DatabaseError.General.UnknownError", message="graphflow"
 )
 OTHER = neo4j_errors.Neo4jError._hydrate_neo4j(
     code="Neo.DatabaseError.General.UnknownError", message="disk on fire"
@@ -69,6 +74,30 @@ def test_conflicts_are_retried_until_the_write_goes_through(monkeypatch) -> None
 def test_other_errors_are_not_retried() -> None:
     driver = FakeDriver([OTHER, "written"])
     with pytest.raises(StoreError, match="disk on fire"):
+        asyncio.run(store_with(driver).write_tx(_work))
+    assert driver.calls == 1
+
+
+def test_a_database_closed_by_its_stopping_server_is_recovered_and_retried(monkeypatch) -> None:
+    monkeypatch.setattr(client, "RECOVERY_FIRST_DELAY", 0.001)
+    driver = FakeDriver([CLOSED, "written"])
+    store = store_with(driver)
+    recoveries = []
+
+    async def recover() -> str:
+        recoveries.append(store.uri)
+        store._driver = driver  # type: ignore[assignment]  # the server is back
+        return store.uri
+
+    store.set_recovery(recover)
+    assert asyncio.run(store.write_tx(_work)) == "written"
+    assert driver.calls == 2
+    assert recoveries == ["bolt://127.0.0.1:1"]
+
+
+def test_a_closed_database_without_a_recovery_is_reported_as_unavailable() -> None:
+    driver = FakeDriver([CLOSED, "written"])
+    with pytest.raises(StoreUnavailableError, match="closed the database 'graphflow'"):
         asyncio.run(store_with(driver).write_tx(_work))
     assert driver.calls == 1
 
