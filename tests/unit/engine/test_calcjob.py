@@ -4,7 +4,7 @@ return, the verdict from the job's outcome, the idempotent submit, back-off sett
 from __future__ import annotations
 
 import subprocess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from support.calcjob_plugins import ShellJob
@@ -17,6 +17,9 @@ from graphflow.engine._parser import Parser, load_parser_class
 from graphflow.errors import ConfigError, PluginError, ValidationError
 from graphflow.orm import FolderData
 from graphflow.transports import ssh_config_defaults
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CLUSTER = Computer(
     "cluster",
@@ -178,9 +181,14 @@ def test_a_rejected_submit_keeps_its_words_and_status_until_the_record_is_remove
     assert _sh(fixed, tmp_path).stdout == "Submitted batch job 8\n"
 
 
-def test_back_off_settings_per_task_override_the_profiles() -> None:
+def test_back_off_settings_per_task_override_the_profiles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from graphflow import config
 
+    # a home of its own: the first profile of a home becomes its default, and the
+    # session's home must keep "default" as the one the integration tests use
+    monkeypatch.setenv("GRAPHFLOW_HOME", str(tmp_path))
     config.setup_profile("retry-settings")
     assert _retry_settings("retry-settings", "submit").interval == 20.0
     config.update_profile(
