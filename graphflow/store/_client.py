@@ -57,6 +57,8 @@ RECOVERY_FIRST_DELAY = 0.5
 CONFLICT_RETRIES = 12
 CONFLICT_FIRST_DELAY = 0.01
 CONFLICT_MAX_DELAY = 0.5
+#: idle read sessions kept per driver for the next reads (see :meth:`Store.read`)
+IDLE_READ_SESSIONS = 8
 
 
 class _RoutineRetries(logging.Filter):
@@ -164,6 +166,8 @@ class Store:
         self._recovering: asyncio.Lock | None = None
         #: callers still working on each driver (see :meth:`_leased`)
         self._users: dict[neo4j.AsyncDriver, int] = {}
+        #: sessions of the current driver between reads (see :meth:`read`)
+        self._idle_reads: list[neo4j.AsyncSession] = []
         #: turns to write (embedded): shared, or alone after a lost conflict
         self._write_lock = write_lock
         #: write transactions run again after a conflict or a transient failure
@@ -196,6 +200,7 @@ class Store:
         """Close every connection; the store can be used again afterwards (it reconnects)."""
         driver, self._driver = self._driver, None
         if driver is not None:
+            await self._close_idle_reads()
             await driver.close()
 
     async def check(self) -> None:
@@ -210,25 +215,54 @@ class Store:
     async def read(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]]:
         """Run a named read statement (one statement: auto-commit in read mode, which
         saves the transaction's extra round trips; an unreachable server is recovered as
-        for transactions)."""
+        for transactions).
+
+        The session of a read that went well serves a later read: making a session costs
+        about as much as a small query's round trip to the embedded server (W6 in
+        bench/README.md). Sessions hold no connection between statements, and one that saw
+        any error is closed, never reused.
+        """
         if query.mode != "read":
             raise QueryError(f"query {query.name!r} is a {query.mode} query, not a read")
         _check_params(query, params)
 
         async def attempt(driver: neo4j.AsyncDriver) -> list[dict[str, Any]]:
-            async with driver.session(
-                database=self.database, default_access_mode=neo4j.READ_ACCESS
-            ) as session:
+            session = self._read_session(driver)
+            try:
                 async with asyncio.timeout(TRANSACTION_TIMEOUT):
-                    try:
-                        result = await session.run(query.text, params)
-                        return [_row(record) async for record in result]
-                    except neo4j_errors.ClientError as exc:
-                        if isinstance(exc, neo4j_errors.AuthError):
-                            raise
-                        raise _query_error(query.name, exc) from exc
+                    result = await session.run(query.text, params)
+                    rows = [_row(record) async for record in result]
+            except BaseException as exc:
+                await _close_quietly(session)
+                if isinstance(exc, neo4j_errors.ClientError) and not isinstance(
+                    exc, neo4j_errors.AuthError
+                ):
+                    raise _query_error(query.name, exc) from exc
+                raise
+            await self._keep_read_session(driver, session)
+            return rows
 
         return await self._call(attempt, query.name)
+
+    def _read_session(self, driver: neo4j.AsyncDriver) -> neo4j.AsyncSession:
+        if driver is self._driver and self._idle_reads:
+            return self._idle_reads.pop()
+        return driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS)
+
+    async def _keep_read_session(
+        self, driver: neo4j.AsyncDriver, session: neo4j.AsyncSession
+    ) -> None:
+        """Keep ``session`` for the next read, unless its driver was replaced meanwhile."""
+        if driver is self._driver and len(self._idle_reads) < IDLE_READ_SESSIONS:
+            self._idle_reads.append(session)
+        else:
+            await _close_quietly(session)
+
+    async def _close_idle_reads(self) -> None:
+        """Close the kept sessions before their driver (an unclosed one warns when freed)."""
+        idle, self._idle_reads = self._idle_reads, []
+        for session in idle:
+            await _close_quietly(session)
 
     async def write(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]]:
         """Run one named write (or schema) statement in its own managed transaction."""
@@ -365,6 +399,7 @@ class Store:
             if self._generation != seen:
                 return  # another caller already recovered: just try again
             log.info("store %s unreachable (%s); checking the server", self.uri, reason)
+            await self._close_idle_reads()
             old, self._driver = self._driver, None
             self._generation += 1
             if old is not None and not self._users.get(old):
@@ -449,10 +484,10 @@ class Store:
                     await _close_quietly(driver)
 
 
-async def _close_quietly(driver: neo4j.AsyncDriver) -> None:
-    """Close a driver given up on; its server may be gone, so closing may fail."""
+async def _close_quietly(closable: neo4j.AsyncDriver | neo4j.AsyncSession) -> None:
+    """Close a driver or session given up on; its server may be gone, so closing may fail."""
     with contextlib.suppress(Exception):
-        await driver.close()
+        await closable.close()
 
 
 def _database_closed(exc: neo4j_errors.Neo4jError, database: str | None) -> bool:
