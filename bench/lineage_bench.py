@@ -9,8 +9,10 @@
 2. times, on W6's target (the newest ``add_multiply`` result, as AiiDA's harness picks):
    ``lineage.ancestors`` from Python (median of ``--repeats``), the same on graphflow's
    loop (``aancestors``, what the shell and async code call), a user's Cypher for the
-   ancestors through ``graphflow.cypher``, and ``RETURN 1`` through it (the round-trip
-   floor); ancestors of deeper targets too (chains of 40 and 400 additions, a fan-in);
+   ancestors through ``graphflow.cypher``, ``RETURN 1`` through it (a user's statement
+   runs in a read transaction) and as a named read from Python (the floor of
+   ``lineage.ancestors``); ancestors of deeper targets too (chains of 40 and 400
+   additions, a fan-in);
 3. times ``graphflow node graph PK --format pdf`` as a subprocess, end to end (interpreter
    start, store connection, queries, Graphviz), median of ``--graph-repeats``: as a user
    runs it after a first command (served by the command server that command started),
@@ -82,6 +84,8 @@ def graphflow_side(args: argparse.Namespace, env: dict[str, str]) -> dict[str, A
     """Everything measured on graphflow (in this interpreter, on the store under --home)."""
     import graphflow as gf
     from graphflow import _loop, lineage
+    from graphflow.orm import get_backend
+    from graphflow.store import query
 
     def newest(label: str) -> Any:
         rows = gf.cypher(TARGET_CYPHER, label=label)
@@ -119,6 +123,11 @@ def graphflow_side(args: argparse.Namespace, env: dict[str, str]) -> dict[str, A
         args.repeats, lambda: gf.cypher(ANCESTORS_CYPHER, pk=target.pk)
     )
     out["return_1_cypher"] = median_ms(args.repeats, lambda: gf.cypher("RETURN 1 AS one"))
+
+    async def ping() -> None:
+        await (await get_backend()).store.read(query("store.ping"))
+
+    out["return_1_read"] = median_ms(args.repeats, lambda: _loop.call(ping()))
     deeper: dict[str, Any] = {}
     chains = gf.cypher(
         "MATCH (w:WorkFunction {process_label: 'fibonacci_chain'})-[:RETURN]->(r:Node) "
@@ -226,8 +235,10 @@ def table(result: dict[str, Any]) -> str:
         f"| {ratio(aiida_ms, g['ancestors_on_loop']['ms'])} |",
         f"| same, a user's Cypher via `graphflow.cypher` | {g['ancestors_cypher']['ms']} ms | "
         f"| {ratio(aiida_ms, g['ancestors_cypher']['ms'])} |",
-        f"| `RETURN 1` via `graphflow.cypher` (round-trip floor) | "
+        f"| `RETURN 1` via `graphflow.cypher` (a user's statement: a read transaction) | "
         f"{g['return_1_cypher']['ms']} ms | | |",
+        "| `RETURN 1` as a named read from Python (the path of `lineage.ancestors`: its "
+        f"floor) | {g['return_1_read']['ms']} ms | | |",
         f"| draw it: `graphflow node graph` / `verdi node graph generate` (PDF, end to end) | "
         f"{g['node_graph']['s']} s | {aiida_graph} s | "
         f"{ratio(aiida_graph, g['node_graph']['s'])} |",
