@@ -429,7 +429,7 @@ class Store:
                     "the commit may or may not have happened"
                 ) from exc
             except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
-                if tries_left and (self._recovery is not None or self._generation != seen):
+                if tries_left and self._may_recover(seen):
                     await self._recover(seen, exc)
                     continue
                 raise StoreUnavailableError(
@@ -451,7 +451,7 @@ class Store:
             except neo4j_errors.Neo4jError as exc:
                 if not _database_closed(exc, self.database):
                     raise StoreError(f"{what} on {self.uri} failed: {exc.message or exc}") from exc
-                if tries_left and (self._recovery is not None or self._generation != seen):
+                if tries_left and self._may_recover(seen):
                     await self._recover(seen, exc)
                     continue
                 raise StoreUnavailableError(
@@ -461,6 +461,12 @@ class Store:
             except neo4j_errors.DriverError as exc:
                 raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _may_recover(self, seen: int) -> bool:
+        """Whether a failure that looks like the server going away is worth a recovery: the
+        embedded server can be brought back, or another caller replaced the driver since
+        this one took it (generation ``seen``)."""
+        return self._recovery is not None or self._generation != seen
 
     async def _leased(self, attempt: Callable[[neo4j.AsyncDriver], Awaitable[T]]) -> T:
         """Run ``attempt`` with the current driver, closing a replaced driver only once its
