@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import psutil
+
 from graphflow.config import resolve_profile
 from graphflow.daemon._paths import DaemonPaths
 
@@ -76,6 +78,8 @@ class Supervisor:
     async def _watch(self, slot: WorkerSlot) -> None:
         assert slot.process is not None
         code = await slot.process.wait()
+        # a worker removes its statistics when it stops; one killed hard cannot
+        self._forget(slot.process.pid)
         if slot.stopping or self._stopped.is_set():
             log.info("worker %d (pid %d) stopped", slot.number, slot.process.pid)
             return
@@ -93,6 +97,17 @@ class Supervisor:
         await asyncio.sleep(slot.delay)
         if not slot.stopping and not self._stopped.is_set():
             await self._spawn(slot)
+
+    def _forget(self, pid: int) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.paths.workers / f"{pid}.json").unlink()
+
+    def _forget_dead_workers(self) -> None:
+        """Remove statistics left by workers of an earlier daemon that were killed hard (its
+        supervisor was too, or the machine stopped), so the folder lists live workers only."""
+        for stats in self.paths.workers.glob("*.json"):
+            if stats.stem.isdigit() and not psutil.pid_exists(int(stats.stem)):
+                self._forget(int(stats.stem))
 
     async def add(self, count: int) -> None:
         for _ in range(count):
@@ -173,6 +188,7 @@ class Supervisor:
         with contextlib.suppress(FileNotFoundError):
             self.paths.socket.unlink()
         server = await asyncio.start_unix_server(self.handle, path=str(self.paths.socket))
+        self._forget_dead_workers()
         await self.add(self.wanted)
         log.info("supervisor %d running %d workers", os.getpid(), self.wanted)
         try:

@@ -145,6 +145,8 @@ def test_a_crashed_worker_is_restarted_and_its_processes_continue(daemon, tmp_pa
     victims = daemon.worker_pids()
     daemon.kill_worker(victims[0])
     daemon.wait_for_workers(2, exclude={victims[0]})
+    # the supervisor removes the statistics the killed worker could not remove itself
+    wait_until(lambda: victims[0] not in daemon.worker_pids(), what="the dead worker forgotten")
     finished = wait_terminated(nodes)
     assert all(n.is_finished_ok for n in finished)
     runs = executions(record)
@@ -201,7 +203,7 @@ def test_incr_decr_restart_and_logs(daemon) -> None:
 
     assert workers() == 2
     assert daemon.cli("daemon", "incr", "1").returncode == 0
-    wait_until(lambda: len(daemon.worker_pids()) == 3, what="a third worker")
+    wait_until(lambda: len(live_workers(daemon)) == 3, what="a third worker")
     assert workers() == 3
     assert daemon.cli("daemon", "decr", "2").returncode == 0
     wait_until(lambda: workers() == 1, what="one worker left")
