@@ -59,7 +59,7 @@ def canonical_json(value: Any) -> str:
 
 def load_json(text: str | None, what: str) -> Any:
     """Parse JSON read back from the store; a damaged value names what it belonged to."""
-    if text is None:
+    if text is None or text == "{}":  # most extras, and attributes of most processes
         return {}
     try:
         return json.loads(text)

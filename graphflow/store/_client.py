@@ -33,6 +33,7 @@ from graphflow.errors import (
 )
 from graphflow.store._queries import query
 from graphflow.store._readonly import find_write_clause
+from graphflow.store._temporal import hydrate_local_datetimes_natively
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -194,6 +195,7 @@ class Store:
                 keep_alive=True,
                 notifications_min_severity="OFF",
             )
+            hydrate_local_datetimes_natively(self._driver)
         return self._driver
 
     async def close(self) -> None:

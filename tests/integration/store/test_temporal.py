@@ -1,0 +1,45 @@
+"""The store's reads give Python datetimes; a user's own neo4j driver is left alone.
+
+This fails when a driver release moves the internals :mod:`graphflow.store._temporal`
+relies on (reads would then give ``neo4j.time.DateTime`` again: right, but slower).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import neo4j
+import pytest
+
+import graphflow as gf
+from graphflow.store import query
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def test_timestamps_come_back_as_python_datetimes_equal_to_the_drivers(
+    backend: Any, aio: Any
+) -> None:
+    node = gf.Int(7).store()
+
+    async def scenario() -> tuple[Any, Any]:
+        store = backend.server.store(backend.server.read_info())
+        try:
+            (row,) = await store.read(query("orm.get_node_by_pk"), pk=node.pk)
+        finally:
+            await store.close()
+        # a user's own driver, in the same interpreter, on the same server
+        async with neo4j.AsyncGraphDatabase.driver(store.uri, auth=store._auth) as theirs:
+            records, _, _ = await theirs.execute_query(
+                "MATCH (n:Node {pk: $pk}) RETURN n.ctime AS ctime",
+                pk=node.pk,
+                database_=store.database,
+            )
+        return row["node"]["ctime"], records[0]["ctime"]
+
+    ours, theirs = aio(scenario())
+    assert type(ours) is datetime.datetime
+    assert isinstance(theirs, neo4j.time.DateTime)  # untouched
+    assert ours == theirs.to_native()
+    assert gf.load_node(node.pk).ctime == ours.replace(tzinfo=datetime.UTC) == node.ctime
