@@ -45,7 +45,7 @@ def _with_fallback(driver_own: Callable[..., Any]) -> Callable[..., Any]:
     def hydrate(seconds: int, nanoseconds: int) -> Any:
         try:
             return local_datetime(seconds, nanoseconds)
-        except OverflowError:  # beyond year 9999: the driver says what is wrong with it
+        except OverflowError:  # outside years 1-9999: the driver does what it always did
             return driver_own(seconds, nanoseconds)
 
     return hydrate
