@@ -21,6 +21,7 @@ from graphflow.lineage._traverse import (
     aclosure_graph,
     alinks,
     awalk,
+    closure_now,
 )
 from graphflow.orm import Node, ProcessNode
 
@@ -122,13 +123,33 @@ def provenance_graph(
 
 
 async def _alineage(node: Node, depth: int | None, links: str, direction: Direction) -> list[Node]:
-    mode = check_links(links)
-    (root,) = check_nodes(node, "node")
-    limit = check_depth(depth, "depth")
+    mode, root, limit = _lineage_args(node, depth, links)
     if limit is None:
         found = await aclosure([root.uuid], direction, mode, UNLIMITED)
     else:
         found = (await awalk([root], direction, mode, limit)).nodes
+    return _others(found, root)
+
+
+def _lineage(node: Node, depth: int | None, links: str, direction: Direction) -> list[Node]:
+    """:func:`_alineage` for synchronous code: a whole closure is read in the calling
+    thread (``orm.read_now``), a walk to a depth on graphflow's loop."""
+    mode, root, limit = _lineage_args(node, depth, links)
+    if limit is None:
+        found = closure_now([root.uuid], direction, mode)
+    else:
+        found = _loop.call(awalk([root], direction, mode, limit)).nodes
+    return _others(found, root)
+
+
+def _lineage_args(node: Node, depth: int | None, links: str) -> tuple[LinkMode, Node, int | None]:
+    mode = check_links(links)
+    (root,) = check_nodes(node, "node")
+    return mode, root, check_depth(depth, "depth")
+
+
+def _others(found: dict[str, Node], root: Node) -> list[Node]:
+    """The nodes found besides ``root``, in pk order."""
     return sorted((n for u, n in found.items() if u != root.uuid), key=lambda n: n.pk or 0)
 
 
@@ -144,12 +165,12 @@ async def adescendants(node: Node, depth: int | None = None, links: str = "data"
 
 def ancestors(node: Node, depth: int | None = None, links: str = "data") -> list[Node]:
     """Synchronous :func:`aancestors`."""
-    return _loop.call(aancestors(node, depth, links))
+    return _lineage(node, depth, links, "ancestor")
 
 
 def descendants(node: Node, depth: int | None = None, links: str = "data") -> list[Node]:
     """Synchronous :func:`adescendants`."""
-    return _loop.call(adescendants(node, depth, links))
+    return _lineage(node, depth, links, "descendant")
 
 
 async def apaths(source: Node, target: Node, links: str = "data") -> ProvenanceGraph:

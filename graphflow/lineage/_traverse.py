@@ -20,15 +20,23 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from graphflow.errors import GraphTooLargeError
 from graphflow.lineage._graph import LINK_TYPES, Link, LinkMode, ProvenanceGraph
-from graphflow.orm import get_backend, node_from_record
+from graphflow.orm import get_backend, node_from_record, read_now
 from graphflow.store import query
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from graphflow.orm import Node
 
-__all__ = ["Direction", "aclosure", "aclosure_graph", "acount", "alinks", "awalk"]
+__all__ = [
+    "Direction",
+    "aclosure",
+    "aclosure_graph",
+    "acount",
+    "alinks",
+    "awalk",
+    "closure_now",
+]
 
 #: upstream (ancestors: against the links) or downstream (descendants: along them)
 Direction = Literal["ancestor", "descendant"]
@@ -55,11 +63,19 @@ async def aclosure(
     """
     if mode != "call" and limit == UNLIMITED:
         (row,) = await _read(f"lineage.{direction}_set_{mode}", uuids=list(uuids))
-        records = row["nodes"]
-    else:
-        name = "lineage.called_processes" if mode == "call" else f"lineage.{direction}_nodes_{mode}"
-        rows = await _read(name, uuids=list(uuids), limit=limit)
-        records = [row["node"] for row in rows]
+        return _by_uuid(row["nodes"])
+    name = "lineage.called_processes" if mode == "call" else f"lineage.{direction}_nodes_{mode}"
+    rows = await _read(name, uuids=list(uuids), limit=limit)
+    return _by_uuid(row["node"] for row in rows)
+
+
+def closure_now(uuids: Sequence[str], direction: Direction, mode: LinkMode) -> dict[str, Node]:
+    """:func:`aclosure` without a limit, for synchronous code (see ``orm.read_now``)."""
+    (row,) = read_now(f"lineage.{direction}_set_{mode}", uuids=list(uuids))
+    return _by_uuid(row["nodes"])
+
+
+def _by_uuid(records: Iterable[Any]) -> dict[str, Node]:
     found: dict[str, Node] = {}
     for record in records:
         node = node_from_record(record)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.errors import MultipleObjectsError, NotExistentError
-from graphflow.orm._backend import Backend, get_backend
+from graphflow.orm._backend import Backend, get_backend, read_now
 from graphflow.orm._nodes import Node, class_for_labels, node_class
 from graphflow.store import query
 
@@ -40,30 +40,39 @@ def node_from_record(value: Any) -> Node:
 
 async def aload_node(backend: Backend, identifier: int | str) -> Node:
     """The node with pk ``identifier`` (int) or uuid / unique uuid prefix (str)."""
+    name, params = _lookup(identifier)
+    return _the_node(identifier, params, await backend.store.read(query(name), **params))
+
+
+def _lookup(identifier: int | str) -> tuple[str, dict[str, Any]]:
+    """The named read that finds ``identifier``, and its parameters."""
     if isinstance(identifier, bool) or not isinstance(identifier, (int, str)):
         raise NotExistentError(
             f"{identifier!r} is not a node identifier: give a pk (int) or a uuid (str)"
         )
     if isinstance(identifier, int):
-        rows = await backend.store.read(query("orm.get_node_by_pk"), pk=identifier)
-        if not rows:
-            raise NotExistentError(f"no node with pk {identifier}")
-        return node_from_record(rows[0]["node"])
+        return "orm.get_node_by_pk", {"pk": identifier}
     text = identifier.strip().lower()
     if not _UUID_PREFIX.match(text):
         raise NotExistentError(
             f"{identifier!r} is neither a uuid nor a uuid prefix of at least 4 hex digits"
         )
     if len(text) == 36:
-        rows = await backend.store.read(query("orm.get_node_by_uuid"), uuid=text)
-    else:
-        rows = await backend.store.read(query("orm.find_nodes_by_uuid_prefix"), prefix=text)
+        return "orm.get_node_by_uuid", {"uuid": text}
+    return "orm.find_nodes_by_uuid_prefix", {"prefix": text}
+
+
+def _the_node(identifier: int | str, params: dict[str, Any], rows: list[dict[str, Any]]) -> Node:
+    """The one node ``rows`` hold, or the error that says why not."""
     if not rows:
+        if "pk" in params:
+            raise NotExistentError(f"no node with pk {identifier}")
+        text = params.get("uuid", params.get("prefix"))
         raise NotExistentError(f"no node with a uuid starting with {text!r}")
     if len(rows) > 1:
         pks = ", ".join(str(row["node"].get("pk")) for row in rows)
         raise MultipleObjectsError(
-            f"uuid prefix {text!r} matches several nodes (pks {pks}); give more digits"
+            f"uuid prefix {params['prefix']!r} matches several nodes (pks {pks}); give more digits"
         )
     return node_from_record(rows[0]["node"])
 
@@ -77,12 +86,10 @@ async def aload_nodes(backend: Backend, uuids: Sequence[str]) -> dict[str, Node]
 
 
 def load_node(identifier: int | str) -> Node:
-    """Load a stored node by pk, uuid or unique uuid prefix."""
-
-    async def load() -> Node:
-        return await aload_node(await get_backend(), identifier)
-
-    return _loop.call(load())
+    """Load a stored node by pk, uuid or unique uuid prefix (read in the calling thread,
+    see :func:`read_now`)."""
+    name, params = _lookup(identifier)
+    return _the_node(identifier, params, read_now(name, **params))
 
 
 async def alinks(

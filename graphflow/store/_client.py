@@ -31,6 +31,7 @@ from graphflow.errors import (
     StoreError,
     StoreUnavailableError,
 )
+from graphflow.store._blocking import BlockingReads, row_of
 from graphflow.store._queries import query
 from graphflow.store._readonly import find_write_clause
 from graphflow.store._temporal import hydrate_local_datetimes_natively
@@ -116,11 +117,17 @@ class Transaction:
         text = query.text  # from our own cypher/ files, never from values
         try:
             result = await self._tx.run(text, params)
-            return [_row(record) async for record in result]
+            return [row_of(record) async for record in result]
         except neo4j_errors.Neo4jError as exc:
             if exc.is_retryable():
                 raise  # let the driver retry the whole transaction
             raise _query_error(query.name, exc) from exc
+
+
+def _check_read(query: CypherQuery, params: Mapping[str, Any]) -> None:
+    if query.mode != "read":
+        raise QueryError(f"query {query.name!r} is a {query.mode} query, not a read")
+    _check_params(query, params)
 
 
 def _check_params(query: CypherQuery, params: Mapping[str, Any]) -> None:
@@ -169,6 +176,8 @@ class Store:
         self._users: dict[neo4j.AsyncDriver, int] = {}
         #: sessions of the current driver between reads (see :meth:`read`)
         self._idle_reads: list[neo4j.AsyncSession] = []
+        #: the synchronous driver of :meth:`read_blocking`
+        self._blocking = BlockingReads(self._auth, database, TRANSACTION_TIMEOUT)
         #: turns to write (embedded): shared, or alone after a lost conflict
         self._write_lock = write_lock
         #: write transactions run again after a conflict or a transient failure
@@ -201,6 +210,7 @@ class Store:
     async def close(self) -> None:
         """Close every connection; the store can be used again afterwards (it reconnects)."""
         driver, self._driver = self._driver, None
+        self._blocking.close()
         if driver is not None:
             await self._close_idle_reads()
             await driver.close()
@@ -224,16 +234,14 @@ class Store:
         bench/README.md). Sessions hold no connection between statements, and one that saw
         any error is closed, never reused.
         """
-        if query.mode != "read":
-            raise QueryError(f"query {query.name!r} is a {query.mode} query, not a read")
-        _check_params(query, params)
+        _check_read(query, params)
 
         async def attempt(driver: neo4j.AsyncDriver) -> list[dict[str, Any]]:
             session = self._read_session(driver)
             try:
                 async with asyncio.timeout(TRANSACTION_TIMEOUT):
                     result = await session.run(query.text, params)
-                    rows = [_row(record) async for record in result]
+                    rows = [row_of(record) async for record in result]
             except BaseException as exc:
                 await _close_quietly(session)
                 if isinstance(exc, neo4j_errors.ClientError) and not isinstance(
@@ -245,6 +253,13 @@ class Store:
             return rows
 
         return await self._call(attempt, query.name)
+
+    def read_blocking(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]] | None:
+        """Run a named read in the calling thread, for synchronous code outside graphflow's
+        loop (:mod:`graphflow.store._blocking`); None when it cannot answer there, and the
+        caller then reads on the loop with :meth:`read`."""
+        _check_read(query, params)
+        return self._blocking.read(self.uri, query.name, query.text, params)
 
     def _read_session(self, driver: neo4j.AsyncDriver) -> neo4j.AsyncSession:
         if driver is self._driver and self._idle_reads:
@@ -319,7 +334,7 @@ class Store:
             try:
                 result = await tx.run(text, params)
                 keys = list(result.keys())
-                rows = [_row(record) async for record in result]
+                rows = [row_of(record) async for record in result]
             except neo4j_errors.ClientError as exc:
                 # the server's own words (with the position it marks) are what users need
                 raise QueryError(exc.message or str(exc)) from exc
@@ -528,8 +543,3 @@ def _reason(exc: BaseException) -> str:
         cause = cause.__cause__
     text = str(exc).splitlines()
     return text[0] if text else type(exc).__name__
-
-
-def _row(record: neo4j.Record) -> dict[str, Any]:
-    """A record as a dict that keeps driver nodes whole (``Record.data`` flattens them)."""
-    return dict(zip(record.keys(), record.values(), strict=True))

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     import neo4j
 
-__all__ = ["hydrate_local_datetimes_natively", "local_datetime"]
+__all__ = ["hydrate_local_datetimes_natively", "local_datetime", "use_native_datetimes"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,15 @@ def _with_fallback(driver_own: Callable[..., Any]) -> Callable[..., Any]:
     return hydrate
 
 
+def use_native_datetimes(connection: Any) -> None:
+    """Make one connection of a graphflow driver (either kind) hydrate LocalDateTime values
+    to Python datetimes."""
+    handler = getattr(connection, "hydration_handler", None)
+    functions = getattr(handler, "struct_hydration_functions", None)
+    if isinstance(functions, dict) and LOCAL_DATETIME in functions:
+        functions[LOCAL_DATETIME] = _with_fallback(functions[LOCAL_DATETIME])
+
+
 def hydrate_local_datetimes_natively(driver: neo4j.AsyncDriver) -> None:
     """Make every connection ``driver`` opens from now on hydrate LocalDateTime values to
     Python datetimes."""
@@ -62,10 +71,7 @@ def hydrate_local_datetimes_natively(driver: neo4j.AsyncDriver) -> None:
 
     async def open_connection(*args: Any, **kwargs: Any) -> Any:
         connection = await opener(*args, **kwargs)
-        handler = getattr(connection, "hydration_handler", None)
-        functions = getattr(handler, "struct_hydration_functions", None)
-        if isinstance(functions, dict) and LOCAL_DATETIME in functions:
-            functions[LOCAL_DATETIME] = _with_fallback(functions[LOCAL_DATETIME])
+        use_native_datetimes(connection)
         return connection
 
     pool.opener = open_connection

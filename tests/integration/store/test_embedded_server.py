@@ -131,6 +131,29 @@ print(gf.load_node(first.pk).value, gf.load_node(second.pk).value)
         stop_store(tmp_path)
 
 
+def test_reads_from_synchronous_code_restart_a_server_that_died(tmp_path: Path) -> None:
+    """Such reads run in the caller's thread (store/_blocking.py) on connections that die
+    with the server; they hand over to graphflow's loop, which restarts it."""
+    code = """
+import os, signal, time
+import graphflow as gf
+from graphflow import _loop, lineage
+from graphflow.orm import get_backend
+result = gf.Int(2).store()
+assert gf.load_node(result.pk).value == 2   # a read in this thread: its connection is kept
+backend = _loop.call(get_backend())
+os.kill(backend.server.read_info().pid, signal.SIGKILL)
+time.sleep(0.5)
+print(gf.load_node(result.pk).value, lineage.ancestors(result))
+"""
+    try:
+        result = run_python(tmp_path, code)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == "2 []"
+    finally:
+        stop_store(tmp_path)
+
+
 def test_server_output_goes_to_its_log_not_the_terminal(tmp_path: Path) -> None:
     result = run_python(tmp_path, "import graphflow as gf; print(gf.Int(5).store().pk)")
     try:
