@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from graphflow import _loop
 from graphflow.errors import MultipleObjectsError, NotExistentError
-from graphflow.orm._backend import Backend, get_backend, read_now
+from graphflow.orm._backend import Backend, read_now
 from graphflow.orm._nodes import Node, class_for_labels, node_class
 from graphflow.store import query
 
@@ -96,42 +95,44 @@ async def alinks(
     backend: Backend, node: Node, link_types: Sequence[str], *, incoming: bool
 ) -> list[tuple[str, str, Node]]:
     """``(link type, label, other node)`` of every link of the given types, by pk."""
-    name = "orm.get_incoming" if incoming else "orm.get_outgoing"
-    rows = await backend.store.read(query(name), uuid=node.uuid, types=list(link_types))
-    links = [(row["type"], row["label"], node_from_record(row["node"])) for row in rows]
-    return sorted(links, key=lambda link: (link[2].pk or 0, link[1]))
-
-
-async def alinked_nodes(
-    backend: Backend, node: Node, link_types: Sequence[str], *, incoming: bool
-) -> dict[str, Node]:
-    """Linked nodes by label (for a process's inputs or outputs, where labels are unique)."""
-    links = await alinks(backend, node, link_types, incoming=incoming)
-    return {label: other for _type, label, other in links}
+    name, params = _links_lookup(node, link_types, incoming)
+    return _links(await backend.store.read(query(name), **params))
 
 
 def incoming_nodes(node: Node, link_types: Sequence[str]) -> dict[str, Node]:
     """Nodes linked into ``node`` by the given link types, by link label."""
-
-    async def load() -> dict[str, Node]:
-        return await alinked_nodes(await get_backend(), node, link_types, incoming=True)
-
-    return _loop.call(load())
+    return _by_label(_links_now(node, link_types, incoming=True))
 
 
 def outgoing_links(node: Node, link_types: Sequence[str]) -> list[tuple[str, str, Node]]:
     """``(type, label, node)`` of the links from ``node``, in pk order of the other end."""
-
-    async def load() -> list[tuple[str, str, Node]]:
-        return await alinks(await get_backend(), node, link_types, incoming=False)
-
-    return _loop.call(load())
+    return _links_now(node, link_types, incoming=False)
 
 
 def outgoing_nodes(node: Node, link_types: Sequence[str]) -> dict[str, Node]:
     """Nodes ``node`` links to by the given link types, by link label."""
+    return _by_label(_links_now(node, link_types, incoming=False))
 
-    async def load() -> dict[str, Node]:
-        return await alinked_nodes(await get_backend(), node, link_types, incoming=False)
 
-    return _loop.call(load())
+def _links_now(
+    node: Node, link_types: Sequence[str], *, incoming: bool
+) -> list[tuple[str, str, Node]]:
+    """:func:`alinks` for synchronous code, read in the calling thread (:func:`read_now`)."""
+    name, params = _links_lookup(node, link_types, incoming)
+    return _links(read_now(name, **params))
+
+
+def _links_lookup(
+    node: Node, link_types: Sequence[str], incoming: bool
+) -> tuple[str, dict[str, Any]]:
+    name = "orm.get_incoming" if incoming else "orm.get_outgoing"
+    return name, {"uuid": node.uuid, "types": list(link_types)}
+
+
+def _links(rows: list[dict[str, Any]]) -> list[tuple[str, str, Node]]:
+    links = [(row["type"], row["label"], node_from_record(row["node"])) for row in rows]
+    return sorted(links, key=lambda link: (link[2].pk or 0, link[1]))
+
+
+def _by_label(links: list[tuple[str, str, Node]]) -> dict[str, Node]:
+    return {label: other for _type, label, other in links}

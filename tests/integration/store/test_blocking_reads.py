@@ -125,11 +125,22 @@ def test_a_read_that_outlasts_the_timeout_is_reported_not_waited_for(store: Any)
     assert reads._driver is None
 
 
+@gf.calcfunction
+def double(x: Any) -> Any:
+    return gf.Int(2 * x.value)
+
+
+@gf.workfunction
+def twice_double(x: Any) -> Any:
+    return double(double(x))
+
+
 def test_read_now_reads_in_the_calling_thread(
     backend: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     node = gf.Int(3).store()
     target = gf.Int(4).store()
+    result, run = twice_double.run_get_node(gf.Int(5))
 
     async def not_on_the_loop(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("read on the loop")
@@ -139,6 +150,16 @@ def test_read_now_reads_in_the_calling_thread(
     assert gf.load_node(node.pk).value == 3
     assert gf.load_node(node.uuid[:8]).pk == node.pk
     assert lineage.ancestors(target) == []
+    # a process loaded afresh reads its links here too
+    workflow = gf.load_node(run.pk)
+    assert workflow.inputs.x.value == 5
+    assert workflow.outputs.result.value == result.value == 20
+    first, second = workflow.called
+    assert first.caller.pk == workflow.pk
+    middle = second.inputs.x
+    assert middle.value == 10
+    found = [n.pk for n in lineage.ancestors(result)]
+    assert found == [workflow.inputs.x.pk, first.pk, middle.pk, second.pk]
     with pytest.raises(NotExistentError, match="no node with pk -1"):
         gf.load_node(-1)
 
