@@ -7,12 +7,13 @@
    ``--min-nodes`` provenance nodes made by running real processes
    (``bench/lineage_fill.py``: listing 8 runs, Fibonacci chains, fan-ins);
 2. times, on W6's target (the newest ``add_multiply`` result, as AiiDA's harness picks):
-   ``lineage.ancestors`` from Python (median of ``--repeats``), the same on graphflow's
-   loop (``aancestors``, what the shell and async code call), a user's Cypher for the
-   ancestors through ``graphflow.cypher``, ``RETURN 1`` through it (a user's statement
-   runs in a read transaction) and as a named read from Python (the floor of
-   ``lineage.ancestors``); ancestors of deeper targets too (chains of 40 and 400
-   additions, a fan-in);
+   ``lineage.ancestors`` from Python (median of ``--repeats``; it reads in the calling
+   thread), the same waiting on graphflow's loop as it did before (``aancestors`` through
+   ``_loop.call``) and on the loop itself (what the shell and async code call), a user's
+   Cypher for the ancestors through ``graphflow.cypher``, ``RETURN 1`` through it (a
+   user's statement runs in a read transaction) and as a named read from Python, in the
+   calling thread (the floor of ``lineage.ancestors``) and through the loop; ancestors of
+   deeper targets too (chains of 40 and 400 additions, a fan-in);
 3. times ``graphflow node graph PK --format pdf`` as a subprocess, end to end (interpreter
    start, store connection, queries, Graphviz), median of ``--graph-repeats``: as a user
    runs it after a first command (served by the command server that command started),
@@ -102,6 +103,9 @@ def graphflow_side(args: argparse.Namespace, env: dict[str, str]) -> dict[str, A
         "ancestors_found": len(found),
     }
     out["ancestors_python"] = median_ms(args.repeats, lambda: lineage.ancestors(target))
+    out["ancestors_via_loop"] = median_ms(
+        args.repeats, lambda: _loop.call(lineage.aancestors(target))
+    )
 
     async def on_loop() -> dict[str, float]:
         times = []
@@ -129,6 +133,10 @@ def graphflow_side(args: argparse.Namespace, env: dict[str, str]) -> dict[str, A
         await (await get_backend()).store.read(query("store.ping"))
 
     out["return_1_read"] = median_ms(args.repeats, lambda: _loop.call(ping()))
+    store = _loop.call(get_backend()).store
+    out["return_1_blocking"] = median_ms(
+        args.repeats, lambda: store.read_blocking(query("store.ping"))
+    )
     deeper: dict[str, Any] = {}
     chains = gf.cypher(
         "MATCH (w:WorkFunction {process_label: 'fibonacci_chain'})-[:RETURN]->(r:Node) "
@@ -236,14 +244,19 @@ def table(result: dict[str, Any]) -> str:
         "| same, AiiDA giving the nodes themselves (as `lineage.ancestors` does) | "
         f"{g['ancestors_python']['ms']} ms | {aiida_nodes_ms} ms | "
         f"{ratio(aiida_nodes_ms, g['ancestors_python']['ms'])} |",
+        "| same, waiting on graphflow's loop (`aancestors` through `_loop.call`, as "
+        f"before the calling thread read) | {g['ancestors_via_loop']['ms']} ms | "
+        f"| {ratio(aiida_ms, g['ancestors_via_loop']['ms'])} |",
         f"| same, `aancestors` on graphflow's loop | {g['ancestors_on_loop']['ms']} ms | "
         f"| {ratio(aiida_ms, g['ancestors_on_loop']['ms'])} |",
         f"| same, a user's Cypher via `graphflow.cypher` | {g['ancestors_cypher']['ms']} ms | "
         f"| {ratio(aiida_ms, g['ancestors_cypher']['ms'])} |",
         f"| `RETURN 1` via `graphflow.cypher` (a user's statement: a read transaction) | "
         f"{g['return_1_cypher']['ms']} ms | | |",
-        "| `RETURN 1` as a named read from Python (the path of `lineage.ancestors`: its "
-        f"floor) | {g['return_1_read']['ms']} ms | | |",
+        "| `RETURN 1` as a named read from Python, in the calling thread (the path of "
+        f"`lineage.ancestors`: its floor) | {g['return_1_blocking']['ms']} ms | | |",
+        "| `RETURN 1` as a named read from Python, waiting on graphflow's loop | "
+        f"{g['return_1_read']['ms']} ms | | |",
         f"| draw it: `graphflow node graph` / `verdi node graph generate` (PDF, end to end) | "
         f"{g['node_graph']['s']} s | {aiida_graph} s | "
         f"{ratio(aiida_graph, g['node_graph']['s'])} |",
@@ -311,6 +324,7 @@ def main() -> None:
         result["ratios"] = {
             "ancestors": round(a["ancestors_ms"] / g["ancestors_python"]["ms"], 2),
             "ancestors_nodes": round(a["ancestors_nodes_ms"] / g["ancestors_python"]["ms"], 2),
+            "ancestors_via_loop": round(a["ancestors_ms"] / g["ancestors_via_loop"]["ms"], 2),
             "ancestors_on_loop": round(a["ancestors_ms"] / g["ancestors_on_loop"]["ms"], 2),
             "ancestors_cypher": round(a["ancestors_ms"] / g["ancestors_cypher"]["ms"], 2),
             "graph": round(a["graph_generate_s"] / g["node_graph"]["s"], 2),

@@ -106,7 +106,9 @@ class BlockingReads:
         with self._lock:
             if self._driver is not None and self._uri == uri:
                 return self._driver
-        self.close()
+            stale = self._driver is not None  # made for another URI
+        if stale:
+            self.close()
         driver = neo4j.GraphDatabase.driver(
             uri,
             auth=self._auth,
