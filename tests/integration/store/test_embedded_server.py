@@ -44,6 +44,17 @@ def stop_store(home: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def last_line_printed(home: Path, code: str) -> str:
+    """Run ``code`` in a fresh interpreter on ``home``, which must succeed, then stop the
+    store it left running; the last line it printed."""
+    try:
+        result = run_python(home, code)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
+    finally:
+        stop_store(home)
+
+
 def server_pids(home: Path) -> list[int]:
     args_file = home / "profiles" / "default" / "store" / "server.args"
     pids = []
@@ -123,12 +134,7 @@ time.sleep(0.5)
 second = gf.Int(2).store()          # the writer finds the server gone and restarts it
 print(gf.load_node(first.pk).value, gf.load_node(second.pk).value)
 """
-    try:
-        result = run_python(tmp_path, code)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip().splitlines()[-1] == "1 2"
-    finally:
-        stop_store(tmp_path)
+    assert last_line_printed(tmp_path, code) == "1 2"
 
 
 def test_reads_from_synchronous_code_restart_a_server_that_died(tmp_path: Path) -> None:
@@ -146,12 +152,7 @@ os.kill(backend.server.read_info().pid, signal.SIGKILL)
 time.sleep(0.5)
 print(gf.load_node(result.pk).value, lineage.ancestors(result))
 """
-    try:
-        result = run_python(tmp_path, code)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip().splitlines()[-1] == "2 []"
-    finally:
-        stop_store(tmp_path)
+    assert last_line_printed(tmp_path, code) == "2 []"
 
 
 def test_server_output_goes_to_its_log_not_the_terminal(tmp_path: Path) -> None:
