@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 from graphflow.errors import NotStorableError
 from graphflow.orm._nodes import Node, register_node_class
-from graphflow.orm._values import check_storable
+from graphflow.orm._values import canonical_json, check_storable
+from graphflow.store import INT64_MAX, INT64_MIN, MAX_TEXT_BYTES
 
 __all__ = ["BaseType", "Bool", "Data", "Dict", "Float", "Int", "List", "Str", "to_node"]
 
@@ -153,6 +154,29 @@ class Int(_Numeric):
     def __index__(self) -> int:
         return int(self._value)
 
+    @classmethod
+    def _coerce(cls, value: Any) -> Any:
+        number = super()._coerce(value)
+        if not INT64_MIN <= number <= INT64_MAX:
+            try:
+                str(number)
+            except ValueError as exc:  # past sys.get_int_max_str_digits()
+                raise NotStorableError(
+                    f"Int cannot hold an integer of {number.bit_length():,} bits: {exc}"
+                ) from None
+        return number
+
+    def _native_properties(self) -> dict[str, Any]:
+        # outside 64 bits the store has no integer type: keep the exact decimal text
+        if INT64_MIN <= self._value <= INT64_MAX:
+            return {"value": self._value}
+        return {"value": str(self._value)}
+
+    def _restore(self, props: Mapping[str, Any]) -> None:
+        super()._restore(props)
+        if isinstance(self._value, str):
+            self._value = int(self._value)
+
 
 @register_node_class
 class Float(_Numeric):
@@ -181,6 +205,21 @@ class Str(BaseType):
 
     __add__ = _binary(operator.add)
     __radd__ = _binary(operator.add, reflected=True)
+
+    @classmethod
+    def _coerce(cls, value: Any) -> Any:
+        text = super()._coerce(value)
+        # the value is stored twice, natively and in the JSON attributes (up to 6 bytes a
+        # character there): refuse now what the store would refuse at the end of a step
+        if len(text) * 6 > MAX_TEXT_BYTES:
+            size = len(canonical_json({"value": text}))  # its JSON attributes
+            if size > MAX_TEXT_BYTES:
+                raise NotStorableError(
+                    f"Str of {len(text):,} characters ({size:,} bytes as JSON) is larger than "
+                    f"the {MAX_TEXT_BYTES:,} bytes a stored property may hold; keep large "
+                    "text in a SinglefileData (the file repository)"
+                )
+        return text
 
     def __len__(self) -> int:
         return len(self._value)

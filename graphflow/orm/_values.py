@@ -18,11 +18,20 @@ from graphflow.errors import NotStorableError
 __all__ = ["canonical_json", "check_storable", "load_json"]
 
 
-def check_storable(value: Any, path: str, owner: str) -> Any:
+#: lists and dicts nested deeper than this are refused (JSON parsers recurse per level)
+MAX_DEPTH = 200
+
+
+def check_storable(value: Any, path: str, owner: str, depth: int = 0) -> Any:
     """Return a plain-JSON copy of ``value``, or raise naming ``owner`` and the bad path.
 
     Tuples become lists; dict keys must be strings; floats must be finite.
     """
+    if depth > MAX_DEPTH:
+        raise NotStorableError(
+            f"{owner}: {path or 'the value'} is nested more than {MAX_DEPTH} lists or dicts "
+            "deep; flatten it or keep it in a file"
+        )
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -42,10 +51,12 @@ def check_storable(value: Any, path: str, owner: str) -> Any:
                     f"{owner}: {path or 'the value'} has the key {key!r} of type "
                     f"{type(key).__name__}; keys must be strings"
                 )
-            out[key] = check_storable(item, f"{path}.{key}" if path else key, owner)
+            out[key] = check_storable(item, f"{path}.{key}" if path else key, owner, depth + 1)
         return out
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        return [check_storable(item, f"{path}[{i}]", owner) for i, item in enumerate(value)]
+        return [
+            check_storable(item, f"{path}[{i}]", owner, depth + 1) for i, item in enumerate(value)
+        ]
     raise NotStorableError(
         f"{owner}: {path} is a {type(value).__module__}.{type(value).__qualname__}, "
         "which is not JSON-representable (use None, bool, int, float, str, list or dict)"

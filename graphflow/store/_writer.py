@@ -12,7 +12,12 @@ Promises kept here:
   whatever a later batch refers to (a node, a link end) was committed with it or before;
 - the writer retries a commit that failed because the store was unreachable, with
   back-off, for up to ``retry_budget`` seconds, and only then fails the batches;
-- a group that fails for another reason is split, so one bad batch fails alone;
+- a group that fails for another reason is split, so one bad batch fails alone, and
+  whatever one commit raises goes to its batches' submitters: the writer never dies;
+- a value the store cannot take (an integer outside 64 bits, a string past
+  :data:`~graphflow.store._limits.MAX_TEXT_BYTES`) is refused when the batch is built,
+  naming the node, and every statement and group stays far below the server's message
+  limit, so a large write is never mistaken for an unreachable store;
 - a commit whose outcome is unknown (connection lost during COMMIT) is checked, by
   looking up the first node it creates, before it is retried; everything else in a batch
   (MERGE of links and logs, SET of properties) is idempotent.
@@ -29,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphflow.errors import GraphflowError, StoreError, StoreUnavailableError
+from graphflow.store._limits import check_properties
 from graphflow.store._queries import query
 
 if TYPE_CHECKING:
@@ -44,6 +50,10 @@ log = logging.getLogger(__name__)
 STORE_BATCH_SIZE = 1000
 #: a group stops growing past this many rows (a single larger batch still goes alone)
 MAX_GROUP_ROWS = 6000
+#: a statement (one Bolt message) and a group stop growing past this estimated size;
+#: ArcadeDB's Bolt server refuses messages over 16 MiB
+MAX_STATEMENT_BYTES = 6 * 1024 * 1024
+MAX_GROUP_BYTES = 4 * MAX_STATEMENT_BYTES
 
 _WRITE_QUERY = "store.write_batch"
 _FIND_QUERY = "store.find_nodes"
@@ -74,19 +84,27 @@ class WriteBatch:
     updates: dict[str, dict[str, Any]] = field(default_factory=dict)
     logs: list[dict[str, Any]] = field(default_factory=list)
     _created: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: estimated size of everything added (an update that replaces a value counts twice)
+    size_bytes: int = 0
 
     def create(self, group: str, row: dict[str, Any]) -> None:
         if group not in node_groups():
             raise StoreError(f"no node label combination {group!r} in {_WRITE_QUERY}")
+        self.size_bytes += check_properties(row, f"new {group} node {row.get('uuid')}")
         row = dict(row)
         self.creates[group].append(row)
         self._created[row["uuid"]] = row
 
     def link(self, link_type: str, src: str, dst: str, label: str) -> None:
+        self.size_bytes += check_properties({"label": label}, f"{link_type} link {src}->{dst}")
         self.links[link_type].append({"src": src, "dst": dst, "label": label})
 
     def update(self, uuid: str, props: dict[str, Any]) -> None:
         """Set properties of a node; later updates of the same node win, key by key."""
+        self.size_bytes += check_properties(props, f"node {uuid}")
+        self._set(uuid, props)
+
+    def _set(self, uuid: str, props: dict[str, Any]) -> None:
         created = self._created.get(uuid)
         if created is not None:
             for key, value in props.items():
@@ -98,18 +116,21 @@ class WriteBatch:
         self.updates.setdefault(uuid, {}).update(props)
 
     def add_log(self, row: dict[str, Any]) -> None:
+        self.size_bytes += check_properties(row, f"log record {row.get('uuid')}")
         self.logs.append(row)
 
     def extend(self, other: WriteBatch) -> None:
         """Append ``other`` after this batch (its updates override this one's)."""
         for group, rows in other.creates.items():
             for row in rows:
-                self.create(group, row)
+                self.creates[group].append(row)
+                self._created[row["uuid"]] = row
         for link_type, rows in other.links.items():
             self.links[link_type].extend(rows)
         for uuid, props in other.updates.items():
-            self.update(uuid, props)
+            self._set(uuid, props)
         self.logs.extend(other.logs)
+        self.size_bytes += other.size_bytes
 
     @property
     def row_count(self) -> int:
@@ -129,28 +150,27 @@ class WriteBatch:
     def statements(self) -> Iterator[dict[str, Any]]:
         """Parameters of the write statement, as few as fit: new nodes first, then
         updates, links and logs (later statements may refer to earlier ones' nodes)."""
-        empty: dict[str, list[dict[str, Any]]] = {name: [] for name in query(_WRITE_QUERY).params}
+        names = query(_WRITE_QUERY).params
         sections: list[tuple[str, list[dict[str, Any]]]] = [
             (_NODE_PREFIX + group, rows) for group, rows in self.creates.items()
         ]
         sections.append(("updates", [{"uuid": u, "props": p} for u, p in self.updates.items()]))
         sections += [(_LINK_PREFIX + t, rows) for t, rows in self.links.items()]
         sections.append(("logs", self.logs))
-        params: dict[str, Any] = dict(empty)
-        size = 0
+        measure = self.size_bytes > MAX_STATEMENT_BYTES  # small batches need no sizing
+        params: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        size = nbytes = 0
         for name, rows in sections:
-            if name not in empty:
+            if name not in params:
                 raise StoreError(f"{_WRITE_QUERY} has no parameter {name!r}")
-            start = 0
-            while start < len(rows):
-                room = STORE_BATCH_SIZE - size
-                chunk = rows[start : start + room]
-                params[name] = params[name] + chunk
-                size += len(chunk)
-                start += len(chunk)
-                if size >= STORE_BATCH_SIZE:
+            for row in rows:
+                row_bytes = _row_bytes(row) if measure else 0
+                if size and (size >= STORE_BATCH_SIZE or nbytes + row_bytes > MAX_STATEMENT_BYTES):
                     yield params
-                    params, size = dict(empty), 0
+                    params, size, nbytes = {n: [] for n in names}, 0, 0
+                params[name].append(row)
+                size += 1
+                nbytes += row_bytes
         if size:
             yield params
 
@@ -158,6 +178,11 @@ class WriteBatch:
         """Run the batch in ``tx``: one statement unless it is large."""
         for params in self.statements():
             await tx.run(query(_WRITE_QUERY), **params)
+
+
+def _row_bytes(row: dict[str, Any]) -> int:
+    props = row.get("props")
+    return check_properties(props if isinstance(props, dict) else row, "a checked row")
 
 
 @dataclass(slots=True)
@@ -205,7 +230,14 @@ class GroupCommitWriter:
             self._wakeup.clear()
             while self._queue:
                 group = self._take_group()
-                await self._commit_group(group)
+                try:
+                    await self._commit_group(group)
+                except asyncio.CancelledError:
+                    _fail(group, StoreError("the store writer was stopped before this write"))
+                    raise
+                except BaseException as exc:  # a defect here must not stop every later write
+                    log.exception("the store writer could not commit a group")
+                    _fail(group, StoreError(f"the store writer failed: {_describe(exc)}"))
             if self._closing:
                 return
 
@@ -217,10 +249,17 @@ class GroupCommitWriter:
     def _take_group(self) -> list[_Pending]:
         group = [self._queue.pop(0)]
         rows = group[0].batch.row_count
-        while self._queue and rows + self._queue[0].batch.row_count <= MAX_GROUP_ROWS:
-            item = self._queue.pop(0)
-            rows += item.batch.row_count
-            group.append(item)
+        nbytes = group[0].batch.size_bytes
+        while self._queue:
+            following = self._queue[0].batch
+            if (
+                rows + following.row_count > MAX_GROUP_ROWS
+                or nbytes + following.size_bytes > MAX_GROUP_BYTES
+            ):
+                break
+            group.append(self._queue.pop(0))
+            rows += following.row_count
+            nbytes += following.size_bytes
         return group
 
     async def _commit_group(self, group: list[_Pending]) -> None:
@@ -232,15 +271,18 @@ class GroupCommitWriter:
             merged.extend(item.batch)
         try:
             await self._commit(merged)
-        except GraphflowError as exc:
-            if len(live) > 1 and not exc.retryable:
+        except Exception as exc:
+            error = (
+                exc
+                if isinstance(exc, GraphflowError)
+                else StoreError(f"the store could not take a write: {_describe(exc)}")
+            )
+            if len(live) > 1 and not error.retryable:
                 # one bad batch must not fail its neighbours: commit them one by one
                 for item in live:
                     await self._commit_group([item])
                 return
-            for item in live:
-                if not item.done.done():
-                    item.done.set_exception(exc)
+            _fail(live, error)
             return
         self.commits += 1
         self.batches += len(live)
@@ -277,3 +319,13 @@ class GroupCommitWriter:
             found = await self._store.read(query(_FIND_QUERY), uuids=[marker])
             return bool(found)
         return False
+
+
+def _fail(group: list[_Pending], exc: BaseException) -> None:
+    for item in group:
+        if not item.done.done():
+            item.done.set_exception(exc)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"

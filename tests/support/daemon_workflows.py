@@ -155,3 +155,31 @@ class SlowParent(WorkChain):
 
     def done(self):
         self.report(f"{len(self.ctx.kids)} tickers done")
+
+
+@calcfunction
+def power(base, exponent):
+    return Int(base.value**exponent.value)
+
+
+@calcfunction
+def text_of(size):
+    return Str("x" * size.value)
+
+
+class Extreme(WorkChain):
+    """Makes ``base ** exponent`` and text of ``size`` characters: values at the edges."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("base", valid_type=Int)
+        spec.input("exponent", valid_type=Int)
+        spec.input("size", valid_type=Int)
+        spec.output("number", valid_type=Int)
+        spec.output("text", valid_type=Str)
+        spec.outline(cls.make)
+
+    def make(self):
+        self.out("number", power(self.inputs.base, self.inputs.exponent))
+        self.out("text", text_of(self.inputs.size))

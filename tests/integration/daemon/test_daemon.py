@@ -13,6 +13,7 @@ import aio_pika
 import psutil
 import pytest
 from support.daemon_workflows import (
+    Extreme,
     Parent,
     Sleepy,
     SlowParent,
@@ -42,6 +43,20 @@ def test_submit_returns_the_stored_node_at_once_and_workers_run_it(daemon) -> No
         assert node.outputs.sum.value == 2 * (3 * i + 3)
         assert len(node.called) == 4  # three children and the summing calcfunction
         assert all(child.is_finished_ok for child in node.called)
+
+
+def test_values_at_the_edges_fail_only_their_own_process(daemon) -> None:
+    """2**200 is stored exactly; 10 MB of text fails its process with the reason; a
+    worker that saw both keeps running and storing processes."""
+    exact = gf.submit(Extreme, base=gf.Int(2), exponent=gf.Int(200), size=gf.Int(10))
+    too_big = gf.submit(Extreme, base=gf.Int(2), exponent=gf.Int(64), size=gf.Int(10_000_000))
+    exact, too_big = wait_terminated([exact, too_big])
+    assert exact.is_finished_ok, exact.exit_message
+    assert exact.outputs.number.value == 2**200
+    assert too_big.process_state.value == "excepted"
+    assert "Str of 10,000,000 characters" in too_big.exit_message
+    later = wait_terminated([gf.submit(Parent, n=gf.Int(1)) for _ in range(4)])
+    assert all(node.is_finished_ok for node in later)
 
 
 def test_pause_play_and_kill_over_rpc(daemon) -> None:

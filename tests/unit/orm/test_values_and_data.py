@@ -6,12 +6,13 @@ import math
 import socket
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphflow.errors import NotStorableError
 from graphflow.orm import Bool, Dict, Float, Int, List, Str, to_node
 from graphflow.orm._values import canonical_json, check_storable
+from graphflow.store import INT64_MAX, INT64_MIN
 
 json_values = st.recursive(
     st.none()
@@ -88,3 +89,37 @@ def test_json_round_trip_is_byte_stable(value: object) -> None:
     import json
 
     assert canonical_json(json.loads(text)) == text
+
+
+# --- values at the edges of their types ------------------------------------------------
+
+
+@given(st.integers())
+@settings(suppress_health_check=[HealthCheck.too_slow])
+def test_an_int_of_any_size_survives_its_store_properties(value: int) -> None:
+    node = Int(value)
+    props = node._native_properties()
+    back = Int._from_properties({"uuid": "u", **props})
+    assert back.value == value
+    assert isinstance(props["value"], int) == (INT64_MIN <= value <= INT64_MAX)
+
+
+def test_an_int_too_long_for_decimal_text_is_refused_at_creation() -> None:
+    with pytest.raises(NotStorableError, match="Int cannot hold an integer of 16,610 bits"):
+        Int(10**5000)
+
+
+def test_a_str_too_large_for_a_property_is_refused_at_creation() -> None:
+    with pytest.raises(NotStorableError, match=r"Str of 10,000,000 characters .* SinglefileData"):
+        Str("x" * 10_000_000)
+    with pytest.raises(NotStorableError, match=r"Str of 1,000,000 characters \(6,000,012 bytes"):
+        Str("é" * 1_000_000)  # JSON escapes it: six bytes a character
+    assert len(Str("x" * 1_000_000)) == 1_000_000
+
+
+def test_deeply_nested_lists_are_refused_with_a_clear_error() -> None:
+    value: list[object] = []
+    for _ in range(5000):
+        value = [value]
+    with pytest.raises(NotStorableError, match="nested more than 200 lists or dicts"):
+        List(value)

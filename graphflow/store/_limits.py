@@ -1,0 +1,78 @@
+"""What one property value may be, checked before a write leaves the process.
+
+The Bolt encoder cannot pack an integer outside 64 bits (it raises ``OverflowError`` in
+the middle of a transaction), and a server refuses a message larger than its limit
+(ArcadeDB's Bolt server takes 16 MiB), sometimes by dropping the connection, which looks
+like an unreachable store and is retried for minutes. Both are properties of one value,
+so both are refused here, when the write is built, with the node and property named:
+the one process that made the value fails and nothing else does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from graphflow.errors import NotStorableError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "MAX_TEXT_BYTES",
+    "check_properties",
+]
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+#: the largest string one property may hold (UTF-8 bytes); a node may carry a few such
+#: strings (a Str's value and its JSON attributes) and still fit one Bolt message
+MAX_TEXT_BYTES = 4 * 1024 * 1024
+#: what a value other than a string costs in a statement, roughly
+_SCALAR_BYTES = 16
+
+
+def text_bytes(text: str) -> int:
+    """The UTF-8 size of ``text`` (cheap for ASCII, the usual case)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def check_properties(props: Mapping[str, Any], where: str) -> int:
+    """Raise :class:`NotStorableError` for a value the store cannot take; else the
+    properties' estimated size in bytes. ``where`` names the node or record."""
+    size = 0
+    for name, value in props.items():
+        size += len(name) + _value_bytes(value, name, where)
+    return size
+
+
+def _value_bytes(value: Any, name: str, where: str) -> int:
+    if isinstance(value, str):
+        size = text_bytes(value)
+        if size > MAX_TEXT_BYTES:
+            raise NotStorableError(
+                f"{where}: property {name!r} is a string of {size:,} bytes, more than the "
+                f"{MAX_TEXT_BYTES:,} a stored property may hold; keep large text in a "
+                "SinglefileData (the file repository)"
+            )
+        return size
+    if isinstance(value, bool):
+        return _SCALAR_BYTES
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise NotStorableError(
+                f"{where}: property {name!r} is the integer {_short(value)}, outside the "
+                "64-bit range a stored property may hold"
+            )
+        return _SCALAR_BYTES
+    if isinstance(value, (list, tuple)):
+        return sum(_value_bytes(item, f"{name}[{i}]", where) for i, item in enumerate(value))
+    return _SCALAR_BYTES
+
+
+def _short(value: int) -> str:
+    if value.bit_length() > 4000:  # str() refuses ints past 4,300 digits
+        return f"of {value.bit_length():,} bits"
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-10:]} ({len(text)} digits)"
