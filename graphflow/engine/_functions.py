@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Union
 from graphflow import _loop
 from graphflow.engine._commit import TopLevelCommit
 from graphflow.engine._context import current_process, process_context
+from graphflow.engine._importing import import_name
 from graphflow.engine._process import Process, exit_code_of, flatten_links, nest_outputs
 from graphflow.engine._spec import ExitCode, ProcessSpec
 from graphflow.engine._states import Event
@@ -72,10 +73,7 @@ class FunctionProcess(Process):
 
     @classmethod
     def process_type(cls) -> str:
-        func = cls.func
-        if func.__module__ == "__main__":
-            return super().process_type()
-        return f"{func.__module__}:{func.__qualname__}"
+        return import_name(cls.func.__module__, cls.func.__qualname__)
 
     @classmethod
     def define(cls, spec: ProcessSpec) -> None:

@@ -9,13 +9,12 @@ whoever drives the process commits that scope in one transaction.
 from __future__ import annotations
 
 import logging
-import sys
 import traceback
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphflow.engine._checkpoint import Checkpoint, dumps, encode_value
+from graphflow.engine._importing import import_name
 from graphflow.engine._logging import REPORT, emit
 from graphflow.engine._ports import PortNamespace
 from graphflow.engine._spec import ExitCode, ExitCodesNamespace, ProcessSpec
@@ -173,12 +172,7 @@ class Process:
         name = entry_point_name(cls.entry_point_group, cls)
         if name is not None:
             return name
-        module = cls.__module__
-        if module == "__main__":
-            main_file = getattr(sys.modules["__main__"], "__file__", None)
-            if main_file:
-                return f"file:{Path(main_file).resolve()}:{cls.__qualname__}"
-        return f"{module}:{cls.__qualname__}"
+        return import_name(cls.__module__, cls.__qualname__)
 
     @classmethod
     def process_label(cls) -> str:

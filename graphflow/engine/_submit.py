@@ -13,6 +13,7 @@ from graphflow import _loop
 from graphflow.broker import TaskMessage
 from graphflow.engine._context import current_process
 from graphflow.engine._functions import ProcessFunction
+from graphflow.engine._importing import unsubmittable_reason
 from graphflow.engine._messaging import communicator_for
 from graphflow.engine._process import Process
 from graphflow.errors import BrokerError, ProcessError
@@ -42,6 +43,12 @@ def submit(process: Any, inputs: dict[str, Any] | None = None, **kwargs: Any) ->
             f"'graphflow profile set-broker {profile.name} amqp://guest:guest@127.0.0.1:5672/' "
             "(or set GRAPHFLOW_BROKER), and start workers with 'graphflow daemon start'; "
             "run() works without a broker"
+        )
+    reason = unsubmittable_reason(process.process_type())
+    if reason is not None:
+        raise ProcessError(
+            f"{process.process_label()} cannot be submitted: a daemon worker would have to "
+            f"import it, and {reason}; or run() it here"
         )
     instance = process({**(inputs or {}), **kwargs})
     backend = _loop.call(get_backend())
