@@ -27,7 +27,7 @@ from graphflow.errors import GraphflowError
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
-__all__ = ["call", "get_loop", "in_loop_thread", "on_shutdown", "use_running_loop"]
+__all__ = ["call", "get_loop", "in_loop_thread", "on_shutdown", "submit", "use_running_loop"]
 
 T = TypeVar("T")
 
@@ -74,19 +74,24 @@ def in_loop_thread() -> bool:
     return _thread_id is not None and threading.get_ident() == _thread_id
 
 
-def call(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
-    """Run ``coro`` on graphflow's loop and wait for its result in the calling thread.
-
-    A KeyboardInterrupt while waiting cancels the coroutine, so Ctrl-C in a script or a
-    notebook stops the work it started.
-    """
+def submit(coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+    """Start ``coro`` on graphflow's loop; the caller decides how to wait (see :func:`call`)."""
     if in_loop_thread():
         coro.close()
         raise GraphflowError(
             "a synchronous graphflow call was made on graphflow's own event loop; "
             "await the asynchronous API there instead"
         )
-    future = asyncio.run_coroutine_threadsafe(coro, get_loop())
+    return asyncio.run_coroutine_threadsafe(coro, get_loop())
+
+
+def call(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
+    """Run ``coro`` on graphflow's loop and wait for its result in the calling thread.
+
+    A KeyboardInterrupt while waiting cancels the coroutine, so Ctrl-C in a script or a
+    notebook stops the work it started.
+    """
+    future = submit(coro)
     try:
         return future.result(timeout)
     except concurrent.futures.TimeoutError:

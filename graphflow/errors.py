@@ -45,6 +45,9 @@ helpers decide by it, never by message text.
     │   └── SchedulerSubmitError
     └── BrokerError
         └── BrokerUnavailableError     (retryable)
+
+Ctrl-C during ``run()`` stays a plain KeyboardInterrupt (so Python exits with status 130);
+its ``reported`` attribute says graphflow already told the user what it did.
 """
 
 from __future__ import annotations

@@ -79,7 +79,10 @@ def main(argv: list[str] | None = None) -> Any:
 
     try:
         return cli.main(args=argv, prog_name="graphflow", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click's name for Ctrl-C
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:

@@ -22,4 +22,10 @@ def run(ctx: click.Context, file: Path, args: tuple[str, ...]) -> None:
     use_profile(ctx)
     sys.argv = [str(file), *args]
     sys.path.insert(0, str(file.resolve().parent))
-    runpy.run_path(str(file), run_name="__main__")
+    try:
+        runpy.run_path(str(file), run_name="__main__")
+    except KeyboardInterrupt as exc:
+        # click would turn it into "Aborted." and status 1; a shell expects 130
+        if not getattr(exc, "reported", False):  # run() already said what it did
+            click.echo("Interrupted.", err=True)
+        raise SystemExit(130) from None

@@ -34,7 +34,12 @@ def run_get_node(
     if isinstance(process, type) and issubclass(process, Process):
         from graphflow.engine._runner import run_process
 
-        return run_process(process, merged)
+        try:
+            return run_process(process, merged)
+        except KeyboardInterrupt as exc:
+            if getattr(exc, "reported", False):  # graphflow's frames would only be noise
+                raise exc.with_traceback(None) from None
+            raise
     raise ProcessError(
         f"{process!r} cannot be run: give a calcfunction, a workfunction or a Process class "
         "(WorkChain, CalcJob)"

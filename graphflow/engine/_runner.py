@@ -32,6 +32,7 @@ from graphflow.broker import Communicator, RpcReply, RpcRequest, StateMessage, T
 from graphflow.engine._calcjob import CalcJob
 from graphflow.engine._checkpoint import dumps
 from graphflow.engine._context import current_process, process_context
+from graphflow.engine._interrupt import wait_for_run
 from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
 from graphflow.engine._owner import owner_alive, this_owner
@@ -289,6 +290,33 @@ class Runner:
             handle.play.set()
         return True
 
+    async def interrupt(self, uuid: str, message: str) -> None:
+        """Kill a process and every process this runner drives on its behalf (children it
+        awaits, and those a step of it runs with ``run()`` and waits for)."""
+        for handle in list(self._handles.values()):
+            if handle.node.uuid == uuid or self._runs_for(handle, uuid):
+                await self.kill(handle.node.uuid, message)
+
+    def _runs_for(self, handle: ProcessHandle, uuid: str) -> bool:
+        caller = handle.process.caller_uuid
+        seen: set[str] = set()
+        while caller is not None and caller not in seen:
+            if caller == uuid:
+                return True
+            seen.add(caller)
+            parent = self._handles.get(caller)
+            caller = parent.process.caller_uuid if parent is not None else None
+        return False
+
+    def detach(self, uuid: str) -> None:
+        """Stop driving a process and its tree at their next step boundary, leaving them as
+        their last checkpoints say (to be resumed), without a kill or a further write."""
+        for handle in list(self._handles.values()):
+            if handle.node.uuid == uuid or self._runs_for(handle, uuid):
+                handle.detached = True
+                handle.wakeup.set()
+                handle.play.set()
+
     async def _write_now(self, handle: ProcessHandle, props: dict[str, Any]) -> None:
         from graphflow.store import WriteBatch
 
@@ -355,8 +383,13 @@ class Runner:
                     continue
                 await self._step(handle)
         except Exception as exc:  # the process's own failure: record it, never lose the task
-            handle.exception = exc
-            await self._except(handle, exc)
+            if handle.kill_message is not None and not handle.detached:
+                # the step failed because the kill reached what it was waiting for (a
+                # child it ran): the process is killed, as asked, not excepted
+                await self._kill(handle, handle.kill_message)
+            else:
+                handle.exception = exc
+                await self._except(handle, exc)
         except asyncio.CancelledError:
             handle.exception = ProcessError(f"{process.process_label()} was cancelled")
             raise
@@ -745,7 +778,7 @@ def run_process(process_class: type[Process], inputs: dict[str, Any]) -> tuple[A
         # a parent blocked in its step lends its slot, so nested run() cannot deadlock
         return await runner.run(process, borrows_slot=parent is not None)
 
-    handle = _loop.call(drive())
+    handle = wait_for_run(process, _loop.submit(drive()), get_runner)
     node = process.node
     if handle.exception is not None:
         raise handle.exception  # the step's own error (or the store's), as the paper says
