@@ -453,6 +453,10 @@ OPTIONS: dict[str, tuple[type, str]] = {
         "seconds before a failed transport task is retried (doubling at each retry)",
     ),
     "transport_max_attempts": (int, "attempts of a transport task before its job is paused"),
+    "store_command_timeout": (
+        float,
+        "seconds the embedded store lets one statement run (from its next start)",
+    ),
 }
 #: the transport tasks of a calculation job; each may override the two options above
 TRANSPORT_TASKS = ("upload", "submit", "update", "retrieve", "kill")

@@ -16,6 +16,7 @@ helpers decide by it, never by message text.
     │   ├── StoreUnavailableError      (retryable)
     │   ├── StoreAuthError
     │   ├── QueryError
+    │   │   ├── QueryTimeoutError
     │   │   └── ReadOnlyQueryError
     │   ├── SchemaError
     │   └── RepositoryError
@@ -81,6 +82,7 @@ __all__ = [
     "ProcessStateError",
     "ProfileNotFoundError",
     "QueryError",
+    "QueryTimeoutError",
     "ReadOnlyQueryError",
     "RemoteFileNotFoundError",
     "RenderError",
@@ -134,6 +136,10 @@ class StoreAuthError(StoreError):
 
 class QueryError(StoreError):
     """The server rejected a Cypher statement (syntax, semantics or a constraint)."""
+
+
+class QueryTimeoutError(QueryError):
+    """A user's statement ran past its time limit and was stopped (it is never re-run)."""
 
 
 class ReadOnlyQueryError(QueryError):

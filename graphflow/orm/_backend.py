@@ -17,6 +17,7 @@ from graphflow import _loop
 from graphflow.config import Profile, resolve_profile, write_secret
 from graphflow.errors import ConfigError
 from graphflow.store import (
+    DEFAULT_COMMAND_TIMEOUT,
     EmbeddedServer,
     FileRepository,
     GroupCommitWriter,
@@ -115,7 +116,10 @@ def _report_crash(task: asyncio.Task[None]) -> None:
 def embedded_server(profile: Profile) -> EmbeddedServer:
     """The embedded server of ``profile`` (not started: see ``ensure_running``)."""
     return EmbeddedServer(
-        profile.store_directory, password=_embedded_password(profile), heap=profile.store.heap
+        profile.store_directory,
+        password=_embedded_password(profile),
+        heap=profile.store.heap,
+        command_timeout=float(profile.option("store_command_timeout", DEFAULT_COMMAND_TIMEOUT)),
     )
 
 

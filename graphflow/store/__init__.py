@@ -5,7 +5,7 @@ the threads that run user code). It imports nothing of graphflow but errors and 
 """
 
 from graphflow.store._client import QueryResult, Store, Transaction
-from graphflow.store._embedded import EmbeddedServer, ServerInfo
+from graphflow.store._embedded import DEFAULT_COMMAND_TIMEOUT, EmbeddedServer, ServerInfo
 from graphflow.store._limits import INT64_MAX, INT64_MIN, MAX_TEXT_BYTES
 from graphflow.store._pk import PkAllocator
 from graphflow.store._positions import error_position, marks_its_own_position
@@ -16,6 +16,7 @@ from graphflow.store._schema import SCHEMA_VERSION, setup_schema
 from graphflow.store._writer import GroupCommitWriter, WriteBatch
 
 __all__ = [
+    "DEFAULT_COMMAND_TIMEOUT",
     "INT64_MAX",
     "INT64_MIN",
     "MAX_TEXT_BYTES",

@@ -26,6 +26,7 @@ import neo4j.exceptions as neo4j_errors
 
 from graphflow.errors import (
     QueryError,
+    QueryTimeoutError,
     ReadOnlyQueryError,
     StoreAuthError,
     StoreError,
@@ -329,22 +330,52 @@ class Store:
     async def _run_adhoc(
         self, text: str, params: dict[str, Any], *, write: bool, time_limit: float
     ) -> QueryResult:
-        async def work(tx: neo4j.AsyncManagedTransaction) -> QueryResult:
-            # a user's own statement: never built from values, and checked above for reads
-            try:
-                result = await tx.run(text, params)
-                keys = list(result.keys())
-                rows = [row_of(record) async for record in result]
-            except neo4j_errors.ClientError as exc:
-                # the server's own words (with the position it marks) are what users need
-                raise QueryError(exc.message or str(exc)) from exc
-            return QueryResult(keys, rows)
+        """A user's statement: run once, never retried (a retry after a time limit is
+        another copy of a slow statement on the server), in an explicit transaction whose
+        timeout a server that supports one (Neo4j) enforces itself. Past ``time_limit``
+        the transaction is abandoned with its connection, which Neo4j takes as the end of
+        the statement; ArcadeDB ends it at its command timeout."""
+
+        sent = False
 
         async def attempt(driver: neo4j.AsyncDriver) -> QueryResult:
+            nonlocal sent
+            if sent:  # the server may still be running the first copy
+                raise StoreUnavailableError(
+                    f"the connection to {self.uri} was lost while the statement ran; it "
+                    "was not run again (run it again once the store answers)"
+                )
             async with driver.session(database=self.database) as session:
-                run = session.execute_write if write else session.execute_read
-                async with asyncio.timeout(time_limit), self._turn(write):
-                    return await run(work)
+                try:
+                    async with asyncio.timeout(time_limit), self._turn(write):
+                        tx = await session.begin_transaction(
+                            metadata={"query": "user statement"}, timeout=time_limit
+                        )
+                        try:
+                            sent = True
+                            result = await tx.run(text, params)
+                            keys = list(result.keys())
+                            rows = [row_of(record) async for record in result]
+                            await (tx.commit() if write else tx.close())
+                        except neo4j_errors.Neo4jError:
+                            await tx.close()  # the server answered: the connection is fine
+                            raise
+                        except BaseException:
+                            # cut off mid-statement (time limit, Ctrl-C): a polite
+                            # rollback would wait behind the statement; dropping the
+                            # connection ends the transaction on the server at once
+                            tx.cancel()
+                            raise
+                except TimeoutError:
+                    raise QueryTimeoutError(
+                        f"the statement did not finish within {time_limit:g} s and was "
+                        "stopped; nothing it would have written was kept"
+                    ) from None
+                except neo4j_errors.ClientError as exc:
+                    # the server's own words (with the position it marks) are what users
+                    # need; a server-side time limit is a timeout too
+                    raise _statement_error(exc) from exc
+            return QueryResult(keys, rows)
 
         return await self._call(attempt, "statement")
 
@@ -505,6 +536,13 @@ class Store:
                 del self._users[driver]
                 if driver is not self._driver:  # replaced meanwhile, and now unused
                     await _close_quietly(driver)
+
+
+def _statement_error(exc: neo4j_errors.ClientError) -> QueryError:
+    message = exc.message or str(exc)
+    if "timeout" in (exc.code or "").lower() or "command.timeout" in message:
+        return QueryTimeoutError(f"the server stopped the statement at its time limit: {message}")
+    return QueryError(message)
 
 
 async def _close_quietly(closable: neo4j.AsyncDriver | neo4j.AsyncSession) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphflow.errors import StoreAuthError, StoreError, StoreUnavailableError
-from graphflow.store._client import Store
+from graphflow.store._client import TRANSACTION_TIMEOUT, Store
 from graphflow.store._write_lock import WriteLock
 
 if TYPE_CHECKING:
@@ -42,6 +42,9 @@ ROOT_USER = "root"
 SERVER_CLASS = "com.arcadedb.server.ArcadeDBServer"
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 30.0
+#: seconds the server lets one statement run (graphflow's own transactions are bounded
+#: by the same figure on the client); a profile option ``store_command_timeout``
+DEFAULT_COMMAND_TIMEOUT = TRANSACTION_TIMEOUT
 _PORT_CLASH = "Address already in use"
 
 
@@ -107,9 +110,17 @@ def _cmdline(pid: int) -> list[str]:
 class EmbeddedServer:
     """Start, find, check and stop the ArcadeDB server of one profile's store folder."""
 
-    def __init__(self, directory: Path, *, password: str, heap: str = "1g") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        password: str,
+        heap: str = "1g",
+        command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
+    ) -> None:
         self.directory = directory
         self.heap = heap
+        self.command_timeout = command_timeout
         self._password = password
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -269,6 +280,10 @@ class EmbeddedServer:
             "arcadedb.bolt.port": str(bolt_port),
             "arcadedb.bolt.defaultDatabase": DATABASE,
             "arcadedb.txWalFlush": "2",
+            # the only bound on a statement the server has over Bolt: a statement whose
+            # client gave up (Ctrl-C, a time limit) would otherwise run on, holding one
+            # of the server's four query slots, for as long as it takes
+            "arcadedb.command.timeout": str(round(self.command_timeout * 1000)),
         }
         jvm_args = [
             f"-Xmx{self.heap}",
