@@ -7,17 +7,14 @@
    ``--min-nodes`` provenance nodes made by running real processes
    (``bench/lineage_fill.py``: listing 8 runs, Fibonacci chains, fan-ins);
 2. times, on W6's target (the newest ``add_multiply`` result, as AiiDA's harness picks):
-   ``lineage.ancestors`` from Python (median of ``--repeats``; it reads in the calling
-   thread), the same waiting on graphflow's loop as it did before (``aancestors`` through
-   ``_loop.call``) and on the loop itself (what the shell and async code call), a user's
-   Cypher for the ancestors through ``graphflow.cypher``, ``RETURN 1`` through it (a
-   user's statement runs in a read transaction) and as a named read from Python, in the
-   calling thread (the floor of ``lineage.ancestors``) and through the loop; ancestors of
-   deeper targets too (chains of 40 and 400 additions, a fan-in);
+   ``lineage.ancestors`` from Python (median of ``--repeats``; it runs ``aancestors`` on
+   graphflow's loop and waits), ``aancestors`` on the loop itself (what the shell and
+   async code call), a user's Cypher for the ancestors through ``graphflow.cypher``,
+   ``RETURN 1`` through it (a user's statement runs in a read transaction) and as a named
+   read from Python (the floor of ``lineage.ancestors``); ancestors of deeper targets too
+   (chains of 40 and 400 additions, a fan-in);
 3. times ``graphflow node graph PK --format pdf`` as a subprocess, end to end (interpreter
-   start, store connection, queries, Graphviz), median of ``--graph-repeats``: as a user
-   runs it after a first command (served by the command server that command started),
-   and without the server (``GRAPHFLOW_CLI_SERVER=0``, as a first command runs); and
+   start, store connection, queries, Graphviz), median of ``--graph-repeats``; and
    ``graphflow --version``;
 4. runs AiiDA's W6 (``bench/aiida/workloads.py W6``: QueryBuilder ancestors, median of
    50, projecting ids (AiiDA's cheapest form) and giving the nodes (what
@@ -41,8 +38,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from graphflow.cli._warm_client import is_listening, socket_path, stop_server
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -103,9 +98,6 @@ def graphflow_side(args: argparse.Namespace, env: dict[str, str]) -> dict[str, A
         "ancestors_found": len(found),
     }
     out["ancestors_python"] = median_ms(args.repeats, lambda: lineage.ancestors(target))
-    out["ancestors_via_loop"] = median_ms(
-        args.repeats, lambda: _loop.call(lineage.aancestors(target))
-    )
 
     async def on_loop() -> dict[str, float]:
         times = []
@@ -133,10 +125,6 @@ def graphflow_side(args: argparse.Namespace, env: dict[str, str]) -> dict[str, A
         await (await get_backend()).store.read(query("store.ping"))
 
     out["return_1_read"] = median_ms(args.repeats, lambda: _loop.call(ping()))
-    store = _loop.call(get_backend()).store
-    out["return_1_blocking"] = median_ms(
-        args.repeats, lambda: store.read_blocking(query("store.ping"))
-    )
     deeper: dict[str, Any] = {}
     chains = gf.cypher(
         "MATCH (w:WorkFunction {process_label: 'fibonacci_chain'})-[:RETURN]->(r:Node) "
@@ -166,33 +154,11 @@ def graphflow_side(args: argparse.Namespace, env: dict[str, str]) -> dict[str, A
     )
     with tempfile.TemporaryDirectory(prefix="graphflow-graph-") as tmp:
         cmd = [exe, "node", "graph", str(target.pk), "--format", "pdf", "-o", "graph.pdf"]
-        cold = {**env, "GRAPHFLOW_CLI_SERVER": "0"}
-        out["node_graph_cold"] = run_seconds(cmd, args.graph_repeats, tmp, cold)
-        warm = {**env, "GRAPHFLOW_CLI_SERVER": "1"}
-        server = start_command_server(cmd, tmp, warm)
-        try:
-            out["node_graph"] = run_seconds(cmd, args.graph_repeats, tmp, warm)
-        finally:
-            stop_server(server)
+        out["node_graph"] = run_seconds(cmd, args.graph_repeats, tmp, env)
         if not (Path(tmp) / "graph.pdf").read_bytes().startswith(b"%PDF"):
             raise SystemExit("graphflow node graph wrote no PDF")
         out["version"] = run_seconds([exe, "--version"], args.graph_repeats, tmp, env)
     return out
-
-
-def start_command_server(cmd: list[str], cwd: str, env: dict[str, str]) -> Path:
-    """Run ``cmd`` once as a user's first command (it starts the command server), and
-    wait until the server listens: the timed runs are the user's later commands."""
-    path = socket_path()
-    if path is None:
-        raise SystemExit("GRAPHFLOW_HOME is too deep for the command server's socket")
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True, timeout=300)
-    deadline = time.monotonic() + 120
-    while not is_listening(path):
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the command server never listened on {path}")
-        time.sleep(0.1)
-    return path
 
 
 def aiida_side(args: argparse.Namespace) -> dict[str, Any]:
@@ -244,25 +210,17 @@ def table(result: dict[str, Any]) -> str:
         "| same, AiiDA giving the nodes themselves (as `lineage.ancestors` does) | "
         f"{g['ancestors_python']['ms']} ms | {aiida_nodes_ms} ms | "
         f"{ratio(aiida_nodes_ms, g['ancestors_python']['ms'])} |",
-        "| same, waiting on graphflow's loop (`aancestors` through `_loop.call`, as "
-        f"before the calling thread read) | {g['ancestors_via_loop']['ms']} ms | "
-        f"| {ratio(aiida_ms, g['ancestors_via_loop']['ms'])} |",
         f"| same, `aancestors` on graphflow's loop | {g['ancestors_on_loop']['ms']} ms | "
         f"| {ratio(aiida_ms, g['ancestors_on_loop']['ms'])} |",
         f"| same, a user's Cypher via `graphflow.cypher` | {g['ancestors_cypher']['ms']} ms | "
         f"| {ratio(aiida_ms, g['ancestors_cypher']['ms'])} |",
         f"| `RETURN 1` via `graphflow.cypher` (a user's statement: a read transaction) | "
         f"{g['return_1_cypher']['ms']} ms | | |",
-        "| `RETURN 1` as a named read from Python, in the calling thread (the path of "
-        f"`lineage.ancestors`: its floor) | {g['return_1_blocking']['ms']} ms | | |",
-        "| `RETURN 1` as a named read from Python, waiting on graphflow's loop | "
+        "| `RETURN 1` as a named read from Python (the floor of `lineage.ancestors`) | "
         f"{g['return_1_read']['ms']} ms | | |",
         f"| draw it: `graphflow node graph` / `verdi node graph generate` (PDF, end to end) | "
         f"{g['node_graph']['s']} s | {aiida_graph} s | "
         f"{ratio(aiida_graph, g['node_graph']['s'])} |",
-        "| same, without graphflow's command server (`GRAPHFLOW_CLI_SERVER=0`: a first "
-        f"command) | {g['node_graph_cold']['s']} s | | "
-        f"{ratio(aiida_graph, g['node_graph_cold']['s'])} |",
         f"| CLI start-up: `graphflow --version` / `verdi --version` | {g['version']['s']} s | "
         f"{aiida_version} s | {ratio(aiida_version, g['version']['s'])} |",
     ]

@@ -1,7 +1,7 @@
 """Where this user's graphflow data lives, found without importing anything heavy.
 
-Kept apart from :mod:`graphflow.config` because the ``graphflow`` command's fast path
-(:mod:`graphflow.cli._warm_client`) needs it before any other import.
+Kept apart from :mod:`graphflow.config`, which imports much more, for code that needs
+only this.
 """
 
 from __future__ import annotations

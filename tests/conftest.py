@@ -25,9 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/support
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="graphflow-tests-"))
 os.environ["GRAPHFLOW_HOME"] = str(_SESSION_HOME)
 os.environ.pop("GRAPHFLOW_PROFILE", None)
-# commands run here, not in a command server left running after the suite; the command
-# server's own tests turn it on (tests/integration/cli/test_cli_warm.py)
-os.environ["GRAPHFLOW_CLI_SERVER"] = "0"
 os.environ.pop("GRAPHFLOW_BROKER", None)
 
 

@@ -15,8 +15,7 @@ __all__ = ["status"]
 @click.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Show the profile, the store (running, URI, node count), the broker and the
-    command server."""
+    """Show the profile, the store (running, URI, node count), the broker and the daemon."""
     prof = use_profile(ctx)
     from graphflow.orm import get_backend
     from graphflow.store import query
@@ -73,9 +72,6 @@ def status(ctx: click.Context) -> None:
             except GraphflowError as exc:
                 table.add_row("[bold]broker[/]", f"[red]unreachable[/]: {exc}")
                 ok = False
-    from graphflow.cli._warm_client import describe_server
-
-    table.add_row("[bold]command server[/]", describe_server())
     console.print(table)
     for warning in warnings:
         console.print(f"[yellow]Warning:[/] {warning}")

@@ -21,7 +21,6 @@ from graphflow.lineage._traverse import (
     aclosure_graph,
     alinks,
     awalk,
-    closure_now,
 )
 from graphflow.orm import Node, ProcessNode
 
@@ -132,14 +131,8 @@ async def _alineage(node: Node, depth: int | None, links: str, direction: Direct
 
 
 def _lineage(node: Node, depth: int | None, links: str, direction: Direction) -> list[Node]:
-    """:func:`_alineage` for synchronous code: a whole closure is read in the calling
-    thread (``orm.read_now``), a walk to a depth on graphflow's loop."""
-    mode, root, limit = _lineage_args(node, depth, links)
-    if limit is None:
-        found = closure_now([root.uuid], direction, mode)
-    else:
-        found = _loop.call(awalk([root], direction, mode, limit)).nodes
-    return _others(found, root)
+    """:func:`_alineage` for synchronous code."""
+    return _loop.call(_alineage(node, depth, links, direction))
 
 
 def _lineage_args(node: Node, depth: int | None, links: str) -> tuple[LinkMode, Node, int | None]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from graphflow.errors import GraphTooLargeError
 from graphflow.lineage._graph import LINK_TYPES, Link, LinkMode, ProvenanceGraph
-from graphflow.orm import get_backend, node_from_record, read_now
+from graphflow.orm import get_backend, node_from_record
 from graphflow.store import query
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ __all__ = [
     "acount",
     "alinks",
     "awalk",
-    "closure_now",
 ]
 
 #: upstream (ancestors: against the links) or downstream (descendants: along them)
@@ -67,12 +66,6 @@ async def aclosure(
     name = "lineage.called_processes" if mode == "call" else f"lineage.{direction}_nodes_{mode}"
     rows = await _read(name, uuids=list(uuids), limit=limit)
     return _by_uuid(row["node"] for row in rows)
-
-
-def closure_now(uuids: Sequence[str], direction: Direction, mode: LinkMode) -> dict[str, Node]:
-    """:func:`aclosure` without a limit, for synchronous code (see ``orm.read_now``)."""
-    (row,) = read_now(f"lineage.{direction}_set_{mode}", uuids=list(uuids))
-    return _by_uuid(row["nodes"])
 
 
 def _by_uuid(records: Iterable[Any]) -> dict[str, Node]:

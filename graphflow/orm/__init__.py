@@ -10,7 +10,6 @@ from graphflow.orm._backend import (
     embedded_server,
     get_backend,
     load_profile,
-    read_now,
 )
 from graphflow.orm._computers import (
     Code,
@@ -90,7 +89,6 @@ __all__ = [
     "load_node",
     "load_profile",
     "node_from_record",
-    "read_now",
     "store_nodes",
     "to_node",
     "write_scope",

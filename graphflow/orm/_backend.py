@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from typing import Any
 
 from graphflow import _loop
 from graphflow.config import Profile, resolve_profile, write_secret
@@ -23,7 +22,6 @@ from graphflow.store import (
     GroupCommitWriter,
     PkAllocator,
     Store,
-    query,
     setup_schema,
 )
 
@@ -33,7 +31,6 @@ __all__ = [
     "embedded_server",
     "get_backend",
     "load_profile",
-    "read_now",
 ]
 
 log = logging.getLogger(__name__)
@@ -173,24 +170,3 @@ async def close_backends() -> None:
     while _backends:
         _, backend = _backends.popitem()
         await backend.close()
-
-
-def read_now(name: str, **params: Any) -> list[dict[str, Any]]:
-    """The rows of the named read ``name``, for synchronous code.
-
-    Once the current profile's store is connected, the read runs in the calling thread
-    (:meth:`Store.read_blocking`), which saves the hop to graphflow's loop and back; the
-    first read, and any the calling thread cannot answer, runs on the loop as usual.
-    """
-    statement = query(name)
-    # on the loop's own thread, _loop.call refuses with the reason
-    backend = None if _loop.in_loop_thread() else _backends.get(current_profile().name)
-    if backend is not None:
-        rows = backend.store.read_blocking(statement, **params)
-        if rows is not None:
-            return rows
-
-    async def on_loop() -> list[dict[str, Any]]:
-        return await (await get_backend()).store.read(statement, **params)
-
-    return _loop.call(on_loop())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from graphflow import _loop
 from graphflow.errors import MultipleObjectsError, NotExistentError
-from graphflow.orm._backend import Backend, read_now
+from graphflow.orm._backend import Backend, get_backend
 from graphflow.orm._nodes import Node, class_for_labels, node_class
 from graphflow.store import query
 
@@ -85,10 +86,12 @@ async def aload_nodes(backend: Backend, uuids: Sequence[str]) -> dict[str, Node]
 
 
 def load_node(identifier: int | str) -> Node:
-    """Load a stored node by pk, uuid or unique uuid prefix (read in the calling thread,
-    see :func:`read_now`)."""
-    name, params = _lookup(identifier)
-    return _the_node(identifier, params, read_now(name, **params))
+    """Load a stored node by pk, uuid or unique uuid prefix."""
+
+    async def load() -> Node:
+        return await aload_node(await get_backend(), identifier)
+
+    return _loop.call(load())
 
 
 async def alinks(
@@ -117,9 +120,12 @@ def outgoing_nodes(node: Node, link_types: Sequence[str]) -> dict[str, Node]:
 def _links_now(
     node: Node, link_types: Sequence[str], *, incoming: bool
 ) -> list[tuple[str, str, Node]]:
-    """:func:`alinks` for synchronous code, read in the calling thread (:func:`read_now`)."""
-    name, params = _links_lookup(node, link_types, incoming)
-    return _links(read_now(name, **params))
+    """:func:`alinks` for synchronous code."""
+
+    async def read() -> list[tuple[str, str, Node]]:
+        return await alinks(await get_backend(), node, link_types, incoming=incoming)
+
+    return _loop.call(read())
 
 
 def _links_lookup(

@@ -32,7 +32,6 @@ from graphflow.errors import (
     StoreError,
     StoreUnavailableError,
 )
-from graphflow.store._blocking import BlockingReads, row_of
 from graphflow.store._queries import query
 from graphflow.store._readonly import find_write_clause
 from graphflow.store._temporal import hydrate_local_datetimes_natively
@@ -177,8 +176,6 @@ class Store:
         self._users: dict[neo4j.AsyncDriver, int] = {}
         #: sessions of the current driver between reads (see :meth:`read`)
         self._idle_reads: list[neo4j.AsyncSession] = []
-        #: the synchronous driver of :meth:`read_blocking`
-        self._blocking = BlockingReads(self._auth, database, TRANSACTION_TIMEOUT)
         #: turns to write (embedded): shared, or alone after a lost conflict
         self._write_lock = write_lock
         #: write transactions run again after a conflict or a transient failure
@@ -211,7 +208,6 @@ class Store:
     async def close(self) -> None:
         """Close every connection; the store can be used again afterwards (it reconnects)."""
         driver, self._driver = self._driver, None
-        self._blocking.close()
         if driver is not None:
             await self._close_idle_reads()
             await driver.close()
@@ -254,13 +250,6 @@ class Store:
             return rows
 
         return await self._call(attempt, query.name)
-
-    def read_blocking(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]] | None:
-        """Run a named read in the calling thread, for synchronous code outside graphflow's
-        loop (:mod:`graphflow.store._blocking`); None when it cannot answer there, and the
-        caller then reads on the loop with :meth:`read`."""
-        _check_read(query, params)
-        return self._blocking.read(self.uri, query.name, query.text, params)
 
     def _read_session(self, driver: neo4j.AsyncDriver) -> neo4j.AsyncSession:
         if driver is self._driver and self._idle_reads:
@@ -543,6 +532,11 @@ def _statement_error(exc: neo4j_errors.ClientError) -> QueryError:
     if "timeout" in (exc.code or "").lower() or "command.timeout" in message:
         return QueryTimeoutError(f"the server stopped the statement at its time limit: {message}")
     return QueryError(message)
+
+
+def row_of(record: neo4j.Record) -> dict[str, Any]:
+    """A record as a dict that keeps driver nodes whole (``Record.data`` flattens them)."""
+    return dict(zip(record.keys(), record.values(), strict=True))
 
 
 async def _close_quietly(closable: neo4j.AsyncDriver | neo4j.AsyncSession) -> None:

@@ -52,8 +52,8 @@ def _with_fallback(driver_own: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def use_native_datetimes(connection: Any) -> None:
-    """Make one connection of a graphflow driver (either kind) hydrate LocalDateTime values
-    to Python datetimes."""
+    """Make one connection of graphflow's driver hydrate LocalDateTime values to Python
+    datetimes."""
     handler = getattr(connection, "hydration_handler", None)
     functions = getattr(handler, "struct_hydration_functions", None)
     if isinstance(functions, dict) and LOCAL_DATETIME in functions:

@@ -138,8 +138,8 @@ print(gf.load_node(first.pk).value, gf.load_node(second.pk).value)
 
 
 def test_reads_from_synchronous_code_restart_a_server_that_died(tmp_path: Path) -> None:
-    """Such reads run in the caller's thread (store/_blocking.py) on connections that die
-    with the server; they hand over to graphflow's loop, which restarts it."""
+    """A synchronous read finds its kept connection dead with the server, and the store
+    restarts the server and reads again."""
     code = """
 import os, signal, time
 import graphflow as gf
