@@ -25,6 +25,12 @@ def _client(ctx: click.Context) -> DaemonClient:
     return DaemonClient(use_profile(ctx))
 
 
+def _state(worker: dict[str, Any]) -> str:
+    if not worker["alive"]:
+        return "[red]down[/]"
+    return "[yellow]unhealthy[/]" if worker.get("problem") else "[green]running[/]"
+
+
 def _memory_mib(pid: int | None) -> str:
     if pid is None:
         return ""
@@ -54,7 +60,7 @@ def _print_status(status: dict[str, Any] | None, profile: str) -> None:
         table.add_row(
             str(worker["number"]),
             str(worker["pid"] or ""),
-            "[green]running[/]" if worker["alive"] else "[red]down[/]",
+            _state(worker),
             _memory_mib(worker["pid"]) if worker["alive"] else "",
             used,
             str(worker.get("waiting") or 0),
@@ -62,6 +68,9 @@ def _print_status(status: dict[str, Any] | None, profile: str) -> None:
             str(worker["restarts"]),
         )
     console.print(table)
+    for worker in status["workers"]:
+        if worker["alive"] and worker.get("problem"):
+            console.print(f"[yellow]Worker {worker['number']} is unhealthy:[/] {worker['problem']}")
 
 
 @click.group()

@@ -28,11 +28,16 @@ import psutil
 from graphflow.config import resolve_profile
 from graphflow.daemon._paths import DaemonPaths
 
-__all__ = ["Supervisor", "main"]
+__all__ = ["Supervisor", "health_problem", "main"]
 
 log = logging.getLogger("graphflow.daemon.supervisor")
 
 STOP_TIMEOUT = 60.0
+#: a worker writes its statistics every 2 s; older ones mean its loop does not turn
+STALE_STATS = 30.0
+#: a write waiting longer than this means the store takes no writes from the worker
+#: (one transaction may take up to 120 s; the writer gives up on a batch after 600 s)
+STALLED_WRITES = 180.0
 
 
 @dataclass
@@ -136,6 +141,7 @@ class Supervisor:
             await process.wait()
 
     def status(self) -> dict[str, Any]:
+        """The workers and their health, for ``graphflow daemon status``."""
         workers = []
         for slot in self.slots:
             pid = slot.process.pid if slot.process else None
@@ -151,6 +157,7 @@ class Supervisor:
                     "started": slot.started,
                     "restarts": slot.restarts,
                     **{k: stats.get(k) for k in ("slots", "busy", "held", "waiting", "done")},
+                    "problem": health_problem(stats, time.time()) if pid is not None else None,
                 }
             )
         return {"pid": os.getpid(), "started": self.started, "workers": workers}
@@ -202,6 +209,20 @@ class Supervisor:
             with contextlib.suppress(FileNotFoundError):
                 self.paths.pid_file.unlink()
             log.info("supervisor stopped")
+
+
+def health_problem(stats: dict[str, Any], now: float) -> str | None:
+    """What is wrong with a worker, from the statistics it writes every few seconds."""
+    if not stats:
+        return None  # starting: it writes its first statistics once it consumes
+    if now - float(stats.get("time", 0)) > STALE_STATS:
+        return f"no statistics for {now - float(stats.get('time', 0)):.0f} s (its loop is stuck)"
+    if stats.get("writer") == "stopped":
+        return "its store writer stopped"
+    stall = float(stats.get("write_stall") or 0)
+    if stall > STALLED_WRITES:
+        return f"its oldest write has waited {stall:.0f} s (the store is not taking writes)"
+    return None
 
 
 def main() -> None:

@@ -55,6 +55,8 @@ __all__ = ["Worker", "main"]
 log = logging.getLogger("graphflow.daemon.worker")
 
 STATS_INTERVAL = 2.0
+#: the exit status of a worker whose store writer stopped (the supervisor restarts it)
+EXIT_WRITER_STOPPED = 3
 #: back-off while a task cannot be taken (the store is unreachable), or the task consumer
 #: cannot be started again (the broker is away)
 TASK_RETRY_DELAY = 0.5
@@ -294,6 +296,8 @@ class Worker:
             "waiting": sum(1 for h in handles if h.process.state is ProcessState.WAITING),
             "done": self.done,
             "time": time.time(),
+            "writer": "running" if self.backend.writer_running() else "stopped",
+            "write_stall": round(self.backend.writer.stalled_for(), 1),
         }
 
     async def stop(self) -> None:
@@ -353,6 +357,11 @@ async def amain(profile: Profile, slots: int) -> None:
     )
     try:
         while not stop.is_set():
+            if not backend.writer_running():
+                # nothing it runs could be saved: let the supervisor start a new worker,
+                # which takes its processes over from their last checkpoints
+                log.critical("worker %d: the store writer stopped; exiting", os.getpid())
+                raise SystemExit(EXIT_WRITER_STOPPED)
             await asyncio.to_thread(stats_file.write_text, json.dumps(worker.statistics()))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(STATS_INTERVAL):

@@ -90,6 +90,10 @@ class Backend:
         self._writer_task = asyncio.create_task(self._writer.run(), name="graphflow-writer")
         self._writer_task.add_done_callback(_report_crash)
 
+    def writer_running(self) -> bool:
+        """Whether the writer task still runs (it ends only when the backend closes)."""
+        return self._writer_task is not None and not self._writer_task.done()
+
     async def _recover_embedded(self) -> str:
         assert self.server is not None
         info = await self.server.recover()

@@ -189,6 +189,8 @@ def _row_bytes(row: dict[str, Any]) -> int:
 class _Pending:
     batch: WriteBatch
     done: asyncio.Future[None]
+    #: when it was submitted (the loop's clock)
+    since: float = 0.0
 
 
 class GroupCommitWriter:
@@ -204,6 +206,8 @@ class GroupCommitWriter:
         self._queue: list[_Pending] = []
         self._wakeup = asyncio.Event()
         self._closing = False
+        #: when the group being committed now was submitted (its oldest batch)
+        self._committing_since: float | None = None
         self.commits = 0
         self.batches = 0
 
@@ -215,9 +219,17 @@ class GroupCommitWriter:
         if not batch:
             done.set_result(None)
             return done
-        self._queue.append(_Pending(batch, done))
+        self._queue.append(_Pending(batch, done, asyncio.get_running_loop().time()))
         self._wakeup.set()
         return done
+
+    def stalled_for(self) -> float:
+        """Seconds the oldest write not yet durable has waited (0 when none waits): how
+        long persistence has made no progress, as a health check sees it."""
+        waiting = [p.since for p in self._queue[:1]]
+        if self._committing_since is not None:
+            waiting.append(self._committing_since)
+        return asyncio.get_running_loop().time() - min(waiting) if waiting else 0.0
 
     async def write(self, batch: WriteBatch) -> None:
         """Submit ``batch`` and wait until it is durable."""
@@ -230,6 +242,7 @@ class GroupCommitWriter:
             self._wakeup.clear()
             while self._queue:
                 group = self._take_group()
+                self._committing_since = group[0].since
                 try:
                     await self._commit_group(group)
                 except asyncio.CancelledError:
@@ -238,6 +251,8 @@ class GroupCommitWriter:
                 except BaseException as exc:  # a defect here must not stop every later write
                     log.exception("the store writer could not commit a group")
                     _fail(group, StoreError(f"the store writer failed: {_describe(exc)}"))
+                finally:
+                    self._committing_since = None
             if self._closing:
                 return
 

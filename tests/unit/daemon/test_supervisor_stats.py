@@ -34,3 +34,16 @@ def test_a_new_supervisor_forgets_workers_that_died_without_cleaning_up(tmp_path
     assert not dead.exists()
     assert live.exists()
     assert other.exists()
+
+
+def test_health_is_read_from_the_statistics_a_worker_writes() -> None:
+    from graphflow.daemon._supervisor import health_problem
+
+    now = 1000.0
+    fine = {"time": now - 1, "writer": "running", "write_stall": 3.0}
+    assert health_problem(fine, now) is None
+    assert health_problem({}, now) is None  # still starting
+    assert "loop is stuck" in str(health_problem({**fine, "time": now - 31}, now))
+    assert "writer stopped" in str(health_problem({**fine, "writer": "stopped"}, now))
+    stalled = health_problem({**fine, "write_stall": 181.0}, now)
+    assert stalled == "its oldest write has waited 181 s (the store is not taking writes)"
