@@ -25,16 +25,32 @@ import importlib
 import importlib.util
 import sys
 import sysconfig
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from graphflow.errors import PluginError
+from graphflow.errors import PluginError, ProcessError
 
-__all__ = ["import_name", "load_named", "unsubmittable_reason"]
+__all__ = ["import_name", "load_named", "refuse_launch_while_importing", "unsubmittable_reason"]
 
 _SCRIPT_PREFIX = "graphflow_script_"
 #: the private module names of imported scripts, and their files
 _scripts: dict[str, Path] = {}
+#: the script being imported in this thread, to continue a process it defines
+_importing: ContextVar[Path | None] = ContextVar("graphflow_importing_script", default=None)
+
+
+def refuse_launch_while_importing(label: str) -> None:
+    """Refuse to start a process while a script is imported to continue another one: its
+    launching code is outside ``if __name__ == "__main__":``, and would start again in
+    every interpreter that continues one of its processes."""
+    path = _importing.get()
+    if path is not None:
+        raise ProcessError(
+            f"the script {path} launches {label} when it is imported; graphflow imports it "
+            "to continue a process it defines, so put its launching code under "
+            'if __name__ == "__main__":'
+        )
 
 
 def import_name(module_name: str, qualname: str) -> str:
@@ -45,7 +61,7 @@ def import_name(module_name: str, qualname: str) -> str:
     module = sys.modules.get(module_name)
     file = getattr(module, "__file__", None)
     if module_name == "__main__":
-        if file:
+        if file and Path(file).is_file():  # not "<stdin>"
             return f"file:{Path(file).resolve()}:{qualname}"
         return f"{module_name}:{qualname}"
     root = _import_root(module_name, file)
@@ -147,6 +163,7 @@ def _import_script(path: Path) -> Any:
     _add_to_path(path.parent)  # as when it ran: it may import modules beside it
     sys.modules[module_name] = module
     _scripts[module_name] = path
+    importing = _importing.set(path)
     try:
         spec.loader.exec_module(module)
     except BaseException as exc:
@@ -157,4 +174,6 @@ def _import_script(path: Path) -> Any:
         raise PluginError(
             f"importing the script {path} failed: {type(exc).__name__}: {exc}"
         ) from exc
+    finally:
+        _importing.reset(importing)
     return module

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphflow.engine._checkpoint import Checkpoint, dumps, encode_value
-from graphflow.engine._importing import import_name
+from graphflow.engine._importing import import_name, refuse_launch_while_importing
 from graphflow.engine._logging import REPORT, emit
 from graphflow.engine._ports import PortNamespace
 from graphflow.engine._spec import ExitCode, ExitCodesNamespace, ProcessSpec
@@ -183,6 +183,7 @@ class Process:
     def __init__(
         self, inputs: Mapping[str, Any] | None = None, *, parent: Process | None = None
     ) -> None:
+        refuse_launch_while_importing(self.process_label())
         spec = self.spec()
         raw = dict(inputs or {})
         processed = spec.inputs.apply_defaults(raw)

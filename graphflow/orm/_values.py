@@ -28,9 +28,10 @@ def check_storable(value: Any, path: str, owner: str, depth: int = 0) -> Any:
     Tuples become lists; dict keys must be strings; floats must be finite.
     """
     if depth > MAX_DEPTH:
+        where = path if len(path) <= 60 else f"{path[:40]}…{path[-15:]}"
         raise NotStorableError(
-            f"{owner}: {path or 'the value'} is nested more than {MAX_DEPTH} lists or dicts "
-            "deep; flatten it or keep it in a file"
+            f"{owner}: {where or 'the value'} is nested more than {MAX_DEPTH} lists or "
+            "dicts deep; flatten it or keep it in a file"
         )
     if value is None or isinstance(value, (bool, str)):
         return value

@@ -162,9 +162,13 @@ class Store:
         database: str | None,
         retry_time: float = RETRY_TIME,
         write_lock: WriteLock | None = None,
+        command_timeout: float | None = None,
     ) -> None:
         self.uri = uri
         self.database = database
+        #: the server's own bound on a statement, when it cannot stop one whose client
+        #: gave up (ArcadeDB over Bolt); None: dropping the connection stops it (Neo4j)
+        self.command_timeout = command_timeout
         self._auth = (user, password)
         self._retry_time = retry_time
         self._recovery: Callable[[], Awaitable[str]] | None = None
@@ -356,10 +360,7 @@ class Store:
                             tx.cancel()
                             raise
                 except TimeoutError:
-                    raise QueryTimeoutError(
-                        f"the statement did not finish within {time_limit:g} s and was "
-                        "stopped; nothing it would have written was kept"
-                    ) from None
+                    raise QueryTimeoutError(self._gave_up(time_limit)) from None
                 except neo4j_errors.ClientError as exc:
                     # the server's own words (with the position it marks) are what users
                     # need; a server-side time limit is a timeout too
@@ -367,6 +368,19 @@ class Store:
             return QueryResult(keys, rows)
 
         return await self._call(attempt, "statement")
+
+    def _gave_up(self, time_limit: float) -> str:
+        said = (
+            f"the statement did not finish within {time_limit:g} s; graphflow gave it up "
+            "and nothing it would have written was kept"
+        )
+        if self.command_timeout is None:
+            return said + " (the server stopped it)"
+        return (
+            f"{said}; the embedded store cannot stop one statement, so it runs on until "
+            f"the store's command timeout ({self.command_timeout:g} s, the profile option "
+            "store_command_timeout)"
+        )
 
     async def _transaction(
         self,

@@ -192,6 +192,7 @@ class EmbeddedServer:
             password=self._password,
             database=info.database,
             write_lock=WriteLock(self.directory / "write.lock"),
+            command_timeout=self.command_timeout,
         )
 
     async def _answers(self, info: ServerInfo) -> bool:

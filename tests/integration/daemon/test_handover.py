@@ -164,3 +164,36 @@ def test_a_class_no_other_interpreter_can_import_is_refused_at_submit(daemon) ->
     assert "REFUSED Here cannot be submitted" in done.stdout
     assert "interactive session" in done.stdout
     assert "[{'n': 0}]" in done.stdout  # nothing was stored
+
+
+def test_a_script_that_submits_when_imported_fails_its_process_instead_of_submitting_again(
+    daemon, tmp_path: Path
+) -> None:
+    """Without the ``__main__`` guard, every worker that imports the script to continue
+    its process would submit another one; the import refuses, the process says why."""
+    folder = _project(tmp_path, {"noguard.py": CHAIN + "\nprint(submit(SlowCount, n=Int(2)).pk)\n"})
+    node = _launch(daemon, folder, "noguard.py", 0)
+    (final,) = wait_terminated([node], timeout=120)
+    assert final.process_state.value == "excepted"
+    assert "launches SlowCount when it is imported" in final.exit_message
+    assert 'if __name__ == "__main__"' in final.exit_message
+    (row,) = gf.cypher(
+        "MATCH (p:WorkChain {process_type: $t}) RETURN count(p) AS n", t=final.process_type
+    )
+    assert row["n"] == 1
+
+
+def test_a_script_read_from_stdin_cannot_be_submitted(daemon, tmp_path: Path) -> None:
+    folder = _project(tmp_path, {"piped.py": LAUNCH_SCRIPT})
+    done = subprocess.run(
+        [sys.executable, "-", "3"],
+        stdin=(folder / "piped.py").open(),
+        cwd=folder,
+        env={**daemon.env(), "PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "SlowCount cannot be submitted" in done.stderr
+    assert "interactive session" in done.stderr
