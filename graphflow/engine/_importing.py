@@ -53,8 +53,12 @@ def refuse_launch_while_importing(label: str) -> None:
         )
 
 
+@functools.cache
 def import_name(module_name: str, qualname: str) -> str:
-    """The recorded name of ``qualname`` in module ``module_name`` (not an entry point)."""
+    """The recorded name of ``qualname`` in module ``module_name`` (not an entry point).
+
+    Cached: a module's file and folder do not change while it is imported, and a script
+    is registered under its private name before any of its classes exists."""
     script = _scripts.get(module_name)
     if script is not None:
         return f"file:{script}:{qualname}"

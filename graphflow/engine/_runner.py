@@ -143,9 +143,7 @@ class Runner:
         (a graceful stop hands them back to the broker for another runner)."""
         handles = list(self._handles.values())
         for handle in handles:
-            handle.detached = True
-            handle.wakeup.set()
-            handle.play.set()
+            _detach(handle)
         return handles
 
     def start(self, process: Process, *, borrows_slot: bool = False) -> ProcessHandle:
@@ -293,9 +291,12 @@ class Runner:
     async def interrupt(self, uuid: str, message: str) -> None:
         """Kill a process and every process this runner drives on its behalf (children it
         awaits, and those a step of it runs with ``run()`` and waits for)."""
-        for handle in list(self._handles.values()):
-            if handle.node.uuid == uuid or self._runs_for(handle, uuid):
-                await self.kill(handle.node.uuid, message)
+        for handle in self._tree(uuid):
+            await self.kill(handle.node.uuid, message)
+
+    def _tree(self, uuid: str) -> list[ProcessHandle]:
+        """The process ``uuid`` and every process this runner drives on its behalf."""
+        return [h for h in self._handles.values() if h.node.uuid == uuid or self._runs_for(h, uuid)]
 
     def _runs_for(self, handle: ProcessHandle, uuid: str) -> bool:
         caller = handle.process.caller_uuid
@@ -311,11 +312,8 @@ class Runner:
     def detach(self, uuid: str) -> None:
         """Stop driving a process and its tree at their next step boundary, leaving them as
         their last checkpoints say (to be resumed), without a kill or a further write."""
-        for handle in list(self._handles.values()):
-            if handle.node.uuid == uuid or self._runs_for(handle, uuid):
-                handle.detached = True
-                handle.wakeup.set()
-                handle.play.set()
+        for handle in self._tree(uuid):
+            _detach(handle)
 
     async def _write_now(self, handle: ProcessHandle, props: dict[str, Any]) -> None:
         from graphflow.store import WriteBatch
@@ -690,6 +688,12 @@ class Runner:
         if self._jobs is not None:
             await self._jobs.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _detach(handle: ProcessHandle) -> None:
+    handle.detached = True
+    handle.wakeup.set()
+    handle.play.set()
 
 
 def _run_step(process: WorkChain, scope: WriteScope) -> None:

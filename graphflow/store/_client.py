@@ -351,7 +351,9 @@ class Store:
                             rows = [row_of(record) async for record in result]
                             await (tx.commit() if write else tx.close())
                         except neo4j_errors.Neo4jError:
-                            await tx.close()  # the server answered: the connection is fine
+                            # the server answered, so the connection is usable: roll back
+                            with contextlib.suppress(Exception):
+                                await tx.close()
                             raise
                         except BaseException:
                             # cut off mid-statement (time limit, Ctrl-C): a polite
