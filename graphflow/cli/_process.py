@@ -77,9 +77,9 @@ def list_processes(
 
 
 def _load_process(identifier: str) -> ProcessNode:
-    from graphflow.engine._control import _load_process
+    from graphflow.engine._reach import load_process
 
-    return _loop.call(_load_process(parse_identifier(identifier)))
+    return _loop.call(load_process(parse_identifier(identifier)))
 
 
 @process.command("show")
@@ -315,7 +315,7 @@ def watch(ctx: click.Context, identifier: str) -> None:
 
 
 async def _reload(uuid: str) -> ProcessNode:
-    from graphflow.engine._control import _load_process as load
+    from graphflow.engine._reach import load_process as load
 
     return await load(uuid)
 

@@ -37,6 +37,7 @@ from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
 from graphflow.engine._owner import owner_alive, this_owner
 from graphflow.engine._process import Process, exit_code_of, nest_outputs
+from graphflow.engine._reach import control
 from graphflow.engine._spec import ExitCode
 from graphflow.engine._states import Event
 from graphflow.engine._workchain import WorkChain
@@ -628,10 +629,8 @@ class Runner:
         """
         if self.communicator is None:
             return
-        from graphflow.engine._control import akill
-
         try:
-            result = await akill(uuid, message)
+            result = await control(self, uuid, "kill", message)
         except GraphflowError as exc:
             log.warning("could not kill the child %s: %s", uuid, exc)
         else:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from graphflow.errors import GraphTooLargeError, GraphvizNotFoundError, RenderError, ValidationError
 from graphflow.lineage._args import check_limit
+from graphflow.lineage._graph import register_view
 from graphflow.lineage._style import (
     LINK_STYLES,
     link_caption,
@@ -167,3 +168,6 @@ def render_graph(
     if output is not None:
         Path(output).write_bytes(data)
     return data
+
+
+register_view("render", render_graph)

@@ -1,23 +1,29 @@
 """A part of the provenance graph held in memory: nodes by uuid and the links between them.
 
 Every lineage query returns one of these (or a list of its nodes). It knows nothing of
-the store: depths, sub-graphs and the networkx view are computed on what was read.
+the store: depths, sub-graphs and the networkx view are computed on what was read. Its
+drawings (graphviz, interactive HTML, W3C PROV) are made by the modules that draw, which
+import this one and register themselves with :func:`register_view`; importing any part
+of :mod:`graphflow.lineage` imports them all first.
 """
 
 from __future__ import annotations
 
+import html
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from graphflow.errors import GraphTooLargeError
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     import networkx
 
     from graphflow.orm import Node
 
-__all__ = ["LINK_TYPES", "Link", "LinkMode", "ProvenanceGraph"]
+__all__ = ["LINK_TYPES", "Link", "LinkMode", "ProvenanceGraph", "register_view"]
 
 #: which links each mode follows: data provenance, logical provenance, or both
 LinkMode = Literal["data", "logic", "all"]
@@ -26,6 +32,15 @@ LINK_TYPES: dict[str, tuple[str, ...]] = {
     "logic": ("INPUT", "RETURN", "CALL"),
     "all": ("INPUT", "CREATE", "RETURN", "CALL"),
 }
+
+
+#: how a graph is drawn: "render" (graphviz), "interactive" (HTML), "prov" (W3C PROV)
+_VIEWS: dict[str, Callable[..., Any]] = {}
+
+
+def register_view(name: str, view: Callable[..., Any]) -> None:
+    """Let graphs draw themselves as ``name`` with ``view(graph, ...)``."""
+    _VIEWS[name] = view
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,31 +158,20 @@ class ProvenanceGraph:
 
     def render(self, format: str = "svg", output: Any = None, **options: Any) -> bytes:
         """Draw with graphviz (see :func:`graphflow.lineage.render`)."""
-        from graphflow.lineage._dot import render_graph
-
-        return render_graph(self, format, output, **options)
+        return _VIEWS["render"](self, format, output, **options)  # type: ignore[no-any-return]
 
     def interactive(self, **options: Any) -> Any:
         """An interactive HTML view (see :func:`graphflow.lineage.interactive`)."""
-        from graphflow.lineage._interactive import InteractiveGraph
-
-        return InteractiveGraph(self, **options)
+        return _VIEWS["interactive"](self, **options)
 
     def to_prov(self) -> Any:
         """The graph as a W3C PROV document (see :func:`graphflow.lineage.to_prov`)."""
-        from graphflow.lineage._prov import prov_document
-
-        return prov_document(self)
+        return _VIEWS["prov"](self)
 
     def _repr_html_(self) -> str:
         """In a notebook, a graph shows itself as an interactive drawing (if not too big)."""
-        import html
-
-        from graphflow.errors import GraphTooLargeError
-        from graphflow.lineage._interactive import InteractiveGraph
-
         try:
-            return InteractiveGraph(self)._repr_html_()
+            return self.interactive()._repr_html_()  # type: ignore[no-any-return]
         except GraphTooLargeError as exc:
             return f"<p><code>{html.escape(repr(self))}</code>: {html.escape(str(exc))}</p>"
 

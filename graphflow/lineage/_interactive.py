@@ -20,6 +20,7 @@ from graphflow import _loop
 from graphflow.errors import GraphTooLargeError
 from graphflow.lineage._args import check_limit
 from graphflow.lineage._extras import jupyter_module
+from graphflow.lineage._graph import register_view
 from graphflow.lineage._read import agraph_of
 from graphflow.lineage._style import (
     LINK_STYLES,
@@ -187,3 +188,6 @@ def interactive(
             height=height,
         )
     )
+
+
+register_view("interactive", InteractiveGraph)

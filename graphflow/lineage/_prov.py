@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from graphflow import _loop
 from graphflow.errors import RenderError, ValidationError
+from graphflow.lineage._graph import register_view
 from graphflow.lineage._read import agraph_of
 from graphflow.orm import BaseType, ProcessNode
 
@@ -234,3 +235,6 @@ def export_prov(
             links=links,
         )
     )
+
+
+register_view("prov", prov_document)

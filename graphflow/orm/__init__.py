@@ -44,6 +44,9 @@ from graphflow.orm._session import (
     write_scope,
 )
 
+# nodes draw their notebook cards with it (it reads links, so it cannot live in _nodes)
+from graphflow.orm import _html  # noqa: F401  isort: skip
+
 __all__ = [
     "ArrayData",
     "Backend",

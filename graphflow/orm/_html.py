@@ -15,6 +15,11 @@ import html
 import json
 from typing import TYPE_CHECKING, Any, Final
 
+from graphflow.orm._backend import get_backend
+from graphflow.orm._load import alinks
+from graphflow.orm._nodes import use_html_card
+from graphflow.orm._process import ProcessNode
+
 if TYPE_CHECKING:
     from graphflow.orm._nodes import Node
 
@@ -57,9 +62,6 @@ def _links(node: Node) -> tuple[list[tuple[str, str, Node]], list[tuple[str, str
     """Incoming and outgoing links worth showing, or a reason why they are not shown."""
     from graphflow import _loop
     from graphflow.errors import GraphflowError
-    from graphflow.orm._backend import get_backend
-    from graphflow.orm._load import alinks
-    from graphflow.orm._process import ProcessNode
 
     if not node.is_stored:
         return [], [], "not stored yet"
@@ -85,7 +87,6 @@ def _links(node: Node) -> tuple[list[tuple[str, str, Node]], list[tuple[str, str
 
 
 def _summary(other: Node) -> str:
-    from graphflow.orm._process import ProcessNode
 
     if isinstance(other, ProcessNode):
         return f"{other.process_label} ({other.type_label}, pk {other.pk})"
@@ -111,7 +112,6 @@ def _link_rows(title: str, links: list[tuple[str, str, Node]], *, by_label: bool
 
 def node_html(node: Node) -> str:
     """A compact HTML card for ``node`` (its ``_repr_html_``)."""
-    from graphflow.orm._process import ProcessNode
 
     rows = [
         _row("pk", str(node.pk) if node.pk is not None else "unstored"),
@@ -153,3 +153,6 @@ def node_html(node: Node) -> str:
         f'<div style="{_STYLE}"><b>{title}</b>'
         f'<table style="margin-top: 4px">{"".join(rows)}</table></div>'
     )
+
+
+use_html_card(node_html)

@@ -14,14 +14,18 @@ durable with the step.
 from __future__ import annotations
 
 import datetime
+import html
 import uuid as uuid_module
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from graphflow.errors import ModificationNotAllowedError, NotStorableError
+from graphflow.errors import ModificationNotAllowedError, NotStorableError, PluginError
+from graphflow.orm._session import store_nodes, update_stored_node
+from graphflow.orm._time import utc_now
 from graphflow.orm._values import canonical_json, check_storable, load_json
+from graphflow.plugins import load_entry_point
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Self
 
 __all__ = ["Node", "node_class", "register_node_class"]
@@ -43,11 +47,21 @@ def node_class(node_type: str) -> type[Node]:
         return _REGISTRY[node_type]
     except KeyError:
         pass
-    from graphflow.orm._plugins import load_data_plugin
-
-    cls = load_data_plugin(node_type)
+    cls = load_entry_point("graphflow.data", node_type)
+    if not (isinstance(cls, type) and issubclass(cls, Node)):
+        raise PluginError(f"entry point {node_type!r} in graphflow.data is not a Node class")
     _REGISTRY[node_type] = cls
     return cls
+
+
+#: draws a node's notebook card (see Node._repr_html_)
+_html_card: Callable[[Node], str] | None = None
+
+
+def use_html_card(draw: Callable[[Node], str]) -> None:
+    """Draw nodes' notebook cards with ``draw`` (called once, by graphflow.orm._html)."""
+    global _html_card
+    _html_card = draw
 
 
 def class_for_labels(labels: set[str]) -> type[Node]:
@@ -57,10 +71,6 @@ def class_for_labels(labels: set[str]) -> type[Node]:
         if cls.type_label in labels and len(cls.__mro__) > len(best.__mro__):
             best = cls
     return best
-
-
-def utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 class Node:
@@ -153,8 +163,6 @@ class Node:
 
     def _after_mutable_change(self, props: dict[str, Any]) -> None:
         if self._stored:
-            from graphflow.orm._session import update_stored_node
-
             self._mtime = utc_now()
             update_stored_node(self, {**props, "mtime": self._mtime})
 
@@ -178,8 +186,6 @@ class Node:
     def store(self) -> Self:
         """Store the node (once; later calls do nothing) and return it."""
         if not self._stored:
-            from graphflow.orm._session import store_nodes
-
             store_nodes([self])
         return self
 
@@ -241,10 +247,11 @@ class Node:
         return hash(self._uuid)
 
     def _repr_html_(self) -> str:
-        """The node in a Jupyter notebook: a compact card (see :mod:`graphflow.orm._html`)."""
-        from graphflow.orm._html import node_html
-
-        return node_html(self)
+        """The node in a Jupyter notebook: a compact card (drawn by :mod:`graphflow.orm._html`,
+        which reads the node's links and so registers itself: it imports this module)."""
+        if _html_card is None:
+            return f"<code>{html.escape(repr(self))}</code>"
+        return _html_card(self)
 
     def __repr__(self) -> str:
         pk = f"pk={self._pk}" if self._pk is not None else "unstored"

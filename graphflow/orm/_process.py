@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from graphflow.errors import NotExistentError
+from graphflow.orm._load import incoming_nodes, load_node, outgoing_links, outgoing_nodes
 from graphflow.orm._nodes import Node, register_node_class
 from graphflow.types import ProcessState
 
@@ -208,8 +209,6 @@ class ProcessNode(Node):
 
     def refresh(self) -> ProcessNode:
         """Reload the state from the store (it changes while the process runs elsewhere)."""
-        from graphflow.orm._load import load_node
-
         fresh = load_node(self.uuid)
         assert isinstance(fresh, ProcessNode)
         self._restore(fresh._native_properties())
@@ -221,8 +220,6 @@ class ProcessNode(Node):
     def inputs(self) -> LinkManager:
         """Input nodes by link label (attribute and item access, nested namespaces)."""
         if self._inputs is None:
-            from graphflow.orm._load import incoming_nodes
-
             self._inputs = incoming_nodes(self, ("INPUT",))
         return LinkManager(self._inputs, f"inputs of {self._ident()}")
 
@@ -230,16 +227,12 @@ class ProcessNode(Node):
     def outputs(self) -> LinkManager:
         """Output nodes (CREATE and RETURN links) by link label."""
         if self._outputs is None or not self.is_terminated:
-            from graphflow.orm._load import outgoing_nodes
-
             self._outputs = outgoing_nodes(self, ("CREATE", "RETURN"))
         return LinkManager(self._outputs, f"outputs of {self._ident()}")
 
     @property
     def caller(self) -> ProcessNode | None:
         """The workflow that called this process, if any."""
-        from graphflow.orm._load import incoming_nodes
-
         callers = list(incoming_nodes(self, ("CALL",)).values())
         node = callers[0] if callers else None
         return node if isinstance(node, ProcessNode) else None
@@ -247,8 +240,6 @@ class ProcessNode(Node):
     @property
     def called(self) -> list[ProcessNode]:
         """The processes this one called, in pk order."""
-        from graphflow.orm._load import outgoing_links
-
         links = outgoing_links(self, ("CALL",))
         return [node for _type, _label, node in links if isinstance(node, ProcessNode)]
 

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any
 from graphflow import _loop
 from graphflow.errors import ProcessError
 from graphflow.orm._backend import Backend, get_backend
-from graphflow.orm._nodes import Node, utc_now
+from graphflow.orm._time import utc_now
 from graphflow.store import WriteBatch
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
+    from graphflow.orm._nodes import Node
     from graphflow.types import LinkType
 
 __all__ = [

@@ -1,0 +1,108 @@
+"""How a control request reaches a process wherever it runs.
+
+A process driven by the given runner is controlled directly; one driven by another runner
+is asked over the broker's RPC; one whose owner interpreter is gone (it crashed) is
+controlled through the store: kill marks it killed, pause/play set its ``paused`` flag,
+which a later resume respects. A process driven by another live interpreter needs a
+broker (see the daemon), and the error says so.
+
+The runner is passed in, so the runner itself can use this (to kill the children of a
+process that run elsewhere) without the two modules importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from graphflow.broker import RpcRequest
+from graphflow.engine._owner import owner_alive
+from graphflow.errors import NotExistentError, ProcessError
+from graphflow.orm import ProcessNode, aload_node, get_backend
+from graphflow.store import WriteBatch
+from graphflow.types import ProcessState
+
+if TYPE_CHECKING:
+    from graphflow.engine._runner import Runner
+
+__all__ = ["RPC_TIMEOUT", "ControlResult", "control", "load_process"]
+
+
+@dataclass(frozen=True, slots=True)
+class ControlResult:
+    """What happened to one process."""
+
+    pk: int | None
+    done: bool
+    message: str
+
+
+async def load_process(identifier: int | str | ProcessNode) -> ProcessNode:
+    if isinstance(identifier, ProcessNode):
+        return identifier
+    node = await aload_node(await get_backend(), identifier)
+    if not isinstance(node, ProcessNode):
+        raise NotExistentError(f"node {identifier} is a {node.type_label}, not a process")
+    return node
+
+
+#: how long a control request waits for the runner that holds the process to answer
+RPC_TIMEOUT = 3.0
+
+
+def _already(node: ProcessNode) -> ControlResult:
+    return ControlResult(node.pk, False, f"{node._ident()} is already {node.process_state.value}")
+
+
+async def control(
+    runner: Runner, identifier: int | str | ProcessNode, action: str, message: str = ""
+) -> ControlResult:
+    """Pause, play or kill (``action``) a process: through ``runner`` if it drives it, else
+    by RPC to whichever runner does, else through the store."""
+    node = await load_process(identifier)
+    if node.is_terminated:
+        return _already(node)
+    if runner.handle(node.uuid) is not None:
+        if action == "pause":
+            await runner.pause(node.uuid)
+        elif action == "play":
+            await runner.play(node.uuid)
+        else:
+            await runner.kill(node.uuid, message)
+        return ControlResult(node.pk, True, f"{action} sent to {node._ident()}")
+    if runner.communicator is not None:
+        replies = await runner.communicator.rpc(
+            RpcRequest(action, node.uuid, message), wait=RPC_TIMEOUT
+        )
+        if replies:
+            return ControlResult(node.pk, replies[0].ok, replies[0].message)
+        node = await load_process(node.uuid)  # it may have ended meanwhile
+        if node.is_terminated:
+            return _already(node)
+    alive = owner_alive(node.owner)
+    if alive is not False and node.owner:
+        where = "on another machine" if alive is None else "by another interpreter on this machine"
+        if runner.communicator is not None:
+            raise ProcessError(
+                f"{node._ident()} is run {where} ({node.owner}), which did not answer within "
+                f"{RPC_TIMEOUT:.0f} s"
+            )
+        raise ProcessError(
+            f"{node._ident()} is run {where} ({node.owner}); without a broker it can be "
+            "controlled only from there (graphflow.control), or configure a broker with "
+            "'graphflow profile set-broker'"
+        )
+    backend = await get_backend()
+    batch = WriteBatch()
+    if action == "kill":
+        batch.update(
+            node.uuid,
+            node._state_update(
+                state=ProcessState.KILLED, exit_message=message, clear_checkpoint=True
+            ),
+        )
+    else:
+        batch.update(node.uuid, node._state_update(paused=action == "pause"))
+    await backend.writer.write(batch)
+    where = "queued, not running yet" if node.owner is None else "not running anywhere"
+    return ControlResult(node.pk, True, f"{action}: {node._ident()} ({where})")
