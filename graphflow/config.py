@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import stat
 import tempfile
@@ -394,6 +395,23 @@ def write_secret(path: Path, secret: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(secret + "\n")
     os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def create_secret(path: Path, secret: str) -> bool:
+    """Create ``path`` holding ``secret`` (0600) unless it exists; whether this call made it.
+
+    The file appears whole or not at all (written aside, then hard-linked into place), so
+    of two processes creating it at once one wins and the other reads the winner's.
+    """
+    aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    write_secret(aside, secret)
+    try:
+        os.link(aside, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        aside.unlink()
 
 
 def setup_profile(

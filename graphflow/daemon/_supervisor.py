@@ -38,6 +38,11 @@ STALE_STATS = 30.0
 #: a write waiting longer than this means the store takes no writes from the worker
 #: (one transaction may take up to 120 s; the writer gives up on a batch after 600 s)
 STALLED_WRITES = 180.0
+#: a worker whose statistics are this old is killed and started again: its loop does not
+#: turn, so it neither runs nor hands back its processes (RabbitMQ requeues their tasks)
+STUCK_WORKER = 60.0
+#: seconds between the supervisor's looks at its workers' statistics
+HEALTH_INTERVAL = 10.0
 
 
 @dataclass
@@ -140,15 +145,43 @@ class Supervisor:
             process.kill()
             await process.wait()
 
+    def _stats(self, slot: WorkerSlot) -> dict[str, Any]:
+        """What the worker of ``slot`` last wrote about itself ({} before its first)."""
+        if slot.process is None:
+            return {}
+        with contextlib.suppress(OSError, ValueError):
+            stats: dict[str, Any] = json.loads(
+                (self.paths.workers / f"{slot.process.pid}.json").read_text()
+            )
+            return stats
+        return {}
+
+    async def _restart_stuck_workers(self) -> None:
+        """Kill a worker whose statistics stopped coming; its watcher starts a new one."""
+        while True:
+            await asyncio.sleep(HEALTH_INTERVAL)
+            now = time.time()
+            for slot in self.slots:
+                process, stats = slot.process, self._stats(slot)
+                if process is None or process.returncode is not None or slot.stopping:
+                    continue
+                silent = now - float(stats.get("time", now))
+                if silent > STUCK_WORKER:
+                    log.error(
+                        "worker %d (pid %d) wrote no statistics for %.0f s: its loop is stuck; "
+                        "killing it",
+                        slot.number,
+                        process.pid,
+                        silent,
+                    )
+                    process.kill()
+
     def status(self) -> dict[str, Any]:
         """The workers and their health, for ``graphflow daemon status``."""
         workers = []
         for slot in self.slots:
             pid = slot.process.pid if slot.process else None
-            stats: dict[str, Any] = {}
-            if pid is not None:
-                with contextlib.suppress(OSError, ValueError):
-                    stats = json.loads((self.paths.workers / f"{pid}.json").read_text())
+            stats = self._stats(slot)
             workers.append(
                 {
                     "number": slot.number,
@@ -198,9 +231,11 @@ class Supervisor:
         self._forget_dead_workers()
         await self.add(self.wanted)
         log.info("supervisor %d running %d workers", os.getpid(), self.wanted)
+        health = asyncio.get_running_loop().create_task(self._restart_stuck_workers())
         try:
             await self._stopped.wait()
         finally:
+            health.cancel()
             log.info("stopping %d workers", len(self.slots))
             await asyncio.gather(*(self._stop_slot(slot) for slot in self.slots))
             server.close()

@@ -13,7 +13,7 @@ import logging
 import secrets
 
 from graphflow import _loop
-from graphflow.config import Profile, resolve_profile, write_secret
+from graphflow.config import Profile, create_secret, resolve_profile
 from graphflow.errors import ConfigError
 from graphflow.store import (
     DEFAULT_COMMAND_TIMEOUT,
@@ -133,7 +133,8 @@ def _embedded_password(profile: Profile) -> str:
                 f"profile {profile.name!r}: the store password file {path} is missing but "
                 f"the database under {profile.store_directory} exists; restore the file"
             )
-        write_secret(path, secrets.token_urlsafe(24))
+        # another process of the profile may be making it at this moment: one wins
+        create_secret(path, secrets.token_urlsafe(24))
     return profile.read_password()
 
 

@@ -148,3 +148,29 @@ def test_set_default_and_duplicate(home: Path) -> None:
 def test_redact_url() -> None:
     assert config.redact_url("amqp://u:p@h:5672/v") == "amqp://u:***@h:5672/v"
     assert config.redact_url("bolt://h:7687") == "bolt://h:7687"
+
+
+def test_a_secret_created_by_many_at_once_is_one_whole_secret(tmp_path: Path) -> None:
+    """Two processes starting the embedded store at once each made a password: the
+    server took one and the other process was refused (seen in the suite)."""
+    import threading
+
+    from graphflow.config import create_secret
+
+    path = tmp_path / "profile" / "password"
+    won: list[bool] = []
+    start = threading.Barrier(8)
+
+    def create(i: int) -> None:
+        start.wait()
+        won.append(create_secret(path, f"secret-{i}"))
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert won.count(True) == 1
+    assert path.read_text().startswith("secret-")
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["password"]  # nothing left aside

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import signal
 import subprocess
 import uuid
 from typing import TYPE_CHECKING
@@ -170,6 +172,35 @@ def test_a_crashed_worker_is_restarted_and_its_processes_continue(daemon, tmp_pa
     assert sorted(set(runs)) == sorted(n.uuid for n in nodes)
     assert 4 <= len(runs) <= 8
     assert "exited with" in daemon.logs()
+
+
+def test_a_stuck_worker_is_shown_unhealthy_then_replaced_and_its_processes_continue(
+    daemon, tmp_path: Path
+) -> None:
+    """SIGSTOP freezes a worker's loop: it writes no statistics and renews no holds.
+    ``daemon status`` says so, the supervisor kills it after a minute and starts another,
+    and its processes finish elsewhere."""
+    record = tmp_path / "record.txt"
+    nodes = [gf.submit(Sleepy, seconds=gf.Int(1), record=gf.Str(str(record))) for _ in range(4)]
+    wait_until(lambda: len(executions(record)) >= 4, what="all four started")
+    victim = daemon.worker_pids()[0]
+    os.kill(victim, signal.SIGSTOP)
+    try:
+
+        def unhealthy() -> str:
+            out = daemon.cli("daemon", "status").stdout
+            return out if "unhealthy" in out else ""
+
+        status = wait_until(unhealthy, timeout=60, what="the frozen worker shown unhealthy")
+        assert "its loop is stuck" in " ".join(status.split())  # rich may wrap it
+        daemon.wait_for_workers(2, exclude={victim}, timeout=120)
+        wait_until(lambda: not psutil.pid_exists(victim), what="the frozen worker killed")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGCONT)
+    finished = wait_terminated(nodes, timeout=180)
+    assert all(n.is_finished_ok for n in finished)
+    assert "its loop is stuck; killing it" in daemon.logs()
 
 
 def test_two_daemon_starts_at_once_give_one_daemon(daemon) -> None:
