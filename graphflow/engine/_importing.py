@@ -53,21 +53,15 @@ def refuse_launch_while_importing(label: str) -> None:
         )
 
 
-@functools.cache
 def import_name(module_name: str, qualname: str) -> str:
-    """The recorded name of ``qualname`` in module ``module_name`` (not an entry point).
-
-    Cached: a module's file and folder do not change while it is imported, and a script
-    is registered under its private name before any of its classes exists."""
+    """The recorded name of ``qualname`` in module ``module_name`` (not an entry point)."""
     script = _scripts.get(module_name)
     if script is not None:
         return f"file:{script}:{qualname}"
-    module = sys.modules.get(module_name)
-    file = getattr(module, "__file__", None)
-    if module_name == "__main__":
-        if file and Path(file).is_file():  # not "<stdin>"
-            return f"file:{Path(file).resolve()}:{qualname}"
-        return f"{module_name}:{qualname}"
+    file = getattr(sys.modules.get(module_name), "__file__", None)
+    if module_name == "__main__":  # several scripts may run as __main__, one after another
+        path = _script_file(file)
+        return f"file:{path}:{qualname}" if path else f"__main__:{qualname}"
     root = _import_root(module_name, file)
     return f"{module_name}:{qualname}" if root is None else f"{module_name}:{qualname}@{root}"
 
@@ -104,6 +98,16 @@ def load_named(name: str) -> Any:
     return target
 
 
+# both are asked at every process's creation and checkpoint: resolving paths costs ~20 us
+
+
+@functools.cache
+def _script_file(file: str | None) -> Path | None:
+    """The script's absolute path, or None when it is no file (``<stdin>``, a notebook)."""
+    return Path(file).resolve() if file and Path(file).is_file() else None
+
+
+@functools.cache
 def _import_root(module_name: str, file: str | None) -> Path | None:
     """The ``sys.path`` folder ``module_name`` came from, unless it is an installed one."""
     if not file:

@@ -1,0 +1,69 @@
+"""How a process class is named, and found again (no store needed)."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from graphflow.engine._importing import import_name, load_named, unsubmittable_reason
+from graphflow.errors import PluginError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SCRIPT = """
+from graphflow.engine._importing import import_name
+NAME = import_name(__name__, "Chain")
+"""
+
+
+def test_scripts_run_one_after_another_as_main_are_each_named_by_their_file(
+    tmp_path: Path,
+) -> None:
+    names = []
+    for folder in ("one", "two"):
+        script = tmp_path / folder / "run.py"
+        script.parent.mkdir()
+        script.write_text(SCRIPT)
+        names.append(runpy.run_path(str(script), run_name="__main__")["NAME"])
+    assert names == [f"file:{tmp_path / f}/run.py:Chain" for f in ("one", "two")]
+
+
+def test_a_module_that_is_not_installed_is_named_with_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "pkg_x20").mkdir()
+    (tmp_path / "pkg_x20" / "__init__.py").write_text("")
+    (tmp_path / "pkg_x20" / "chains.py").write_text("class Chain:\n    pass\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import pkg_x20.chains  # noqa: F401
+
+        name = import_name("pkg_x20.chains", "Chain")
+    finally:
+        sys.path.remove(str(tmp_path))
+        for module in ("pkg_x20.chains", "pkg_x20"):
+            sys.modules.pop(module, None)
+    assert name == f"pkg_x20.chains:Chain@{tmp_path}"
+    # an interpreter that cannot import it by name finds it through the folder
+    assert load_named(name).__name__ == "Chain"
+    assert import_name("json.decoder", "JSONDecoder") == "json.decoder:JSONDecoder"
+
+
+def test_a_folder_that_no_longer_holds_the_module_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PluginError, match="no longer has it"):
+        load_named(f"gone_module_x20:Chain@{tmp_path}")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("__main__:Chain", "interactive session"),
+        ("mod:make.<locals>.Chain", "inside a function"),
+        ("mod:Chain", None),
+    ],
+)
+def test_what_cannot_be_submitted(name: str, reason: str | None) -> None:
+    found = unsubmittable_reason(name)
+    assert (found is None) if reason is None else (reason in str(found))
