@@ -12,33 +12,15 @@ import json
 import sys
 import time
 
+from daemon_procs import CountWorkChain
+
 import graphflow as gf
-from graphflow import Int, WorkChain, calcfunction, while_
+from graphflow import Int, calcfunction
 
 
 @calcfunction
 def add(a, b):
     return a + b
-
-
-class CountWorkChain(WorkChain):
-    @classmethod
-    def define(cls, spec):
-        super().define(spec)
-        spec.input("n", valid_type=Int)
-        spec.outline(cls.setup, while_(cls.not_done)(cls.increment), cls.finalize)
-
-    def setup(self):
-        self.ctx.i = 0
-
-    def not_done(self):
-        return self.ctx.i < self.inputs.n.value
-
-    def increment(self):
-        self.ctx.i += 1
-
-    def finalize(self):
-        pass
 
 
 warm = float(sys.argv[1])
