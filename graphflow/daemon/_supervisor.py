@@ -165,7 +165,7 @@ class Supervisor:
                 process, stats = slot.process, self._stats(slot)
                 if process is None or process.returncode is not None or slot.stopping:
                     continue
-                silent = now - float(stats.get("time", now))
+                silent = _silence(stats, now)
                 if silent > STUCK_WORKER:
                     log.error(
                         "worker %d (pid %d) wrote no statistics for %.0f s: its loop is stuck; "
@@ -246,12 +246,18 @@ class Supervisor:
             log.info("supervisor stopped")
 
 
+def _silence(stats: dict[str, Any], now: float) -> float:
+    """Seconds since a worker last wrote its statistics (0 before its first)."""
+    return now - float(stats.get("time", now))
+
+
 def health_problem(stats: dict[str, Any], now: float) -> str | None:
     """What is wrong with a worker, from the statistics it writes every few seconds."""
     if not stats:
         return None  # starting: it writes its first statistics once it consumes
-    if now - float(stats.get("time", 0)) > STALE_STATS:
-        return f"no statistics for {now - float(stats.get('time', 0)):.0f} s (its loop is stuck)"
+    silent = _silence(stats, now)
+    if silent > STALE_STATS:
+        return f"no statistics for {silent:.0f} s (its loop is stuck)"
     if stats.get("writer") == "stopped":
         return "its store writer stopped"
     stall = float(stats.get("write_stall") or 0)

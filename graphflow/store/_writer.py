@@ -248,7 +248,7 @@ class GroupCommitWriter:
                 except asyncio.CancelledError:
                     _fail(group, StoreError("the store writer was stopped before this write"))
                     raise
-                except BaseException as exc:  # a defect here must not stop every later write
+                except Exception as exc:  # a defect here must not stop every later write
                     log.exception("the store writer could not commit a group")
                     _fail(group, StoreError(f"the store writer failed: {_describe(exc)}"))
                 finally:
