@@ -14,6 +14,9 @@ helpers decide by it, never by message text.
     │   └── ProfileNotFoundError
     ├── StoreError
     │   ├── StoreUnavailableError      (retryable)
+    │   │   ├── StoreBusyError         (retryable)
+    │   │   └── CommitUnknownError
+    │   ├── WriteConflictError         (retryable)
     │   ├── StoreAuthError
     │   ├── QueryError
     │   │   ├── QueryTimeoutError
@@ -62,6 +65,7 @@ __all__ = [
     "BrokerError",
     "BrokerUnavailableError",
     "CheckpointError",
+    "CommitUnknownError",
     "ConfigError",
     "GraphTooLargeError",
     "GraphflowError",
@@ -93,10 +97,12 @@ __all__ = [
     "ShellCommandError",
     "ShellUsageError",
     "StoreAuthError",
+    "StoreBusyError",
     "StoreError",
     "StoreUnavailableError",
     "TransportError",
     "ValidationError",
+    "WriteConflictError",
 ]
 
 
@@ -126,6 +132,24 @@ class StoreError(GraphflowError):
 
 class StoreUnavailableError(StoreError):
     """The store cannot be reached now; the same call may succeed later."""
+
+    retryable = True
+
+
+class StoreBusyError(StoreUnavailableError):
+    """Every connection to the store is in use: the call waits its turn and tries again."""
+
+
+class CommitUnknownError(StoreUnavailableError):
+    """The connection was lost while a commit was under way: it may or may not have
+    happened, so only the caller, who can check, may run it again."""
+
+    retryable = False
+
+
+class WriteConflictError(StoreError):
+    """Another transaction got in the way (a concurrent write to the same data, a
+    deadlock): the transaction was rolled back and may run again."""
 
     retryable = True
 

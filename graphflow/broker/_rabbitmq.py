@@ -47,7 +47,9 @@ from graphflow.broker._messages import (
     decode,
     encode,
 )
+from graphflow.clock import Clock, MonotonicClock
 from graphflow.errors import BrokerError, BrokerUnavailableError
+from graphflow.retry import BROKER_PUBLISH, Deadline, retry
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -137,9 +139,12 @@ class RabbitMQCommunicator:
         hold_ttl: float = 30.0,
         hold_renew: float = 600.0,
         publish_budget: float = 300.0,
+        clock: Clock | None = None,
     ) -> None:
         self.url = url
         self.publish_budget = publish_budget
+        #: what publishing's retries wait on
+        self.clock: Clock = clock or MonotonicClock()
         #: called (no arguments) after the connection came back
         self.reconnected: list[Callable[[], Awaitable[None]]] = []
         self.prefix = prefix
@@ -223,17 +228,14 @@ class RabbitMQCommunicator:
     async def _publish(
         self, exchange: aio_pika.abc.AbstractExchange, body: bytes, routing_key: str, **props: Any
     ) -> None:
-        """Publish and wait for the confirm; while the broker is away (a restart), retry
-        with back-off for up to ``publish_budget`` seconds: the robust connection comes
-        back by itself."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.publish_budget
-        delay = 0.2
-        while True:
+        """Publish and wait for the confirm; while the broker is away (a restart), try
+        again (BROKER_PUBLISH) until ``publish_budget`` seconds from now: the robust
+        connection comes back by itself."""
+
+        async def once() -> None:
             try:
                 async with asyncio.timeout(PUBLISH_TIMEOUT):
                     await exchange.publish(aio_pika.Message(body, **props), routing_key=routing_key)
-                return
             except (
                 TimeoutError,
                 OSError,
@@ -241,13 +243,19 @@ class RabbitMQCommunicator:
                 aio_pika.exceptions.AMQPException,
                 RuntimeError,  # aio-pika: "channel closed" while reconnecting
             ) as exc:
-                if loop.time() + delay > deadline:
-                    raise BrokerUnavailableError(
-                        f"publishing to {_redact(self.url)} failed: {exc or type(exc).__name__}"
-                    ) from exc
-                log.warning("publish to the broker failed (%s); retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                raise BrokerUnavailableError(
+                    f"publishing to {_redact(self.url)} failed: {exc or type(exc).__name__}"
+                ) from exc
+
+        def report(exc: BaseException, tries: int, pause: float) -> None:
+            log.warning("%s; trying again in %.1f s (try %d)", exc, pause, tries + 1)
+
+        await retry(
+            once,
+            backoff=BROKER_PUBLISH,
+            deadline=Deadline.after(self.publish_budget, self.clock),
+            on_retry=report,
+        )
 
     # --- tasks --------------------------------------------------------------------------
 

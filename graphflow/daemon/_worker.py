@@ -32,7 +32,7 @@ import logging
 import os
 import signal
 import time
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.broker import Hold, RabbitMQCommunicator, RpcRequest, TaskDelivery, TaskMessage
@@ -42,13 +42,15 @@ from graphflow.engine._resume import rebuild
 from graphflow.engine._runner import Runner, get_runner
 from graphflow.errors import GraphflowError, StoreUnavailableError
 from graphflow.orm import Backend, ProcessNode, aload_nodes, get_backend, load_profile
+from graphflow.retry import TASK_TAKE, Deadline, deadline_scope, retry
 from graphflow.store import WriteBatch, query
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Coroutine, Iterator
+    from collections.abc import Coroutine
 
     from graphflow.config import Profile
+    from graphflow.engine._process import Process
 
 __all__ = ["Worker", "main"]
 
@@ -57,22 +59,8 @@ log = logging.getLogger("graphflow.daemon.worker")
 STATS_INTERVAL = 2.0
 #: the exit status of a worker whose store writer stopped (the supervisor restarts it)
 EXIT_WRITER_STOPPED = 3
-#: back-off while a task cannot be taken (the store is unreachable), or the task consumer
-#: cannot be started again (the broker is away)
-TASK_RETRY_DELAY = 0.5
-TASK_RETRY_MAX_DELAY = 10.0
 #: compare-and-set tries when claiming a process whose owner keeps changing
 CLAIM_TRIES = 5
-
-_T = TypeVar("_T")
-
-
-def _back_off() -> Iterator[float]:
-    """Pauses between tries, doubling from TASK_RETRY_DELAY up to TASK_RETRY_MAX_DELAY."""
-    delay = TASK_RETRY_DELAY
-    while True:
-        yield delay
-        delay = min(2 * delay, TASK_RETRY_MAX_DELAY)
 
 
 class Worker:
@@ -92,6 +80,9 @@ class Worker:
         self.consuming = False
         self.done = 0
         self.stopping = False
+        #: the deadline of everything done to take a task: none until the worker stops
+        #: (the task stays this worker's meanwhile: unacknowledged, or held), then at once
+        self._until_stopped = Deadline.never()
 
     def free_slots(self) -> int:
         """Slots neither running a process nor promised to a task being taken."""
@@ -113,16 +104,24 @@ class Worker:
         while self.free_slots() <= 0 and not self.stopping:
             self.runner.capacity.clear()
             await self.runner.capacity.wait()
-        for delay in _back_off():
-            if self.stopping:
-                return
-            try:
-                await self.consume()
-                return
-            except Exception as exc:  # any failure here would leave the worker idle for good
-                # the broker is away (a restart): its robust connection comes back by itself
-                log.warning("cannot take tasks again yet (%s); retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
+        if self.stopping:
+            return
+
+        def report(exc: BaseException, tries: int, pause: float) -> None:
+            # the broker is away (a restart): its robust connection comes back by itself
+            log.warning("cannot take tasks again yet (%s); trying again in %.1f s", exc, pause)
+
+        try:
+            await retry(
+                self.consume,
+                backoff=TASK_TAKE,
+                deadline=self._until_stopped,
+                retry_if=lambda exc: not self.stopping,  # any failure would leave it idle
+                on_retry=report,
+            )
+        except Exception:
+            if not self.stopping:
+                raise
 
     async def on_task(self, delivery: TaskDelivery) -> None:
         """Called for every task delivered; see the module docstring."""
@@ -154,7 +153,8 @@ class Worker:
             if self.stopping:
                 await delivery.requeue()
                 return
-            node = await self._while_unreachable(self._claim, task)
+            with deadline_scope(self._until_stopped):  # a store away: wait for it
+                node = await self._claim(task)
             if node is None:
                 await delivery.ack()
                 return
@@ -162,7 +162,9 @@ class Worker:
             hold = await self.communicator.hold(task)
             await delivery.ack()
             self._holds[task.uuid] = hold
-            await self._while_unreachable(self._start, node, hold)
+            with deadline_scope(self._until_stopped):
+                process = await rebuild(self.backend, node)
+            self._start(process, node, hold)  # its own deadlines, outside the scope
         except Exception as exc:
             held = self._holds.pop(task.uuid, None)
             unexpected = not isinstance(exc, GraphflowError)
@@ -186,22 +188,6 @@ class Worker:
         finally:
             self._taking.discard(task.uuid)
             self.runner.capacity.set()  # the promised slot is free again, or now running
-
-    async def _while_unreachable(self, action: Callable[..., Awaitable[_T]], *args: Any) -> _T:
-        """``action(*args)``, again with back-off while the store is unreachable.
-
-        A store restarting must not fail the processes whose tasks arrive meanwhile; the
-        task stays this worker's (unacknowledged, or held), so it is never run twice.
-        """
-        for delay in _back_off():
-            try:
-                return await action(*args)
-            except StoreUnavailableError as exc:
-                if self.stopping:
-                    raise
-                log.warning("%s; retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")  # _back_off never ends
 
     async def _claim(self, task: TaskMessage) -> ProcessNode | None:
         """The process of ``task``, now owned by this runner; None if it is not to run here.
@@ -255,8 +241,7 @@ class Worker:
             log.info("taking over %s from %s, which is gone", node._ident(), node.owner)
         return node
 
-    async def _start(self, node: ProcessNode, hold: Hold) -> None:
-        process = await rebuild(self.backend, node)
+    def _start(self, process: Process, node: ProcessNode, hold: Hold) -> None:
         handle = self.runner.start(process)
 
         async def release_when_done() -> None:
@@ -303,6 +288,7 @@ class Worker:
     async def stop(self) -> None:
         """Stop taking tasks; hand every process back at its next step boundary."""
         self.stopping = True
+        self._until_stopped.end_now()  # tasks still being taken are handed back
         self.consuming = False
         self.runner.capacity.set()  # a pause waiting for a free slot ends
         await self.communicator.stop_consuming_tasks()

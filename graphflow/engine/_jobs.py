@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import fnmatch
 import logging
+import math
 import posixpath
 import shlex
 import tempfile
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from graphflow.clock import Clock, MonotonicClock
 from graphflow.config import load_config
 from graphflow.engine._calcinfo import CalcInfo, Sandbox
 from graphflow.engine._calcjob import SUBMIT_SCRIPT, CalcJob, JobStep
@@ -58,6 +60,7 @@ from graphflow.errors import (
 )
 from graphflow.orm import FolderData, RemoteData, SinglefileData, WriteScope, write_scope
 from graphflow.orm._computers import Computer, aload_computer
+from graphflow.retry import Backoff, Deadline, retry
 from graphflow.schedulers import (
     EXIT_CODE_FILENAME,
     JobInfo,
@@ -173,8 +176,10 @@ def submit_wrapper(command: str) -> str:
 class JobDriver:
     """The calculation-job side of a runner: one transport queue and one job manager."""
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, *, clock: Clock | None = None) -> None:
         self.runner = runner
+        #: what back-off pauses, transport slots and scheduler polls are timed on
+        self.clock: Clock = clock or MonotonicClock()
         self._stack: contextlib.AsyncExitStack | None = None
         self._queue: TransportQueue | None = None
         self._manager: JobManager | None = None
@@ -188,9 +193,9 @@ class JobDriver:
     async def _services(self) -> tuple[TransportQueue, JobManager]:
         if self._queue is None or self._manager is None:
             stack = contextlib.AsyncExitStack()
-            queue = await stack.enter_async_context(TransportQueue())
+            queue = await stack.enter_async_context(TransportQueue(clock=self.clock))
             manager = await stack.enter_async_context(
-                JobManager(self._poll, min_interval=self._poll_interval)
+                JobManager(self._poll, min_interval=self._poll_interval, clock=self.clock)
             )
             self._stack, self._queue, self._manager = stack, queue, manager
         return self._queue, self._manager
@@ -486,35 +491,45 @@ class JobDriver:
         job is paused, killed or detached while waiting to retry).
         """
         settings = _retry_settings(self.runner.backend.profile.name, task)
-        delay = settings.interval
-        attempt = 1
-        while True:
-            try:
-                return await operation()
-            except (_InterruptedError, _PauseJobError):
+        process = handle.process
+
+        def worth_again(exc: BaseException) -> bool:
+            return not isinstance(exc, (_InterruptedError, _PauseJobError)) and (
+                _is_computer_fault(exc)
+            )
+
+        def report(exc: BaseException, tries: int, pause: float) -> None:
+            self._forget_computer(process)
+            self._report(
+                handle,
+                f"{task} failed (attempt {tries} of {settings.attempts}): {exc}; "
+                f"retrying in {pause:g} s",
+                logging.WARNING,
+            )
+
+        async def pause(seconds: float) -> None:
+            wait = self.clock.sleep_until(self.clock.now() + seconds)
+            await (self._interruptible(handle, wait) if interruptible else wait)
+
+        try:
+            return await retry(
+                operation,
+                backoff=Backoff(first=settings.interval, cap=math.inf, jitter=False),
+                deadline=Deadline.never(self.clock),
+                retry_if=worth_again,
+                attempts=settings.attempts,
+                on_retry=report,
+                pause=pause,
+            )
+        except Exception as exc:
+            if not worth_again(exc):
                 raise
-            except Exception as exc:
-                if not _is_computer_fault(exc):
-                    raise
-                process = handle.process
-                self._forget_computer(process)
-                if attempt >= settings.attempts:
-                    raise _PauseJobError(
-                        f"{task} failed {attempt} time{'s' if attempt > 1 else ''}, last: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from exc
-                self._report(
-                    handle,
-                    f"{task} failed (attempt {attempt} of {settings.attempts}): {exc}; "
-                    f"retrying in {delay:g} s",
-                    logging.WARNING,
-                )
-                if interruptible:
-                    await self._interruptible(handle, asyncio.sleep(delay))
-                else:
-                    await asyncio.sleep(delay)
-                delay *= 2
-                attempt += 1
+            self._forget_computer(process)
+            tries = settings.attempts
+            raise _PauseJobError(
+                f"{task} failed {tries} time{'s' if tries > 1 else ''}, last: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
 
     def _forget_computer(self, process: Any) -> None:
         """After a failure, read the computer again: the user may be fixing its settings."""

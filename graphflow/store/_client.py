@@ -1,10 +1,10 @@
 """The only place that talks to a graph database: the async ``neo4j`` driver over Bolt.
 
 Every statement is a named :class:`CypherQuery` (or a user's read-only statement, checked
-by :func:`find_write_clause`). Reads run in read transactions and writes in managed write
-transactions, which the driver retries on transient failures: transaction functions given
-here must therefore be idempotent. Driver errors are translated into graphflow's tree at
-this boundary, naming the URI and the query.
+by :func:`find_write_clause`). Reads run in read transactions and writes in write
+transactions that this module runs again on transient failures, under one deadline
+(graphflow.retry): transaction functions given here must therefore be idempotent. Driver
+errors are translated into graphflow's tree at this boundary, naming the URI and the query.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,13 +23,26 @@ import_driver()
 import neo4j
 import neo4j.exceptions as neo4j_errors
 
+from graphflow.clock import Clock, MonotonicClock
 from graphflow.errors import (
+    CommitUnknownError,
     QueryError,
     QueryTimeoutError,
     ReadOnlyQueryError,
     StoreAuthError,
+    StoreBusyError,
     StoreError,
     StoreUnavailableError,
+    WriteConflictError,
+)
+from graphflow.retry import (
+    STORE_BUSY,
+    STORE_CONFLICT,
+    STORE_UNREACHABLE,
+    Backoff,
+    Deadline,
+    deadline_or,
+    retry,
 )
 from graphflow.store._queries import query
 from graphflow.store._readonly import find_write_clause
@@ -49,36 +61,18 @@ T = TypeVar("T")
 
 #: server-side limit for one transaction; a stuck query shows up in the server's list
 TRANSACTION_TIMEOUT = 120.0
-#: how long the driver keeps retrying a transaction that fails transiently
-RETRY_TIME = 20.0
-#: tries after recovering a dead embedded server, the first again at once, then with a
-#: doubling pause from RECOVERY_FIRST_DELAY (about 15 s in all: a restart takes 1-5 s)
-RECOVERY_ATTEMPTS = 6
-RECOVERY_FIRST_DELAY = 0.5
-#: write conflicts the driver does not know to retry (see :func:`_is_write_conflict`)
-CONFLICT_RETRIES = 12
-CONFLICT_FIRST_DELAY = 0.01
-CONFLICT_MAX_DELAY = 0.5
+#: how long a store call is tried (through restarts, conflicts, a busy pool) unless its
+#: caller hands it a deadline (a daemon worker keeping a task waits for as long as it must)
+STORE_DEADLINE = 60.0
+#: how long a user's statement waits for a dead embedded server to be brought back
+RECOVERY_PATIENCE = 15.0
+#: how long one call waits for a pooled connection before it backs off and asks again
+POOL_WAIT = 10.0
 #: idle read sessions kept per driver for the next reads (see :meth:`Store.read`)
 IDLE_READ_SESSIONS = 8
 
 
-class _RoutineRetries(logging.Filter):
-    """The driver logs every retry of a transient failure as a warning. ArcadeDB answers
-    concurrent writers with such failures routinely (optimistic concurrency), and a
-    retry that then succeeds is nothing for a user to act on: it is logged as DEBUG.
-    A transaction whose retries run out still raises, and that error is reported."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if str(record.msg).startswith("Transaction failed and will be retried"):
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-        return True
-
-
-logging.getLogger("neo4j.session").addFilter(_RoutineRetries())
-
-
-def _is_write_conflict(exc: neo4j_errors.Neo4jError) -> bool:
+def _is_write_conflict(exc: neo4j_errors.Neo4jError | neo4j_errors.DriverError) -> bool:
     """ArcadeDB's optimistic concurrency: two transactions wrote the same page.
 
     Its Bolt plugin reports ConcurrentModificationException ("Concurrent modification on
@@ -87,13 +81,10 @@ def _is_write_conflict(exc: neo4j_errors.Neo4jError) -> bool:
     profile (daemon workers, a script) store nodes of the same type at the same moment.
     The transaction was rolled back, so running the (idempotent) work again is safe.
     """
+    if not isinstance(exc, neo4j_errors.Neo4jError):
+        return False
     text = f"{exc.code or ''} {exc.message or ''}"
     return "ConcurrentModification" in text or "Concurrent modification" in text
-
-
-class _RetryAloneError(Exception):
-    """Raised in a transaction function the driver runs again: the next run waits for a
-    turn alone instead (a run among the other writers may lose the same way again)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +96,9 @@ class QueryResult:
 
 
 class Transaction:
-    """A managed transaction, handed to the function given to :meth:`Store.write_tx`."""
+    """A transaction, handed to the function given to :meth:`Store.write_tx`."""
 
-    def __init__(self, tx: neo4j.AsyncManagedTransaction, tags: Mapping[str, str]) -> None:
+    def __init__(self, tx: neo4j.AsyncTransaction, tags: Mapping[str, str]) -> None:
         self._tx = tx
         self._tags = tags
 
@@ -119,8 +110,8 @@ class Transaction:
             result = await self._tx.run(text, params)
             return [row_of(record) async for record in result]
         except neo4j_errors.Neo4jError as exc:
-            if exc.is_retryable():
-                raise  # let the driver retry the whole transaction
+            if exc.is_retryable() or _is_write_conflict(exc):
+                raise  # the store runs the whole transaction again (see Store._call)
             raise _query_error(query.name, exc) from exc
 
 
@@ -160,9 +151,9 @@ class Store:
         user: str,
         password: str,
         database: str | None,
-        retry_time: float = RETRY_TIME,
         write_lock: WriteLock | None = None,
         command_timeout: float | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.uri = uri
         self.database = database
@@ -170,7 +161,8 @@ class Store:
         #: gave up (ArcadeDB over Bolt); None: dropping the connection stops it (Neo4j)
         self.command_timeout = command_timeout
         self._auth = (user, password)
-        self._retry_time = retry_time
+        #: what every wait and deadline of this store's calls is measured on
+        self.clock: Clock = clock or MonotonicClock()
         self._recovery: Callable[[], Awaitable[str]] | None = None
         self._driver: neo4j.AsyncDriver | None = None
         #: bumped whenever the driver is replaced, so one failure triggers one recovery
@@ -184,15 +176,12 @@ class Store:
         self._write_lock = write_lock
         #: write transactions run again after a conflict or a transient failure
         self.write_retries = 0
+        #: pool-wide waits: the driver's own acquisition timeout, after which a call
+        #: backs off and asks again (STORE_BUSY) until its deadline
 
     def set_recovery(self, recovery: Callable[[], Awaitable[str]]) -> None:
-        """Use ``recovery`` to bring an unreachable server back; it returns the new URI.
-
-        A local server that died is noticed at once (the connection is refused), so the
-        driver's own retries are kept short when a recovery is set.
-        """
+        """Use ``recovery`` to bring an unreachable server back; it returns the new URI."""
         self._recovery = recovery
-        self._retry_time = min(self._retry_time, 3.0)
 
     def _get_driver(self) -> neo4j.AsyncDriver:
         if self._driver is None:
@@ -200,8 +189,7 @@ class Store:
                 self.uri,
                 auth=self._auth,
                 connection_timeout=5.0,
-                connection_acquisition_timeout=30.0,
-                max_transaction_retry_time=self._retry_time,
+                connection_acquisition_timeout=POOL_WAIT,
                 max_connection_pool_size=50,
                 keep_alive=True,
                 notifications_min_severity="OFF",
@@ -217,8 +205,9 @@ class Store:
             await driver.close()
 
     async def check(self) -> None:
-        """Prove the server answers a real query (an open port is not enough)."""
-        await self._call(self._ping, "the readiness query")
+        """Prove the server answers a real query (an open port is not enough); fails at
+        once, without retries, when it does not."""
+        await self._call(self._ping, "the readiness query", deadline=Deadline.after(0, self.clock))
 
     async def _ping(self, driver: neo4j.AsyncDriver) -> None:
         async with driver.session(database=self.database) as session:
@@ -276,7 +265,7 @@ class Store:
             await _close_quietly(session)
 
     async def write(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]]:
-        """Run one named write (or schema) statement in its own managed transaction."""
+        """Run one named write (or schema) statement in its own transaction."""
         if query.mode == "read":
             raise QueryError(f"query {query.name!r} only reads; use Store.read")
 
@@ -290,13 +279,17 @@ class Store:
         work: Callable[[Transaction], Awaitable[T]],
         *,
         tags: Mapping[str, str] | None = None,
+        deadline: Deadline | None = None,
     ) -> T:
-        """Run ``work`` in one managed write transaction; it may run more than once.
+        """Run ``work`` in one write transaction; it may run more than once.
 
-        ``work`` must be idempotent: the driver repeats it when the server reports a
-        transient failure (a conflicting concurrent write, a lost connection before commit).
+        ``work`` must be idempotent: it runs again after a transient failure (a
+        conflicting concurrent write, a connection lost before the commit), until
+        ``deadline``. A connection lost *during* the commit raises
+        :class:`~graphflow.errors.CommitUnknownError`: only the caller can tell whether
+        the commit happened.
         """
-        return await self._transaction(work, write=True, tags=dict(tags or {}))
+        return await self._transaction(work, write=True, tags=dict(tags or {}), deadline=deadline)
 
     async def read_tx(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` (several reads) in one read transaction."""
@@ -334,10 +327,12 @@ class Store:
         async def attempt(driver: neo4j.AsyncDriver) -> QueryResult:
             nonlocal sent
             if sent:  # the server may still be running the first copy
-                raise StoreUnavailableError(
+                lost = StoreUnavailableError(
                     f"the connection to {self.uri} was lost while the statement ran; it "
                     "was not run again (run it again once the store answers)"
                 )
+                lost.retryable = False
+                raise lost
             async with driver.session(database=self.database) as session:
                 try:
                     async with asyncio.timeout(time_limit), self._turn(write):
@@ -369,7 +364,11 @@ class Store:
                     raise _statement_error(exc) from exc
             return QueryResult(keys, rows)
 
-        return await self._call(attempt, "statement")
+        # never run twice (see ``sent``); before it is sent, a dead embedded server is
+        # brought back and the statement tried on it, within the user's time limit; a
+        # server graphflow cannot restart is reported at once, as the shell needs
+        patience = min(time_limit, RECOVERY_PATIENCE) if self._recovery is not None else 0.0
+        return await self._call(attempt, "statement", deadline=Deadline.after(patience, self.clock))
 
     def _gave_up(self, time_limit: float) -> str:
         said = (
@@ -390,50 +389,44 @@ class Store:
         *,
         write: bool,
         tags: Mapping[str, str],
+        deadline: Deadline | None = None,
     ) -> T:
-        # tags and a server-side timeout let a stuck transaction be traced on the server
-        runs = 0
-        takes_turns = write and self._write_lock is not None
-        #: after a lost conflict the next run has the store to itself (see _write_lock)
-        alone = False
+        """One explicit transaction per try; :meth:`_call` decides whether to try again.
 
-        @neo4j.unit_of_work(metadata=dict(tags), timeout=TRANSACTION_TIMEOUT)
-        async def tx_function(tx: neo4j.AsyncManagedTransaction) -> T:
-            nonlocal runs
-            runs += 1
-            if runs > 1 and write:
-                self.write_retries += 1
-                if takes_turns and not alone:
-                    raise _RetryAloneError  # the driver would retry it among the others
-            return await work(Transaction(tx, tags))
+        The driver's own managed-transaction retries are not used: retrying happens at
+        this layer only, under one deadline. After a write lost to another writer, the
+        next try waits for a turn alone (see _write_lock): among the others it may lose
+        the same way again.
+        """
+        alone = False
 
         async def attempt(driver: neo4j.AsyncDriver) -> T:
             nonlocal alone
-            delay = CONFLICT_FIRST_DELAY
-            for conflicts_left in range(CONFLICT_RETRIES, -1, -1):
+            mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+            session = driver.session(database=self.database, default_access_mode=mode)
+            async with session, self._turn(write, alone=alone):
+                # tags and a server-side timeout let a stuck transaction be traced
+                tx = await session.begin_transaction(
+                    metadata=dict(tags), timeout=TRANSACTION_TIMEOUT
+                )
                 try:
-                    async with driver.session(database=self.database) as session:
-                        run = session.execute_write if write else session.execute_read
-                        async with (
-                            asyncio.timeout(TRANSACTION_TIMEOUT),
-                            self._turn(write, alone=alone),
-                        ):
-                            return await run(tx_function)
-                except _RetryAloneError:
-                    alone = True
-                    continue
-                except neo4j_errors.Neo4jError as exc:
-                    if not (conflicts_left and _is_write_conflict(exc)):
-                        raise
-                    if takes_turns and not alone:
-                        alone = True
-                        continue
-                    log.debug("write conflict in %s; retrying in %.2f s", tags, delay)
-                    await asyncio.sleep(delay * (0.5 + random.random()))
-                    delay = min(2 * delay, CONFLICT_MAX_DELAY)
-            raise AssertionError("unreachable")  # the loop returns or raises
+                    result = await work(Transaction(tx, tags))
+                    if write:
+                        await tx.commit()
+                except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
+                    await _abandon(tx, answered=isinstance(exc, neo4j_errors.Neo4jError))
+                    if write and (exc.is_retryable() or _is_write_conflict(exc)):
+                        self.write_retries += 1
+                        alone = self._write_lock is not None
+                    raise
+                except BaseException:
+                    await _abandon(tx, answered=False)
+                    raise
+                if not write:
+                    await tx.close()
+                return result
 
-        return await self._call(attempt, tags.get("query", "transaction"))
+        return await self._call(attempt, tags.get("query", "transaction"), deadline=deadline)
 
     def _turn(
         self, write: bool, *, alone: bool = False
@@ -460,60 +453,94 @@ class Store:
             if self._recovery is not None:
                 self.uri = await self._recovery()
 
-    async def _call(self, attempt: Callable[[neo4j.AsyncDriver], Awaitable[T]], what: str) -> T:
-        """Translate driver errors; after a recovery of a dead server, try again.
+    async def _call(
+        self,
+        attempt: Callable[[neo4j.AsyncDriver], Awaitable[T]],
+        what: str,
+        *,
+        deadline: Deadline | None = None,
+    ) -> T:
+        """``attempt`` with the current driver, its errors translated, tried again under
+        ``deadline`` (by default the enclosing :func:`~graphflow.retry.deadline_scope`'s,
+        else STORE_DEADLINE) while the error is retryable: the server away (recovered
+        first, when a recovery is set), a conflict, a busy pool."""
+        deadline = deadline or deadline_or(STORE_DEADLINE, self.clock)
 
-        With a recovery (the embedded server), a server that is still starting, or that
-        several processes of the profile are bringing back at once, gets a few tries with
-        back-off; without one, a replaced driver gets one more try.
-        """
-        recoveries = RECOVERY_ATTEMPTS if self._recovery is not None else 1
-        delay = RECOVERY_FIRST_DELAY
-        for tries_left in range(recoveries, -1, -1):
-            if tries_left < recoveries - 1:  # the server did not answer after a recovery
-                await asyncio.sleep(delay)
-                delay *= 2
+        async def once() -> T:
             seen = self._generation
             try:
-                return await self._leased(attempt)
-            except neo4j_errors.IncompleteCommit as exc:
-                raise StoreUnavailableError(
-                    f"connection to {self.uri} was lost while committing {what}; "
-                    "the commit may or may not have happened"
-                ) from exc
-            except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
-                if tries_left and self._may_recover(seen):
-                    await self._recover(seen, exc)
-                    continue
-                raise StoreUnavailableError(
-                    f"cannot reach the graph store at {self.uri}: {_reason(exc)}"
-                ) from exc
-            except neo4j_errors.AuthError as exc:
-                if tries_left and _stale_connection(exc):
-                    # a pooled connection from before a server restart: reconnect
-                    await self._recover(seen, exc)
-                    continue
-                raise StoreAuthError(
-                    f"the graph store at {self.uri} rejected the credentials of user "
-                    f"{self._auth[0]!r}: {exc.message or 'authentication failed'}"
-                ) from exc
+                async with asyncio.timeout(TRANSACTION_TIMEOUT):
+                    return await self._leased(attempt)
             except TimeoutError as exc:
                 raise StoreUnavailableError(
                     f"{what} on {self.uri} took longer than {TRANSACTION_TIMEOUT:.0f} s"
                 ) from exc
-            except neo4j_errors.Neo4jError as exc:
-                if not _database_closed(exc, self.database):
-                    raise StoreError(f"{what} on {self.uri} failed: {exc.message or exc}") from exc
-                if tries_left and self._may_recover(seen):
+            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as exc:
+                error = self._translate(exc, what)
+                if self._needs_recovery(exc) and self._may_recover(seen):
                     await self._recover(seen, exc)
-                    continue
-                raise StoreUnavailableError(
+                    error = StoreUnavailableError(str(error))  # the next try may succeed
+                raise error from exc
+
+        def report(exc: BaseException, tries: int, pause: float) -> None:
+            # a conflict or a busy pool is routine under load; an absent server is news
+            level = (
+                logging.DEBUG
+                if isinstance(exc, (WriteConflictError, StoreBusyError))
+                else logging.WARNING
+            )
+            log.log(level, "%s; trying again in %.1f s (try %d)", exc, pause, tries + 1)
+
+        return await retry(once, backoff=_backoff_for, deadline=deadline, on_retry=report)
+
+    def _translate(self, exc: BaseException, what: str) -> StoreError:
+        """A driver's error as graphflow's, naming the store and the operation."""
+        if isinstance(exc, neo4j_errors.IncompleteCommit):
+            return CommitUnknownError(
+                f"connection to {self.uri} was lost while committing {what}; "
+                "the commit may or may not have happened"
+            )
+        if isinstance(exc, neo4j_errors.ConnectionAcquisitionTimeoutError):
+            return StoreBusyError(
+                f"every connection to {self.uri} was in use for {POOL_WAIT:g} s during {what}"
+            )
+        if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)):
+            return StoreUnavailableError(
+                f"cannot reach the graph store at {self.uri}: {_reason(exc)}"
+            )
+        if isinstance(exc, neo4j_errors.AuthError):
+            if _stale_connection(exc):
+                return StoreUnavailableError(
+                    f"{self.uri} closed a connection from before its restart"
+                )
+            return StoreAuthError(
+                f"the graph store at {self.uri} rejected the credentials of user "
+                f"{self._auth[0]!r}: {exc.message or 'authentication failed'}"
+            )
+        if isinstance(exc, neo4j_errors.Neo4jError):
+            if _database_closed(exc, self.database):
+                return StoreUnavailableError(
                     f"the graph store at {self.uri} closed the database {self.database!r} "
                     f"during {what}: its server is stopping"
-                ) from exc
-            except neo4j_errors.DriverError as exc:
-                raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
-        raise AssertionError("unreachable")  # the loop returns or raises
+                )
+            if exc.is_retryable() or _is_write_conflict(exc):
+                return WriteConflictError(f"{what} on {self.uri}: {exc.message or exc}")
+            return StoreError(f"{what} on {self.uri} failed: {exc.message or exc}")
+        return StoreError(f"{what} on {self.uri} failed: {exc}")
+
+    def _needs_recovery(self, exc: BaseException) -> bool:
+        """Whether ``exc`` says the server (or the driver's view of it) is gone."""
+        if isinstance(
+            exc, (neo4j_errors.IncompleteCommit, neo4j_errors.ConnectionAcquisitionTimeoutError)
+        ):
+            return False
+        if isinstance(exc, neo4j_errors.AuthError):
+            return _stale_connection(exc)
+        if isinstance(exc, neo4j_errors.Neo4jError):
+            return _database_closed(exc, self.database)
+        return isinstance(
+            exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)
+        )
 
     def _may_recover(self, seen: int) -> bool:
         """Whether a failure that looks like the server going away is worth a recovery: the
@@ -548,6 +575,26 @@ def _statement_error(exc: neo4j_errors.ClientError) -> QueryError:
     if "timeout" in (exc.code or "").lower() or "command.timeout" in message:
         return QueryTimeoutError(f"the server stopped the statement at its time limit: {message}")
     return QueryError(message)
+
+
+def _backoff_for(exc: BaseException) -> Backoff:
+    """Each kind of passing failure backs off on its own schedule (graphflow.retry)."""
+    if isinstance(exc, WriteConflictError):
+        return STORE_CONFLICT
+    if isinstance(exc, StoreBusyError):
+        return STORE_BUSY
+    return STORE_UNREACHABLE
+
+
+async def _abandon(tx: neo4j.AsyncTransaction, *, answered: bool) -> None:
+    """End a transaction that failed: roll back politely when the server answered (its
+    connection is usable), else drop the connection, which ends it on the server at once
+    (a rollback would wait behind a statement still running, or on a dead socket)."""
+    if answered:
+        with contextlib.suppress(Exception):
+            await tx.close()
+    else:
+        tx.cancel()
 
 
 def row_of(record: neo4j.Record) -> dict[str, Any]:

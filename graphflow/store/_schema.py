@@ -9,12 +9,13 @@ moment collide (one gets a non-retryable ``TypeAlreadyExistsException``).
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
 from typing import TYPE_CHECKING
 
 from graphflow.errors import SchemaError, StoreError, StoreUnavailableError
+from graphflow.retry import Backoff, Deadline, retry
+from graphflow.store._client import STORE_DEADLINE
 from graphflow.store._queries import all_queries, query
 from graphflow.store._writer import WriteBatch, node_groups
 
@@ -25,6 +26,8 @@ __all__ = ["SCHEMA_VERSION", "setup_schema"]
 
 SCHEMA_VERSION = 1
 _ATTEMPTS = 3
+#: two set-ups racing: the loser looks again shortly
+SCHEMA_RACE = Backoff(first=0.3, cap=1.0)
 
 
 async def setup_schema(store: Store) -> bool:
@@ -33,16 +36,13 @@ async def setup_schema(store: Store) -> bool:
     Two processes may set up the same new database at once; the loser of a race (a
     constraint or type created by the other meanwhile) checks the version and tries again.
     """
-    for attempt in range(_ATTEMPTS):
-        try:
-            return await _setup_once(store)
-        except StoreUnavailableError:
-            raise
-        except SchemaError:
-            if attempt == _ATTEMPTS - 1:
-                raise
-            await asyncio.sleep(0.2 * (attempt + 1) * (1 + random.random()))
-    raise AssertionError("unreachable")
+    return await retry(
+        lambda: _setup_once(store),
+        backoff=SCHEMA_RACE,
+        deadline=Deadline.after(STORE_DEADLINE, store.clock),
+        retry_if=lambda exc: isinstance(exc, SchemaError),
+        attempts=_ATTEMPTS,
+    )
 
 
 async def _create_label_combinations(tx: Transaction) -> None:

@@ -10,8 +10,9 @@ Promises kept here:
 
 - a batch is committed whole or not at all, and batches commit in submission order, so
   whatever a later batch refers to (a node, a link end) was committed with it or before;
-- the writer retries a commit that failed because the store was unreachable, with
-  back-off, for up to ``retry_budget`` seconds, and only then fails the batches;
+- a commit that fails because the store is unreachable is tried again (by the store,
+  graphflow.retry) until ``retry_budget`` seconds after it began, and only then fails
+  the batches;
 - a group that fails for another reason is split, so one bad batch fails alone, and
   whatever one commit raises goes to its batches' submitters: the writer never dies;
 - a value the store cannot take (an integer outside 64 bits, a string past
@@ -28,12 +29,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from graphflow.errors import GraphflowError, StoreError, StoreUnavailableError
+from graphflow.errors import CommitUnknownError, GraphflowError, StoreError, StoreUnavailableError
+from graphflow.retry import STORE_UNREACHABLE, Deadline, deadline_scope, retry
 from graphflow.store._limits import check_properties
 from graphflow.store._queries import query
 
@@ -306,24 +307,28 @@ class GroupCommitWriter:
                 item.done.set_result(None)
 
     async def _commit(self, batch: WriteBatch) -> None:
-        """Commit ``batch``, retrying while the store is unreachable, within the budget."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._retry_budget
-        delay = 0.1
-        while True:
+        """Commit ``batch`` before the writer's deadline (``retry_budget`` from now).
+
+        The store tries again through restarts and conflicts; what only the writer can
+        settle is a commit whose outcome is unknown (the connection dropped during it):
+        it looks whether the batch landed before committing it again.
+        """
+        deadline = Deadline.after(self._retry_budget, self._store.clock)
+
+        async def once() -> None:
             try:
                 await self._store.write_tx(batch.apply, tags={"query": "group_commit"})
-                return
-            except StoreUnavailableError as exc:
-                if await self._landed(batch):
-                    return
-                if loop.time() + delay > deadline:
-                    raise StoreUnavailableError(
-                        f"{exc} (gave up after retrying for {self._retry_budget:.0f} s)"
-                    ) from exc
-                log.warning("store write failed (%s); retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 5.0)
+            except CommitUnknownError:
+                if not await self._landed(batch):
+                    raise
+
+        with deadline_scope(deadline):  # the store's tries, and the look for a landing
+            await retry(
+                once,
+                backoff=STORE_UNREACHABLE,
+                deadline=deadline,
+                retry_if=lambda exc: isinstance(exc, CommitUnknownError),
+            )
 
     async def _landed(self, batch: WriteBatch) -> bool:
         """Whether a commit whose outcome was unknown did happen (its first node exists)."""

@@ -276,3 +276,45 @@ def test_a_job_without_an_exit_code_file_asks_the_schedulers_record(
 
     assert asyncio.run(ask()) == expected
     assert fake.commands == ["sacct -c -X -n -P -o jobid,state,exitcode --jobs=4242"]
+
+
+def test_a_transport_task_pauses_the_job_after_its_tries_on_a_fake_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The README's bound: 5 tries pausing 20 s doubling, so the job pauses at 300 s."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from graphflow.clock import FakeClock
+    from graphflow.engine._jobs import JobDriver, _PauseJobError
+    from graphflow.errors import TransportError
+
+    monkeypatch.setenv("GRAPHFLOW_HOME", "/nonexistent/graphflow-home")  # defaults apply
+    clock = FakeClock()
+    runner = SimpleNamespace(backend=SimpleNamespace(profile=SimpleNamespace(name="none")))
+    driver = JobDriver(runner, clock=clock)  # type: ignore[arg-type]
+    reports: list[str] = []
+    monkeypatch.setattr(driver, "_report", lambda _handle, message, *_: reports.append(message))
+    handle = SimpleNamespace(process=SimpleNamespace(code=SimpleNamespace(computer_label="c")))
+    tries: list[float] = []
+
+    async def refused() -> None:
+        tries.append(clock.now())
+        raise TransportError("connecting to c failed: Connection refused")
+
+    async def drive() -> None:
+        task = asyncio.ensure_future(
+            driver._retrying(handle, "upload", refused, interruptible=False)  # type: ignore[arg-type]
+        )
+        while not task.done():
+            if clock.next_deadline() is None:
+                await clock.settle()
+            else:
+                await clock.advance_to_next()
+        task.result()
+
+    with pytest.raises(_PauseJobError, match="upload failed 5 times, last: TransportError"):
+        asyncio.run(drive())
+    assert tries == [0.0, 20.0, 60.0, 140.0, 300.0]
+    assert reports[0].startswith("upload failed (attempt 1 of 5)")
+    assert len(reports) == 4

@@ -1,7 +1,9 @@
-"""Write conflicts that ArcadeDB reports in a way the driver does not retry are retried by
-the store, a database closed by its stopping server is recovered, and nothing else is
-retried (a fake driver stands in for the server here; the real two-process write is in
-tests/integration/orm, the real server stopping mid-run in tests/chaos)."""
+"""Write conflicts (ArcadeDB's, which the driver does not know as transient, and the
+driver's transient errors) are retried by the store, a database closed by its stopping
+server is recovered, a busy pool is waited for, and nothing else is retried; each within
+the call's deadline, measured on a fake clock (a fake driver stands in for the server
+here; the real two-process write is in tests/integration/orm, the real server stopping
+mid-run in tests/chaos)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,15 @@ from typing import Any
 import neo4j.exceptions as neo4j_errors
 import pytest
 
-from graphflow.errors import StoreError, StoreUnavailableError
-from graphflow.store import Store
+from graphflow.clock import FakeClock
+from graphflow.errors import (
+    CommitUnknownError,
+    StoreError,
+    StoreUnavailableError,
+    WriteConflictError,
+)
+from graphflow.retry import STORE_UNREACHABLE, Deadline, deadline_scope
+from graphflow.store import GroupCommitWriter, Store, WriteBatch
 from graphflow.store import _client as client
 
 CONFLICT = neo4j_errors.Neo4jError._hydrate_neo4j(
@@ -30,12 +39,19 @@ OTHER = neo4j_errors.Neo4jError._hydrate_neo4j(
 )
 
 
+TRANSIENT = neo4j_errors.Neo4jError._hydrate_neo4j(
+    code="Neo.TransientError.Transaction.DeadlockDetected", message="deadlock"
+)
+BUSY = neo4j_errors.ConnectionAcquisitionTimeoutError("failed to obtain a connection")
+
+
 class FakeDriver:
-    """Answers each execute_write with the next outcome: an exception or a value."""
+    """Ends each transaction's commit with the next outcome: an exception or success."""
 
     def __init__(self, outcomes: list[Any]) -> None:
         self.outcomes = outcomes
         self.calls = 0
+        self.rolled_back = 0
 
     def session(self, **_: Any) -> FakeDriver:
         return self
@@ -46,42 +62,71 @@ class FakeDriver:
     async def __aexit__(self, *_: object) -> None:
         return None
 
-    async def execute_write(self, _work: Any) -> Any:
+    async def begin_transaction(self, **_: Any) -> FakeDriver:
         self.calls += 1
         outcome = self.outcomes.pop(0)
-        if isinstance(outcome, Exception):
+        if outcome is BUSY:
             raise outcome
-        return outcome
+        self.outcome = outcome
+        return self
+
+    async def commit(self) -> None:
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+
+    async def close(self) -> None:
+        self.rolled_back += 1
+
+    def cancel(self) -> None:
+        self.rolled_back += 1
 
 
-def store_with(driver: FakeDriver) -> Store:
-    store = Store("bolt://127.0.0.1:1", user="root", password="x", database="graphflow")
+def store_with(driver: FakeDriver, clock: FakeClock | None = None) -> Store:
+    store = Store(
+        "bolt://127.0.0.1:1", user="root", password="x", database="graphflow", clock=clock
+    )
     store._driver = driver  # type: ignore[assignment]
     return store
+
+
+async def _on_fake_clock(clock: FakeClock, call: Any) -> Any:
+    """Run ``call`` while moving the fake clock along whenever it waits."""
+    task = asyncio.ensure_future(call)
+    while not task.done():
+        if clock.next_deadline() is None:
+            await clock.settle()
+            continue
+        await clock.advance_to_next()
+    return task.result()
 
 
 async def _work(_tx: Any) -> str:
     return "written"
 
 
-def test_conflicts_are_retried_until_the_write_goes_through(monkeypatch) -> None:
-    monkeypatch.setattr(client, "CONFLICT_FIRST_DELAY", 0.001)
-    driver = FakeDriver([CONFLICT, CONFLICT, "written"])
-    assert asyncio.run(store_with(driver).write_tx(_work)) == "written"
-    assert driver.calls == 3
+def test_conflicts_are_retried_until_the_write_goes_through() -> None:
+    clock = FakeClock()
+    driver = FakeDriver([CONFLICT, TRANSIENT, CONFLICT, None])
+    store = store_with(driver, clock)
+    assert asyncio.run(_on_fake_clock(clock, store.write_tx(_work))) == "written"
+    assert driver.calls == 4
+    assert driver.rolled_back == 3
+    assert store.write_retries == 3
+    assert clock.now() < 1.0  # conflicts back off from 10 ms
 
 
-def test_other_errors_are_not_retried() -> None:
-    driver = FakeDriver([OTHER, "written"])
-    with pytest.raises(StoreError, match="disk on fire"):
-        asyncio.run(store_with(driver).write_tx(_work))
-    assert driver.calls == 1
+def test_a_busy_pool_is_waited_for_not_failed() -> None:
+    clock = FakeClock()
+    driver = FakeDriver([BUSY] * 20 + [None])
+    store = store_with(driver, clock)
+    assert asyncio.run(_on_fake_clock(clock, store.write_tx(_work))) == "written"
+    assert driver.calls == 21
 
 
-def test_a_database_closed_by_its_stopping_server_is_recovered_and_retried(monkeypatch) -> None:
-    monkeypatch.setattr(client, "RECOVERY_FIRST_DELAY", 0.001)
-    driver = FakeDriver([CLOSED, "written"])
-    store = store_with(driver)
+def test_a_database_closed_by_its_stopping_server_is_recovered_and_retried() -> None:
+    clock = FakeClock()
+    driver = FakeDriver([CLOSED, None])
+    store = store_with(driver, clock)
     recoveries = []
 
     async def recover() -> str:
@@ -90,33 +135,77 @@ def test_a_database_closed_by_its_stopping_server_is_recovered_and_retried(monke
         return store.uri
 
     store.set_recovery(recover)
-    assert asyncio.run(store.write_tx(_work)) == "written"
+    assert asyncio.run(_on_fake_clock(clock, store.write_tx(_work))) == "written"
     assert driver.calls == 2
     assert recoveries == ["bolt://127.0.0.1:1"]
 
 
-def test_a_closed_database_without_a_recovery_is_reported_as_unavailable() -> None:
-    driver = FakeDriver([CLOSED, "written"])
-    with pytest.raises(StoreUnavailableError, match="closed the database 'graphflow'"):
-        asyncio.run(store_with(driver).write_tx(_work))
+def test_a_closed_database_without_a_recovery_fails_at_the_deadline() -> None:
+    clock = FakeClock()
+    driver = FakeDriver([CLOSED] * 1000)
+    with pytest.raises(StoreUnavailableError, match=r"closed the database 'graphflow'.*tried"):
+        asyncio.run(_on_fake_clock(clock, store_with(driver, clock).write_tx(_work)))
+    assert client.STORE_DEADLINE - 10 < clock.now() <= client.STORE_DEADLINE
+
+
+def test_endless_conflicts_give_up_at_the_deadline_with_the_servers_words() -> None:
+    clock = FakeClock()
+    driver = FakeDriver([CONFLICT] * 10_000)
+    with pytest.raises(WriteConflictError, match="Concurrent modification"):
+        asyncio.run(_on_fake_clock(clock, store_with(driver, clock).write_tx(_work)))
+    assert client.STORE_DEADLINE - 1 < clock.now() <= client.STORE_DEADLINE
+
+
+def test_a_deadline_handed_down_bounds_every_try() -> None:
+    clock = FakeClock()
+    driver = FakeDriver([CONFLICT] * 10_000)
+    store = store_with(driver, clock)
+    with pytest.raises(WriteConflictError), deadline_scope(Deadline.after(5.0, clock)):
+        asyncio.run(_on_fake_clock(clock, store.write_tx(_work)))
+    assert 4.0 < clock.now() <= 5.0
+
+
+def test_a_commit_cut_off_midway_is_not_run_again_by_the_store() -> None:
+    clock = FakeClock()
+    driver = FakeDriver([neo4j_errors.IncompleteCommit("lost"), None])
+    with pytest.raises(CommitUnknownError, match="may or may not have happened"):
+        asyncio.run(_on_fake_clock(clock, store_with(driver, clock).write_tx(_work)))
     assert driver.calls == 1
 
 
-def test_endless_conflicts_give_up_with_the_servers_words(monkeypatch) -> None:
-    monkeypatch.setattr(client, "CONFLICT_FIRST_DELAY", 0.001)
-    monkeypatch.setattr(client, "CONFLICT_MAX_DELAY", 0.001)
-    driver = FakeDriver([CONFLICT] * (client.CONFLICT_RETRIES + 1))
-    with pytest.raises(StoreError, match="Concurrent modification"):
+def test_other_errors_are_not_retried_and_roll_back() -> None:
+    driver = FakeDriver([OTHER, None])
+    with pytest.raises(StoreError, match="disk on fire"):
         asyncio.run(store_with(driver).write_tx(_work))
-    assert driver.calls == client.CONFLICT_RETRIES + 1
+    assert (driver.calls, driver.rolled_back) == (1, 1)
 
 
-def test_the_drivers_retry_warnings_are_demoted_to_debug(caplog) -> None:
-    import logging
+class Unreachable(FakeDriver):
+    """A server that refuses every connection."""
 
-    session_log = logging.getLogger("neo4j.session")
-    with caplog.at_level(logging.DEBUG, logger="neo4j.session"):
-        session_log.warning("Transaction failed and will be retried in %ss (%s)", 1.0, "conflict")
-        session_log.warning("something else")
-    levels = {record.getMessage()[:22]: record.levelname for record in caplog.records}
-    assert levels == {"Transaction failed and": "DEBUG", "something else": "WARNING"}
+    async def begin_transaction(self, **_: Any) -> FakeDriver:
+        self.calls += 1
+        raise neo4j_errors.ServiceUnavailable("Couldn't connect to 127.0.0.1:1")
+
+
+def test_a_group_commit_gives_up_at_the_writers_budget_not_before() -> None:
+    clock = FakeClock()
+    driver = Unreachable([])
+    store = store_with(driver, clock)
+    writer = GroupCommitWriter(store, retry_budget=600.0)
+    batch = WriteBatch()
+    batch.update("some-uuid", {"label": "x"})
+
+    async def commit() -> None:
+        task = asyncio.create_task(writer.run())
+        try:
+            await writer.write(batch)
+        finally:
+            await writer.close()
+            await task
+
+    with pytest.raises(StoreUnavailableError, match=r"cannot reach the graph store.*tried"):
+        asyncio.run(_on_fake_clock(clock, commit()))
+    # the store's own 60 s default did not cut the writer's deadline short
+    assert 600.0 - 1.5 * STORE_UNREACHABLE.cap < clock.now() <= 600.0
+    assert driver.calls > 100

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from graphflow.clock import MonotonicClock
 from graphflow.errors import StoreError
 from graphflow.store import GroupCommitWriter, WriteBatch
 
@@ -16,6 +17,7 @@ class BlockingStore:
     """A store whose commits wait for ``release``, or raise what ``fail`` holds."""
 
     def __init__(self) -> None:
+        self.clock = MonotonicClock()
         self.release = asyncio.Event()
         self.fail: BaseException | None = None
         self.commits = 0
