@@ -30,7 +30,7 @@ from graphflow._home import graphflow_home
 from graphflow.errors import ConfigError, ProfileNotFoundError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
     from pathlib import Path
 
 __all__ = [
@@ -144,6 +144,11 @@ class Profile:
     store: StoreSettings = field(default_factory=StoreSettings)
     broker: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: where process classes may be imported from when a process continues: script
+    #: folders and import roots (absolute paths) and top-level module names. Kept here,
+    #: in the owner's 0600 file, because the store (which names the class) is not trusted
+    #: to choose code to run; a launch adds its own origin (see engine._trust)
+    trusted_code: tuple[str, ...] = ()
 
     @property
     def store_directory(self) -> Path:
@@ -200,6 +205,7 @@ class Profile:
             "directory": str(self.directory),
             "store": store,
             "broker": redact_url(broker) if broker else "none (processes run in-process)",
+            "trusted code": ", ".join(self.trusted_code) or "none yet (launching trusts it)",
         }
 
     def __repr__(self) -> str:
@@ -233,6 +239,7 @@ class Config:
                     "store": p.store.to_json(),
                     "broker": p.broker,
                     "options": dict(p.options),
+                    "trusted_code": list(p.trusted_code),
                 }
                 for name, p in sorted(self.profiles.items())
             },
@@ -289,12 +296,16 @@ def _parse_config(data: Any, path: Path) -> Config:
         options = raw.get("options", {})
         if not isinstance(options, dict):
             raise ConfigError(f"{path}: profile {name!r} options must be an object")
+        trusted = raw.get("trusted_code", [])
+        if not (isinstance(trusted, list) and all(isinstance(t, str) for t in trusted)):
+            raise ConfigError(f"{path}: profile {name!r} trusted_code must be a list of strings")
         profiles[name] = Profile(
             name=name,
             directory=home / "profiles" / name,
             store=StoreSettings.from_json(raw.get("store", {}), profile=name),
             broker=broker,
             options=options,
+            trusted_code=tuple(trusted),
         )
     default = data.get("default_profile")
     if default is not None and default not in profiles:
@@ -524,6 +535,21 @@ def update_profile(
             profile = replace(profile, broker=broker)
         config.profiles[name] = profile
         _write(path, config)
+    return profile
+
+
+def trust_code(name: str, origins: Iterable[str]) -> Profile:
+    """Add ``origins`` (folders or top-level module names) to the code ``name`` trusts."""
+    if name == DEFAULT_PROFILE:
+        resolve_profile(DEFAULT_PROFILE)
+    with _locked_config() as path:
+        config = _read(path)
+        profile = config.get(name)
+        added = [origin for origin in origins if origin not in profile.trusted_code]
+        if added:
+            profile = replace(profile, trusted_code=(*profile.trusted_code, *added))
+            config.profiles[name] = profile
+            _write(path, config)
     return profile
 
 

@@ -154,6 +154,28 @@ def set_option(name: str, key: str, value: str) -> None:
     console.print(f"Profile [bold]{name}[/]: {key} = {value}.")
 
 
+@profile.command("trust")
+@click.argument("name")
+@click.argument("origin")
+def trust(name: str, origin: str) -> None:
+    """Let processes of profile NAME continue with code from ORIGIN: a folder (scripts
+    in it, or modules imported from it) or a top-level module name.
+
+    Launching a process trusts its origin already; this is for code launched elsewhere.
+    """
+    if "/" in origin or origin in (".", ".."):
+        folder = Path(origin).expanduser().resolve()
+        if not folder.is_dir():
+            raise click.BadParameter(f"{folder} is not a folder", param_hint="ORIGIN")
+        origin = str(folder)
+    elif not origin.isidentifier():
+        raise click.BadParameter(
+            f"{origin!r} is neither a folder nor a module name", param_hint="ORIGIN"
+        )
+    config.trust_code(name, [origin])
+    console.print(f"Profile [bold]{name}[/] trusts code from {origin}.")
+
+
 @profile.command("set-broker")
 @click.argument("name")
 @click.argument("url", required=False)

@@ -19,6 +19,7 @@ from graphflow.engine._logging import REPORT, emit
 from graphflow.engine._ports import PortNamespace
 from graphflow.engine._spec import ExitCode, ExitCodesNamespace, ProcessSpec
 from graphflow.engine._states import Event, next_state
+from graphflow.engine._trust import trust_launch
 from graphflow.errors import PortProblem, PortValidationError, ProcessError
 from graphflow.orm import CalculationNode, Data, Node, ProcessNode, check_link
 from graphflow.orm._process import NAMESPACE_SEPARATOR
@@ -286,7 +287,12 @@ class Process:
     # --- writing ------------------------------------------------------------------------
 
     def _write_creation(self, scope: WriteScope, *, with_parent_link: bool = True) -> None:
-        """The node, its input nodes and links (and the CALL link from the parent)."""
+        """The node, its input nodes and links (and the CALL link from the parent).
+
+        Launching it makes the class's origin trusted by the profile, so that another
+        interpreter may import it to continue the process (engine._trust).
+        """
+        trust_launch(scope.backend.profile, self.process_type())
         inputs = flatten_links(self.inputs, self.spec().inputs)
         new_inputs = [node for node in inputs.values() if not node.is_stored]
         scope.add_nodes([*new_inputs, self.node])

@@ -1,7 +1,8 @@
 """Rebuilding a stored process from its checkpoint, to continue it after a crash.
 
 The checkpoint names the process class (see :mod:`graphflow.engine._importing`); loading
-it imports that module or script. Reading the checkpoint itself runs no code.
+it imports that module or script, and only from where the profile trusts code to come
+from (:mod:`graphflow.engine._trust`). Reading the checkpoint itself runs no code.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from graphflow.engine._checkpoint import decode_value, loads, node_refs
 from graphflow.engine._importing import load_named
 from graphflow.engine._process import Process
+from graphflow.engine._trust import check_trusted
 from graphflow.errors import PluginError, ProcessStateError
 from graphflow.orm import Backend, ProcessNode, aload_nodes
 from graphflow.plugins import load_entry_point
@@ -47,6 +49,8 @@ async def rebuild(backend: Backend, node: ProcessNode) -> Process:
     if node.checkpoint is None:
         raise ProcessStateError(f"{node._ident()} has no checkpoint to resume from")
     checkpoint = loads(node.checkpoint)
+    # the store names the class: import it only from where this profile launches code
+    await asyncio.to_thread(check_trusted, backend.profile, checkpoint.process_type)
     process_class = await asyncio.to_thread(load_process_class, checkpoint.process_type)
     refs = (
         node_refs(checkpoint.inputs) | node_refs(checkpoint.ctx) | set(checkpoint.outputs.values())

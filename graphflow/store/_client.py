@@ -154,6 +154,7 @@ class Store:
         write_lock: WriteLock | None = None,
         command_timeout: float | None = None,
         clock: Clock | None = None,
+        reader: tuple[str, str] | None = None,
     ) -> None:
         self.uri = uri
         self.database = database
@@ -176,33 +177,44 @@ class Store:
         self._write_lock = write_lock
         #: write transactions run again after a conflict or a transient failure
         self.write_retries = 0
-        #: pool-wide waits: the driver's own acquisition timeout, after which a call
-        #: backs off and asks again (STORE_BUSY) until its deadline
+        #: a user the server lets only read, for users' statements (see run_readonly)
+        self._reader_auth = reader
+        self._reader_driver: neo4j.AsyncDriver | None = None
 
     def set_recovery(self, recovery: Callable[[], Awaitable[str]]) -> None:
         """Use ``recovery`` to bring an unreachable server back; it returns the new URI."""
         self._recovery = recovery
 
-    def _get_driver(self) -> neo4j.AsyncDriver:
+    def _get_driver(self, *, reader: bool = False) -> neo4j.AsyncDriver:
+        if reader and self._reader_auth is not None:
+            if self._reader_driver is None:
+                self._reader_driver = self._new_driver(self._reader_auth, pool=4)
+            return self._reader_driver
         if self._driver is None:
-            self._driver = neo4j.AsyncGraphDatabase.driver(
-                self.uri,
-                auth=self._auth,
-                connection_timeout=5.0,
-                connection_acquisition_timeout=POOL_WAIT,
-                max_connection_pool_size=50,
-                keep_alive=True,
-                notifications_min_severity="OFF",
-            )
-            hydrate_local_datetimes_natively(self._driver)
+            self._driver = self._new_driver(self._auth, pool=50)
         return self._driver
+
+    def _new_driver(self, auth: tuple[str, str], *, pool: int) -> neo4j.AsyncDriver:
+        driver = neo4j.AsyncGraphDatabase.driver(
+            self.uri,
+            auth=auth,
+            connection_timeout=5.0,
+            connection_acquisition_timeout=POOL_WAIT,
+            max_connection_pool_size=pool,
+            keep_alive=True,
+            notifications_min_severity="OFF",
+        )
+        hydrate_local_datetimes_natively(driver)
+        return driver
 
     async def close(self) -> None:
         """Close every connection; the store can be used again afterwards (it reconnects)."""
-        driver, self._driver = self._driver, None
-        if driver is not None:
-            await self._close_idle_reads()
-            await driver.close()
+        await self._close_idle_reads()
+        drivers = (self._driver, self._reader_driver)
+        self._driver = self._reader_driver = None
+        for driver in drivers:
+            if driver is not None:
+                await driver.close()
 
     async def check(self) -> None:
         """Prove the server answers a real query (an open port is not enough); fails at
@@ -333,7 +345,8 @@ class Store:
                 )
                 lost.retryable = False
                 raise lost
-            async with driver.session(database=self.database) as session:
+            mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+            async with driver.session(database=self.database, default_access_mode=mode) as session:
                 try:
                     async with asyncio.timeout(time_limit), self._turn(write):
                         tx = await session.begin_transaction(
@@ -358,9 +371,17 @@ class Store:
                             raise
                 except TimeoutError:
                     raise QueryTimeoutError(self._gave_up(time_limit)) from None
+                except neo4j_errors.AuthError:
+                    raise
                 except neo4j_errors.ClientError as exc:
                     # the server's own words (with the position it marks) are what users
                     # need; a server-side time limit is a timeout too
+                    if not write and _refused_write(exc):
+                        raise ReadOnlyQueryError(
+                            "the store refused to change the graph: statements from "
+                            "graphflow.cypher and the shell run read-only (use ':write on' "
+                            f"in the shell to write); the server said: {exc.message or exc}"
+                        ) from exc
                     raise _statement_error(exc) from exc
             return QueryResult(keys, rows)
 
@@ -368,7 +389,12 @@ class Store:
         # brought back and the statement tried on it, within the user's time limit; a
         # server graphflow cannot restart is reported at once, as the shell needs
         patience = min(time_limit, RECOVERY_PATIENCE) if self._recovery is not None else 0.0
-        return await self._call(attempt, "statement", deadline=Deadline.after(patience, self.clock))
+        return await self._call(
+            attempt,
+            "statement",
+            deadline=Deadline.after(patience, self.clock),
+            reader=not write,  # a server that only knows users enforces read-only by user
+        )
 
     def _gave_up(self, time_limit: float) -> str:
         said = (
@@ -446,10 +472,12 @@ class Store:
                 return  # another caller already recovered: just try again
             log.info("store %s unreachable (%s); checking the server", self.uri, reason)
             await self._close_idle_reads()
-            old, self._driver = self._driver, None
+            old = (self._driver, self._reader_driver)
+            self._driver = self._reader_driver = None
             self._generation += 1
-            if old is not None and not self._users.get(old):
-                await _close_quietly(old)
+            for driver in old:
+                if driver is not None and not self._users.get(driver):
+                    await _close_quietly(driver)
             if self._recovery is not None:
                 self.uri = await self._recovery()
 
@@ -459,18 +487,20 @@ class Store:
         what: str,
         *,
         deadline: Deadline | None = None,
+        reader: bool = False,
     ) -> T:
-        """``attempt`` with the current driver, its errors translated, tried again under
-        ``deadline`` (by default the enclosing :func:`~graphflow.retry.deadline_scope`'s,
-        else STORE_DEADLINE) while the error is retryable: the server away (recovered
-        first, when a recovery is set), a conflict, a busy pool."""
+        """``attempt`` with the current driver (the reader's, with ``reader``), its errors
+        translated, tried again under ``deadline`` (by default the enclosing
+        :func:`~graphflow.retry.deadline_scope`'s, else STORE_DEADLINE) while the error is
+        retryable: the server away (recovered first, when a recovery is set), a conflict,
+        a busy pool."""
         deadline = deadline or deadline_or(STORE_DEADLINE, self.clock)
 
         async def once() -> T:
             seen = self._generation
             try:
                 async with asyncio.timeout(TRANSACTION_TIMEOUT):
-                    return await self._leased(attempt)
+                    return await self._leased(attempt, reader=reader)
             except TimeoutError as exc:
                 raise StoreUnavailableError(
                     f"{what} on {self.uri} took longer than {TRANSACTION_TIMEOUT:.0f} s"
@@ -548,7 +578,9 @@ class Store:
         this one took it (generation ``seen``)."""
         return self._recovery is not None or self._generation != seen
 
-    async def _leased(self, attempt: Callable[[neo4j.AsyncDriver], Awaitable[T]]) -> T:
+    async def _leased(
+        self, attempt: Callable[[neo4j.AsyncDriver], Awaitable[T]], *, reader: bool = False
+    ) -> T:
         """Run ``attempt`` with the current driver, closing a replaced driver only once its
         last caller is done.
 
@@ -558,7 +590,7 @@ class Store:
         driver (``'NoneType' object has no attribute 'complete'``), an error nobody can
         classify, and a daemon's process excepted on a store restart.
         """
-        driver = self._get_driver()
+        driver = self._get_driver(reader=reader)
         self._users[driver] = self._users.get(driver, 0) + 1
         try:
             return await attempt(driver)
@@ -566,8 +598,15 @@ class Store:
             self._users[driver] -= 1
             if not self._users[driver]:
                 del self._users[driver]
-                if driver is not self._driver:  # replaced meanwhile, and now unused
+                if driver not in (self._driver, self._reader_driver):  # replaced, now unused
                     await _close_quietly(driver)
+
+
+def _refused_write(exc: neo4j_errors.ClientError) -> bool:
+    """Whether the server refused a write: the reader user's missing permission
+    (ArcadeDB) or a write in a read transaction (Neo4j)."""
+    code = exc.code or ""
+    return code.endswith(".Security.Forbidden") or code.endswith(".Statement.AccessMode")
 
 
 def _statement_error(exc: neo4j_errors.ClientError) -> QueryError:

@@ -30,6 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 from graphflow.errors import StoreAuthError, StoreError, StoreUnavailableError
 from graphflow.store._client import TRANSACTION_TIMEOUT, Store
+from graphflow.store._reader_user import (
+    READER_USER,
+    ensure_reader_user,
+    install_reader_group,
+    read_reader_password,
+)
 from graphflow.store._write_lock import WriteLock
 
 if TYPE_CHECKING:
@@ -185,7 +191,9 @@ class EmbeddedServer:
         return None
 
     def store(self, info: ServerInfo) -> Store:
-        """A client for ``info``'s server (the caller owns and closes it)."""
+        """A client for ``info``'s server (the caller owns and closes it); users'
+        read-only statements run as the read-only user (see _reader_user)."""
+        reader_password = read_reader_password(self.directory)
         return Store(
             info.uri,
             user=ROOT_USER,
@@ -193,6 +201,7 @@ class EmbeddedServer:
             database=info.database,
             write_lock=WriteLock(self.directory / "write.lock"),
             command_timeout=self.command_timeout,
+            reader=None if reader_password is None else (READER_USER, reader_password),
         )
 
     async def _answers(self, info: ServerInfo) -> bool:
@@ -242,7 +251,7 @@ class EmbeddedServer:
     async def ensure_running(self) -> ServerInfo:
         """The running server, started (or restarted) if needed; checked by a real query."""
         info = await asyncio.to_thread(self.running_info)
-        if info is not None:
+        if info is not None and read_reader_password(self.directory) is not None:
             return info
         return await self.recover()
 
@@ -251,8 +260,11 @@ class EmbeddedServer:
         async with self._launch_lock():
             previous = self.read_info()
             info = self.running_info()
+            # a server started before the read-only group existed must load it: restart
+            group_added = await asyncio.to_thread(install_reader_group, self.directory)
             if info is not None:
-                if await self._answers(info):
+                if not group_added and await self._answers(info):
+                    await self._ensure_reader(info)
                     return info
                 # alive but deaf for a whole query timeout: a hung server is replaced
                 await self._terminate(info.pid)
@@ -261,7 +273,12 @@ class EmbeddedServer:
                 await self._terminate(stray)
             self._clear_info()
             # the old ports, when free, let clients that cached the URI reconnect as is
-            return await self._start(previous)
+            info = await self._start(previous)
+            await self._ensure_reader(info)
+            return info
+
+    async def _ensure_reader(self, info: ServerInfo) -> None:
+        await asyncio.to_thread(ensure_reader_user, self.directory, info.http_port, self._password)
 
     def _command(self, bolt_port: int, http_port: int, https_port: int) -> list[str]:
         package = _package_dir()

@@ -1,9 +1,12 @@
-"""Recognise Cypher that would write, before it reaches a server.
+"""Recognise Cypher that would write, before it reaches a server: a fast first answer.
 
-Neo4j refuses writes inside read transactions, but not every Bolt server does (ArcadeDB
-runs them), so statements typed by users are checked here first. The check is lexical:
-string literals, comments and back-quoted names are blanked out, then write clauses and
-procedure calls are looked for as whole words. It errs on the side of refusing.
+What makes users' statements read-only is the server: Neo4j refuses writes in read
+transactions, and on the embedded ArcadeDB they run as a user that may only read
+(:mod:`graphflow.store._reader_user`). This check answers before a round trip, naming
+the clause. It is lexical: string literals and comments are blanked out, write clauses
+are looked for as whole words outside back-quoted names, and a procedure is allowed
+only if it is on the list of read-only ones, however its name is quoted, spaced or
+cased (``CALL `do`.`when`(...)`` is ``do.when``). It errs on the side of refusing.
 """
 
 from __future__ import annotations
@@ -31,8 +34,11 @@ _WRITE_WORDS = (
 )
 _WRITE = re.compile(r"\b(" + "|".join(_WRITE_WORDS) + r")\b", re.IGNORECASE)
 _IN_TRANSACTIONS = re.compile(r"\bIN\s+(\d+\s+)?(CONCURRENT\s+)?TRANSACTIONS\b", re.IGNORECASE)
-# procedure calls other than read-only introspection (CALL db.labels() and friends)
-_PROCEDURE = re.compile(r"\bCALL\s+([A-Za-z_][\w.]*)\s*\(", re.IGNORECASE)
+# a dotted name after CALL: plain or back-quoted parts, with spaces around the dots
+_NAME_PART = r"(?:[A-Za-z_][\w$]*|`(?:[^`]|``)*`)"
+_PROCEDURE = re.compile(
+    r"\bCALL\b\s*(" + _NAME_PART + r"(?:\s*\.\s*" + _NAME_PART + r")*)", re.IGNORECASE
+)
 _READ_PROCEDURES = frozenset(
     {
         "db.labels",
@@ -45,14 +51,22 @@ _READ_PROCEDURES = frozenset(
 )
 
 
-def strip_literals(text: str) -> str:
-    """Blank out string literals, comments and back-quoted names, keeping offsets."""
+def strip_literals(text: str, *, keep_names: bool = False) -> str:
+    """Blank out string literals, comments and (unless ``keep_names``) back-quoted
+    names, keeping offsets."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
         if ch in ("'", '"', "`"):
             quote = ch
+            if quote == "`" and keep_names:
+                j = i + 1
+                while j < n and not (text[j] == "`" and not text.startswith("``", j)):
+                    j += 2 if text.startswith("``", j) else 1
+                out.append(text[i : j + 1])
+                i = j + 1
+                continue
             j = i + 1
             while j < n:
                 if text[j] == "\\" and quote != "`":
@@ -97,8 +111,17 @@ def find_write_clause(text: str) -> str | None:
         return "DETACH DELETE" if word == "DETACH" else word
     if _IN_TRANSACTIONS.search(code):
         return "CALL { ... } IN TRANSACTIONS"
-    for proc in _PROCEDURE.finditer(code):
-        name = proc.group(1)
+    named = strip_literals(text, keep_names=True)
+    for proc in _PROCEDURE.finditer(named):
+        if named[: proc.start()].rstrip()[-1:] in (".", ":"):
+            continue  # n.call, (:Call): a property or a label
+        name = _procedure_name(proc.group(1))
         if name.lower() not in _READ_PROCEDURES:
             return f"CALL {name}"
     return None
+
+
+def _procedure_name(spelled: str) -> str:
+    """``db . `labels``` as ``db.labels``: the name the server resolves."""
+    parts = re.findall(_NAME_PART, spelled)
+    return ".".join(p[1:-1].replace("``", "`") if p.startswith("`") else p for p in parts)

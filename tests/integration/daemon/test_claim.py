@@ -161,10 +161,16 @@ def test_taking_a_task_survives_the_cancellation_of_its_delivery(
         await asyncio.sleep(0.5)  # the channel closes meanwhile
         return await claim(self, task)
 
-    async def start(self: Worker, node: ProcessNode, hold: Any) -> None:
+    async def rebuilt(backend: Backend, node: ProcessNode) -> Any:
+        return node  # stands in for the process object
+
+    def start(self: Worker, process: Any, node: ProcessNode, hold: Any) -> None:
         started.append(node.uuid)
 
+    from graphflow.daemon import _worker as worker_module
+
     monkeypatch.setattr(Worker, "_claim", slow_claim)
+    monkeypatch.setattr(worker_module, "rebuild", rebuilt)
     monkeypatch.setattr(Worker, "_start", start)
 
     async def delivered_then_channel_closes() -> None:

@@ -67,3 +67,23 @@ def test_a_folder_that_no_longer_holds_the_module_is_a_clear_error(tmp_path: Pat
 def test_what_cannot_be_submitted(name: str, reason: str | None) -> None:
     found = unsubmittable_reason(name)
     assert (found is None) if reason is None else (reason in str(found))
+
+
+@pytest.mark.parametrize(
+    ("process_type", "origin"),
+    [
+        ("core.arithmetic.add", None),  # an entry point
+        ("graphflow.calculations.arithmetic:ArithmeticAdd", None),  # graphflow's own
+        ("chains:SlowCount@/home/me/project", "/home/me/project"),
+        ("mypkg.workflows:Relax", "mypkg"),
+        ("this:X", "this"),
+        ("file:/home/me/project/slow.py:SlowCount", "/home/me/project"),
+        ("file:/home/me/project/../../tmp/evil.py:X", "/home/me/project/../../tmp"),
+    ],
+)
+def test_the_origin_of_a_process_type_is_what_must_be_trusted(
+    process_type: str, origin: str | None
+) -> None:
+    from graphflow.engine._trust import origin_of
+
+    assert origin_of(process_type) == origin
