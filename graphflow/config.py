@@ -486,6 +486,10 @@ OPTIONS: dict[str, tuple[type, str]] = {
         float,
         "seconds the embedded store lets one statement run (from its next start)",
     ),
+    "outbox_grace": (
+        float,
+        "seconds before a daemon worker queues a submitted process whose task never was",
+    ),
 }
 #: the transport tasks of a calculation job; each may override the two options above
 TRANSPORT_TASKS = ("upload", "submit", "update", "retrieve", "kill")

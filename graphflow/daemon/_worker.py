@@ -30,6 +30,7 @@ import contextlib
 import json
 import logging
 import os
+import random
 import signal
 import time
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from graphflow import _loop
 from graphflow.broker import Hold, RabbitMQCommunicator, RpcRequest, TaskDelivery, TaskMessage
 from graphflow.daemon._paths import DaemonPaths
+from graphflow.engine._outbox import GRACE, publish_stranded
 from graphflow.engine._owner import owner_alive, this_owner
 from graphflow.engine._resume import rebuild
 from graphflow.engine._runner import Runner, get_runner
@@ -299,6 +301,17 @@ class Worker:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+async def _sweep_outbox(backend: Backend, communicator: RabbitMQCommunicator) -> None:
+    """Queue the tasks that submitters stored but never published (engine._outbox)."""
+    grace = float(backend.profile.option("outbox_grace", GRACE))
+    while True:
+        await asyncio.sleep(grace * (0.5 + random.random()))  # workers apart
+        try:
+            await publish_stranded(backend, communicator, grace)
+        except GraphflowError as exc:  # the store or broker away: the next sweep retries
+            log.warning("the outbox sweep failed: %s", exc)
+
+
 def log_tasks() -> None:
     """On SIGUSR1: where each of this worker's asyncio tasks waits, one line per task.
 
@@ -337,6 +350,7 @@ async def amain(profile: Profile, slots: int) -> None:
         loop.add_signal_handler(signum, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, log_tasks)
     await worker.consume()
+    outbox = asyncio.create_task(_sweep_outbox(backend, communicator), name="outbox sweep")
     stats_file = paths.workers / f"{os.getpid()}.json"
     log.info(
         "worker %d ready: %d slots, broker prefix %s", os.getpid(), slots, profile.queue_prefix
@@ -355,6 +369,7 @@ async def amain(profile: Profile, slots: int) -> None:
         log.info("worker %d stopping: handing processes back", os.getpid())
         await worker.stop()
     finally:
+        outbox.cancel()
         with contextlib.suppress(FileNotFoundError):
             stats_file.unlink()
         await communicator.close()

@@ -15,6 +15,7 @@ from graphflow.engine._context import current_process
 from graphflow.engine._functions import ProcessFunction
 from graphflow.engine._importing import unsubmittable_reason
 from graphflow.engine._messaging import communicator_for
+from graphflow.engine._outbox import UNPUBLISHED, mark_published
 from graphflow.engine._process import Process
 from graphflow.errors import BrokerError, ProcessError
 from graphflow.orm import ProcessNode, WriteScope, current_profile, get_backend
@@ -54,13 +55,16 @@ def submit(process: Any, inputs: dict[str, Any] | None = None, **kwargs: Any) ->
     backend = _loop.call(get_backend())
     scope = WriteScope(backend)
     instance._write_creation(scope)
-    scope.update(instance.node, {"checkpoint": instance.initial_checkpoint()})
+    # the outbox: stored with the process, cleared once its task is confirmed; a daemon
+    # worker republishes what a submitter that died in between left (engine._outbox)
+    scope.update(instance.node, {"checkpoint": instance.initial_checkpoint(), UNPUBLISHED: True})
 
     async def store_and_publish() -> None:
         await commit_scope(scope)
         try:
             communicator = await communicator_for(profile)
             await communicator.publish_task(TaskMessage(instance.node.uuid, instance.node.pk))
+            mark_published(backend, [instance.node.uuid])
         except BrokerError as exc:
             batch = WriteBatch()
             reason = f"not submitted: {exc}"

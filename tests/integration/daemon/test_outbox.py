@@ -1,0 +1,49 @@
+"""Submit never loses a task (issue 21): a submitter that dies after storing a process
+and before publishing its task leaves an outbox mark, and the daemon queues the task by
+itself; a task that was published has its mark cleared."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from support.daemon_workflows import Ticker, wait_terminated
+
+import graphflow as gf
+from graphflow.broker import RabbitMQCommunicator
+
+from .conftest import running_daemon
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def _marks(uuids: list[str]) -> list[Any]:
+    rows = gf.cypher("MATCH (p:Process) WHERE p.uuid IN $u RETURN p.unpublished AS mark", u=uuids)
+    return [row["mark"] for row in rows]
+
+
+def test_a_task_its_submitter_never_published_is_queued_by_the_daemon(
+    graphflow_home: Path, amqp_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_daemon(graphflow_home, amqp_url, workers=1, outbox_grace=2):
+        published = [gf.submit(Ticker, ticks=gf.Int(1)) for _ in range(3)]
+
+        async def dies_here(self: RabbitMQCommunicator, task: Any) -> None:
+            # what a SIGKILL here leaves behind: the process stored, its task never sent
+            raise RuntimeError("the submitter was killed between store and publish")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(RabbitMQCommunicator, "publish_task", dies_here)
+            with pytest.raises(RuntimeError, match="killed between"):
+                gf.submit(Ticker, ticks=gf.Int(2))
+        (stranded,) = gf.cypher(
+            "MATCH (p:WorkChain {process_label: 'Ticker'}) WHERE p.unpublished = true "
+            "RETURN p.uuid AS uuid"
+        )
+        finished = wait_terminated([*published, gf.load_node(stranded["uuid"])], timeout=120)
+        assert all(node.is_finished_ok for node in finished)
+        uuids = [node.uuid for node in finished]
+        assert _marks(uuids) == [None] * 4  # every mark cleared, the stranded one too
