@@ -24,6 +24,7 @@ import stat
 import tempfile
 import urllib.parse
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from graphflow._home import graphflow_home
@@ -31,7 +32,6 @@ from graphflow.errors import ConfigError, ProfileNotFoundError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
-    from pathlib import Path
 
 __all__ = [
     "Config",
@@ -177,8 +177,12 @@ class Profile:
         return f"graphflow.{self.name}.{digest}"
 
     def broker_url(self) -> str | None:
-        """The broker to use: ``GRAPHFLOW_BROKER`` if set, else the profile's, else none."""
+        """The broker to use: ``GRAPHFLOW_BROKER`` (or the file ``GRAPHFLOW_BROKER_FILE``
+        names, as a daemon gets it) if set, else the profile's, else none."""
         override = os.environ.get("GRAPHFLOW_BROKER")
+        broker_file = os.environ.get("GRAPHFLOW_BROKER_FILE")
+        if not override and broker_file:
+            override = read_password_file(Path(broker_file), owner="GRAPHFLOW_BROKER_FILE")
         url = override if override else self.broker
         if url:
             check_broker_url(url)

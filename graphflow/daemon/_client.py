@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from graphflow.config import write_secret
 from graphflow.daemon._paths import DaemonPaths
 from graphflow.errors import GraphflowError
 
@@ -104,9 +105,12 @@ class DaemonClient:
             if self.supervisor_pid() is not None:
                 return False, self.request("status")
             env = {**os.environ, "GRAPHFLOW_PROFILE": self.profile.name}
-            broker = self.profile.broker_url()
-            if broker:
-                env["GRAPHFLOW_BROKER"] = broker
+            # an override of the profile's broker reaches the daemon in a 0600 file, never
+            # in the environment of the supervisor, its workers and what they run
+            override = env.pop("GRAPHFLOW_BROKER", None)
+            if override:
+                write_secret(self.paths.broker_file, override)
+                env["GRAPHFLOW_BROKER_FILE"] = str(self.paths.broker_file)
             with open(self.paths.supervisor_log, "ab") as log:
                 subprocess.Popen(  # the supervisor outlives this command
                     [

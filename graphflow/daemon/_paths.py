@@ -38,6 +38,12 @@ class DaemonPaths:
         return self.root / "supervisor.pid"
 
     @property
+    def broker_file(self) -> Path:
+        """The broker URL given to the daemon by ``GRAPHFLOW_BROKER`` (0600): a password in
+        a child's environment would be readable by whatever it starts."""
+        return self.root / "broker.url"
+
+    @property
     def socket(self) -> Path:
         return self.root / "control.sock"
 

@@ -51,6 +51,11 @@ def _lookup(identifier: int | str) -> tuple[str, dict[str, Any]]:
             f"{identifier!r} is not a node identifier: give a pk (int) or a uuid (str)"
         )
     if isinstance(identifier, int):
+        if not -(2**63) <= identifier < 2**63:
+            raise NotExistentError(
+                f"no node with pk {identifier}: a pk is a 64-bit integer "
+                f"({-(2**63)} to {2**63 - 1})"
+            )
         return "orm.get_node_by_pk", {"pk": identifier}
     text = identifier.strip().lower()
     if not _UUID_PREFIX.match(text):

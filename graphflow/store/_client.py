@@ -44,6 +44,7 @@ from graphflow.retry import (
     deadline_or,
     retry,
 )
+from graphflow.store._limits import check_parameters
 from graphflow.store._queries import query
 from graphflow.store._readonly import find_write_clause
 from graphflow.store._temporal import hydrate_local_datetimes_natively
@@ -122,6 +123,7 @@ def _check_read(query: CypherQuery, params: Mapping[str, Any]) -> None:
 
 
 def _check_params(query: CypherQuery, params: Mapping[str, Any]) -> None:
+    check_parameters(params, f"query {query.name!r}")
     missing = query.params - params.keys()
     extra = params.keys() - query.params
     if missing or extra:
@@ -334,6 +336,7 @@ class Store:
         the transaction is abandoned with its connection, which Neo4j takes as the end of
         the statement; ArcadeDB ends it at its command timeout."""
 
+        check_parameters(params, "the statement")
         sent = False
 
         async def attempt(driver: neo4j.AsyncDriver) -> QueryResult:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from graphflow.errors import NotStorableError
+from graphflow.errors import NotStorableError, QueryError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,6 +69,29 @@ def _value_bytes(value: Any, name: str, where: str) -> int:
     if isinstance(value, (list, tuple)):
         return sum(_value_bytes(item, f"{name}[{i}]", where) for i, item in enumerate(value))
     return _SCALAR_BYTES
+
+
+def check_parameters(params: Mapping[str, Any], what: str) -> None:
+    """Refuse a statement's parameters holding an integer the Bolt protocol cannot carry
+    (outside 64 bits), naming the parameter: the driver would fail with a bare
+    ``OverflowError`` deep in its packer."""
+    for name, value in params.items():
+        _check_parameter(value, f"${name}", what)
+
+
+def _check_parameter(value: Any, path: str, what: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise QueryError(
+                f"{what}: parameter {path} is the integer {_short(value)}, outside the "
+                "64-bit range the store takes"
+            )
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_parameter(item, f"{path}[{i}]", what)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_parameter(item, f"{path}.{key}", what)
 
 
 def _short(value: int) -> str:

@@ -60,6 +60,13 @@ def test_node_show_unknown_pk_is_a_clear_error() -> None:
     assert "no node with pk 99999999" in str(result.exception)
 
 
+@pytest.mark.parametrize("pk", ["99999999999999999999", "9223372036854775808"])
+def test_node_show_of_a_pk_outside_64_bits_is_a_clear_error(pk: str) -> None:
+    result = CliRunner().invoke(cli, ["node", "show", pk])
+    assert result.exit_code != 0
+    assert f"no node with pk {pk}: a pk is a 64-bit integer" in str(result.exception)
+
+
 def test_store_status_reports_the_running_server() -> None:
     result = invoke("store", "status")
     assert result.exit_code == 0, result.output

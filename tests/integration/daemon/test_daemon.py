@@ -9,7 +9,7 @@ import re
 import signal
 import subprocess
 import uuid
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import aio_pika
 import psutil
@@ -27,9 +27,6 @@ from support.daemon_workflows import (
 
 import graphflow as gf
 from graphflow import control
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 pytestmark = [pytest.mark.requires_rabbitmq, pytest.mark.usefixtures("backend")]
 
@@ -273,3 +270,28 @@ def live_workers(daemon) -> set[int]:  # type: ignore[no-untyped-def]
             if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
                 alive.add(pid)
     return alive
+
+
+def test_the_broker_password_is_in_no_environment_of_the_daemon(daemon) -> None:
+    """GRAPHFLOW_BROKER reaches the daemon as a 0600 file; the supervisor's and workers'
+    environments (which every job and command they start inherits) do not hold it."""
+    from urllib.parse import urlsplit
+
+    password = urlsplit(daemon.broker).password
+    assert password, "the suite's broker URL carries a password"
+    pids = daemon.worker_pids()
+    supervisor = int(
+        (daemon.home / "profiles" / daemon.profile / "daemon" / "supervisor.pid")
+        .read_text()
+        .split()[0]
+    )
+    for pid in [supervisor, *pids]:
+        entries = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+        variables = dict(entry.partition("=")[::2] for entry in entries if entry)
+        variables.pop("GRAPHFLOW_TEST_AMQP_URL", None)  # the suite's own, not graphflow's
+        assert "GRAPHFLOW_BROKER" not in variables
+        assert not [name for name, value in variables.items() if f":{password}@" in value]
+    broker_file = daemon.home / "profiles" / daemon.profile / "daemon" / "broker.url"
+    assert broker_file.stat().st_mode & 0o777 == 0o600
+    node = gf.submit(Ticker, ticks=gf.Int(1))  # the workers still reach the broker
+    assert wait_terminated([node])[0].is_finished_ok

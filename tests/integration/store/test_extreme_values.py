@@ -108,3 +108,18 @@ def test_the_writer_fails_only_the_batch_the_driver_cannot_pack() -> None:
     assert "OverflowError" in str(error)
     assert len(rows) == 1
     assert gf.load_node(gf.Int(5).store().pk).value == 5
+
+
+@pytest.mark.parametrize("pk", [2**63, -(2**63) - 1, 10**30])
+def test_a_pk_outside_64_bits_is_no_node_not_a_driver_crash(pk: int) -> None:
+    from graphflow.errors import NotExistentError
+
+    with pytest.raises(NotExistentError, match="a pk is a 64-bit integer"):
+        gf.load_node(pk)
+
+
+def test_a_statement_parameter_outside_64_bits_is_named() -> None:
+    from graphflow.errors import QueryError
+
+    with pytest.raises(QueryError, match=r"parameter \$x\[1\]\.a .* outside the 64-bit range"):
+        gf.cypher("RETURN $x AS x", x=[1, {"a": 2**70}])

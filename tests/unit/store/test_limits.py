@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphflow.errors import NotStorableError
@@ -76,3 +76,28 @@ def test_a_group_stops_growing_at_its_byte_budget(monkeypatch: pytest.MonkeyPatc
     while writer._queue:
         sizes.append(len(writer._take_group()))
     assert sizes == [2, 2, 1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.one_of(st.integers(max_value=-(2**63) - 1), st.integers(min_value=2**63)),
+    depth=st.integers(0, 4),
+)
+def test_a_parameter_integer_outside_64_bits_is_refused_naming_where(
+    value: int, depth: int
+) -> None:
+    from graphflow.errors import QueryError
+    from graphflow.store._limits import check_parameters
+
+    nested: object = value
+    for level in range(depth):
+        nested = {"k": nested} if level % 2 else [0, nested]
+    with pytest.raises(QueryError, match=r"parameter \$p.* outside the 64-bit range"):
+        check_parameters({"p": nested}, "the statement")
+
+
+@given(value=st.integers(min_value=-(2**63), max_value=2**63 - 1))
+def test_a_parameter_integer_inside_64_bits_passes(value: int) -> None:
+    from graphflow.store._limits import check_parameters
+
+    check_parameters({"p": [value, {"k": value}], "b": True}, "the statement")
