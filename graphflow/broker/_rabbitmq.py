@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import uuid as uuid_module
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -83,6 +84,8 @@ class Hold:
 
     task: TaskMessage
     delivery: aio_pika.abc.AbstractIncomingMessage | None = None
+    #: when ``delivery`` arrived (the loop's clock): what RabbitMQ's consumer_timeout counts
+    delivered_at: float = 0.0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     released: bool = False
 
@@ -165,6 +168,8 @@ class RabbitMQCommunicator:
         self._collected: dict[str, list[RpcReply]] = {}
         self._task_consumer: tuple[aio_pika.abc.AbstractQueue, str] | None = None
         self._renewer: asyncio.Task[None] | None = None
+        #: set to renew at once (the interval was shortened)
+        self._renew_sooner = asyncio.Event()
         self._lock = asyncio.Lock()
 
     # --- names --------------------------------------------------------------------------
@@ -345,6 +350,7 @@ class RabbitMQCommunicator:
                 },
             )
             await self._hold_queue.consume(self._on_hold)
+            channel.close_callbacks.add(self._on_hold_channel_closed)
             self._renewer = asyncio.get_running_loop().create_task(self._renew_forever())
         return self._hold_queue
 
@@ -392,6 +398,7 @@ class RabbitMQCommunicator:
             await _settle(message.ack())  # a leftover hold of a process this runner let go
             return
         previous, hold.delivery = hold.delivery, message
+        hold.delivered_at = asyncio.get_running_loop().time()
         hold.arrived.set()
         if previous is not None:
             await _settle(previous.ack())
@@ -407,13 +414,44 @@ class RabbitMQCommunicator:
 
     async def _renew_forever(self) -> None:
         while True:
-            await asyncio.sleep(self.hold_renew)
-            for hold in list(self._holds.values()):
-                if not hold.released:
-                    try:
-                        await self._publish_hold(hold)
-                    except Exception as exc:  # the renewer must outlive any one failure
-                        log.warning("could not renew the hold of %s: %s", hold.task.uuid, exc)
+            self._renew_sooner.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.hold_renew):
+                    await self._renew_sooner.wait()  # the interval was shortened
+            await self._renew_all()
+
+    async def _renew_all(self) -> None:
+        for hold in list(self._holds.values()):
+            if not hold.released:
+                try:
+                    await self._publish_hold(hold)
+                except Exception as exc:  # the renewer must outlive any one failure
+                    log.warning("could not renew the hold of %s: %s", hold.task.uuid, exc)
+
+    def _on_hold_channel_closed(self, _channel: Any, exc: BaseException | None = None) -> None:
+        """RabbitMQ closed the hold channel. When it did so because a hold stayed
+        unacknowledged past its consumer_timeout, every hold on it was dropped (they
+        went to the task queue, where the runner that takes them leaves this live
+        runner's processes alone): say so, hold them again at once (a renewal publishes
+        a fresh hold through the main channel), and renew faster from now on."""
+        text = str(exc or "")
+        if "timed out" not in text:
+            return
+        used = re.search(r"Timeout value used: (\d+) ms", text)
+        now = asyncio.get_running_loop().time()
+        ages = [now - h.delivered_at for h in self._holds.values() if h.delivery is not None]
+        timeout = int(used.group(1)) / 1000 if used else max(ages, default=self.hold_renew)
+        renew = max(0.5, timeout / 3)
+        log.warning(
+            "RabbitMQ dropped this runner's holds: its consumer_timeout (%.0f s) is shorter "
+            "than broker_hold_renew (%.0f s). Renewing every %.1f s from now on; set "
+            "broker_hold_renew below the broker's consumer_timeout",
+            timeout,
+            self.hold_renew,
+            renew,
+        )
+        self.hold_renew = min(self.hold_renew, renew)
+        self._renew_sooner.set()
 
     async def _on_reconnect(self, *_: Any) -> None:
         log.info("reconnected to the broker at %s", _redact(self.url))

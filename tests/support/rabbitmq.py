@@ -29,7 +29,9 @@ def _free_port() -> int:
 class PrivateRabbitMQ:
     """``start``/``stop``/``restart`` a RabbitMQ node with the given settings."""
 
-    def __init__(self, *, consumer_timeout_ms: int = 4000, heartbeat: int = 2) -> None:
+    def __init__(
+        self, *, consumer_timeout_ms: int = 4000, heartbeat: int = 2, tick_ms: int = 1000
+    ) -> None:
         # its own folder directly under /tmp: the rabbitmq user must reach it (pytest's
         # temporary folders are private to root)
         self.directory = Path(tempfile.mkdtemp(prefix="graphflow-rabbitmq-"))
@@ -39,6 +41,9 @@ class PrivateRabbitMQ:
         self.node = f"gftest{self.port}@localhost"
         self.consumer_timeout_ms = consumer_timeout_ms
         self.heartbeat = heartbeat
+        #: how often a channel checks its deliveries against consumer_timeout (RabbitMQ's
+        #: own default is a minute, which would make a 4 s timeout act after up to 64 s)
+        self.tick_ms = tick_ms
 
     @property
     def url(self) -> str:
@@ -83,7 +88,9 @@ class PrivateRabbitMQ:
                 f"consumer_timeout = {self.consumer_timeout_ms}\n"
                 f"heartbeat = {self.heartbeat}\n"
             )
-            (d / "advanced.config").write_text("[].\n")
+            (d / "advanced.config").write_text(
+                f"[{{rabbit, [{{channel_tick_interval, {self.tick_ms}}}]}}].\n"
+            )
             (d / "enabled_plugins").write_text("[].\n")
             shutil.chown(d, "rabbitmq", "rabbitmq")
             for path in d.rglob("*"):

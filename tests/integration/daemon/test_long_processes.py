@@ -30,6 +30,7 @@ def strict_broker() -> Iterator[PrivateRabbitMQ]:
     try:
         assert broker.setting("consumer_timeout") == "{ok,4000}"
         assert broker.setting("heartbeat") == "{ok,2}"
+        assert broker.setting("channel_tick_interval") == "{ok,1000}"
         yield broker
     finally:
         broker.remove()
@@ -56,3 +57,32 @@ def test_steps_far_longer_than_the_consumer_timeout_run_once(daemon, tmp_path: P
     assert "PRECONDITION_FAILED" not in logs
     assert "Reconnecting" not in logs
     assert "exited with" not in logs
+
+
+def test_holds_dropped_by_a_short_consumer_timeout_are_noticed_and_held_again(
+    graphflow_home: Path, strict_broker: PrivateRabbitMQ, tmp_path: Path
+) -> None:
+    """broker_hold_renew (600 s, the default) above the broker's consumer_timeout (4 s):
+    RabbitMQ drops the worker's hold; the worker notices, holds the process again and
+    renews faster, so when that worker is killed another one still takes the process
+    over (issue 21: it was stranded until 'process repair')."""
+    import time
+
+    record = tmp_path / "sleepy.txt"
+    with running_daemon(
+        graphflow_home, strict_broker.url, broker_hold_ttl=2, broker_hold_renew=600
+    ) as daemon:
+        node = gf.submit(Sleepy, seconds=gf.Int(25), record=gf.Str(str(record)))
+        deadline = time.monotonic() + 60
+        while not executions(record):
+            assert time.monotonic() < deadline, daemon.logs()
+            time.sleep(0.2)
+        # past the consumer timeout (4 s) and the broker's next check (1 s): dropped
+        time.sleep(10)
+        owner = gf.load_node(node.uuid).owner
+        assert owner, "the process runs on a worker"
+        daemon.kill_worker(int(owner.split(":")[1]))
+        (finished,) = wait_terminated([node], timeout=120)
+        assert finished.is_finished_ok, finished.exit_message
+        assert executions(record).count(node.uuid) == 2  # once, then continued elsewhere
+        assert "RabbitMQ dropped this runner's holds" in daemon.logs()
