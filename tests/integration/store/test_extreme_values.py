@@ -73,6 +73,11 @@ def huge_text(size):
     return gf.Str("x" * size.value)
 
 
+@gf.calcfunction
+def many_large_texts(count, size):
+    return {f"text_{i}": gf.Str(str(i % 10) * size.value) for i in range(count.value)}
+
+
 def test_a_process_that_makes_a_huge_value_fails_alone_and_the_next_one_runs() -> None:
     result, node = power.run_get_node(gf.Int(2), gf.Int(200))
     assert node.is_finished_ok
@@ -123,3 +128,33 @@ def test_a_statement_parameter_outside_64_bits_is_named() -> None:
 
     with pytest.raises(QueryError, match=r"parameter \$x\[1\]\.a .* outside the 64-bit range"):
         gf.cypher("RETURN $x AS x", x=[1, {"a": 2**70}])
+
+
+def test_forty_large_outputs_commit_in_bounded_groups_and_others_keep_writing() -> None:
+    """Forty 1.2 MB outputs of one calculation (48 MB, three times ArcadeDB's 16 MiB Bolt
+    message limit) used to hang ~14 minutes and then fail as "cannot reach the store",
+    holding the write lock meanwhile (issue 21). They go in statements and groups below
+    the limit; another write made meanwhile does not wait behind them for long."""
+    import threading
+    import time
+
+    waited: list[float] = []
+
+    def small_write_meanwhile() -> None:
+        time.sleep(0.5)
+        started = time.monotonic()
+        gf.Int(1).store()
+        waited.append(time.monotonic() - started)
+
+    other = threading.Thread(target=small_write_meanwhile)
+    other.start()
+    started = time.monotonic()
+    outputs, node = many_large_texts.run_get_node(gf.Int(40), gf.Int(1_200_000))
+    took = time.monotonic() - started
+    other.join()
+    assert node.is_finished_ok
+    assert len(outputs) == 40
+    assert all(len(gf.load_node(out.pk).value) == 1_200_000 for out in outputs.values())
+    assert took < 120, took  # minutes before
+    assert len(waited) == 1
+    assert waited[0] < 60, waited
