@@ -105,21 +105,9 @@ class Deadline:
         """No deadline: tried until it succeeds, fails for good, or is cancelled."""
         return cls(math.inf, clock or MonotonicClock())
 
-    def remaining(self) -> float:
-        """Seconds left (0 once passed; ``math.inf`` for none)."""
-        return max(0.0, self.at - self.clock.now())
-
-    def passed(self) -> bool:
-        """Whether the deadline has come."""
-        return self.clock.now() >= self.at
-
     def end_now(self) -> None:
         """Let every retry under this deadline give up at its next failure."""
         self.at = min(self.at, self.clock.now())
-
-    def within(self, seconds: float) -> Deadline:
-        """This deadline, or ``seconds`` from now if that is sooner."""
-        return Deadline(min(self.at, self.clock.now() + seconds), self.clock)
 
 
 def is_retryable(exc: BaseException) -> bool:

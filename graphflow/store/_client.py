@@ -293,17 +293,17 @@ class Store:
         work: Callable[[Transaction], Awaitable[T]],
         *,
         tags: Mapping[str, str] | None = None,
-        deadline: Deadline | None = None,
     ) -> T:
         """Run ``work`` in one write transaction; it may run more than once.
 
         ``work`` must be idempotent: it runs again after a transient failure (a
-        conflicting concurrent write, a connection lost before the commit), until
-        ``deadline``. A connection lost *during* the commit raises
+        conflicting concurrent write, a connection lost before the commit), until the
+        deadline of the enclosing :func:`~graphflow.retry.deadline_scope` (else
+        STORE_DEADLINE). A connection lost *during* the commit raises
         :class:`~graphflow.errors.CommitUnknownError`: only the caller can tell whether
         the commit happened.
         """
-        return await self._transaction(work, write=True, tags=dict(tags or {}), deadline=deadline)
+        return await self._transaction(work, write=True, tags=dict(tags or {}))
 
     async def read_tx(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` (several reads) in one read transaction."""
@@ -418,7 +418,6 @@ class Store:
         *,
         write: bool,
         tags: Mapping[str, str],
-        deadline: Deadline | None = None,
     ) -> T:
         """One explicit transaction per try; :meth:`_call` decides whether to try again.
 
@@ -455,7 +454,7 @@ class Store:
                     await tx.close()
                 return result
 
-        return await self._call(attempt, tags.get("query", "transaction"), deadline=deadline)
+        return await self._call(attempt, tags.get("query", "transaction"))
 
     def _turn(
         self, write: bool, *, alone: bool = False
