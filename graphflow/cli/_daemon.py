@@ -103,6 +103,7 @@ def stop(ctx: click.Context) -> None:
 def restart(ctx: click.Context) -> None:
     """Stop and start the daemon with the same number of workers."""
     client = _client(ctx)
+    client.check_startable()  # never stop a daemon that could not be started again
     status = client.status()
     workers = len(status["workers"]) if status else 1
     client.stop()

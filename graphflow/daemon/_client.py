@@ -93,14 +93,22 @@ class DaemonClient:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def start(self, workers: int) -> tuple[bool, dict[str, Any]]:
-        """Start the daemon; (False, status) if it was already running."""
-        if not self.profile.broker_url():
+    def check_startable(self) -> None:
+        """Refuse, before anything is stopped, a start that could not find a broker."""
+        if not (self.profile.broker_url() or self.paths.broker_file.exists()):
             raise DaemonError(
                 f"profile {self.profile.name!r} has no broker: the daemon takes its work from "
                 f"RabbitMQ. Set one with 'graphflow profile set-broker {self.profile.name} "
                 "amqp://guest:guest@127.0.0.1:5672/' (or GRAPHFLOW_BROKER)"
             )
+
+    def start(self, workers: int) -> tuple[bool, dict[str, Any]]:
+        """Start the daemon; (False, status) if it was already running.
+
+        The broker is ``GRAPHFLOW_BROKER`` if set (kept for later restarts), else the
+        profile's, else the one a previous start was given by ``GRAPHFLOW_BROKER``.
+        """
+        self.check_startable()
         with self._start_lock():
             if self.supervisor_pid() is not None:
                 return False, self.request("status")
@@ -110,6 +118,9 @@ class DaemonClient:
             override = env.pop("GRAPHFLOW_BROKER", None)
             if override:
                 write_secret(self.paths.broker_file, override)
+            elif self.profile.broker:
+                self.paths.broker_file.unlink(missing_ok=True)  # the profile's from now on
+            if self.paths.broker_file.exists():
                 env["GRAPHFLOW_BROKER_FILE"] = str(self.paths.broker_file)
             with open(self.paths.supervisor_log, "ab") as log:
                 subprocess.Popen(  # the supervisor outlives this command

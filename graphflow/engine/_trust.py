@@ -17,6 +17,7 @@ A name from anywhere else is refused, naming the class and how to allow it.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from graphflow.config import Profile, load_config, trust_code
@@ -60,7 +61,10 @@ def check_trusted(profile: Profile, process_type: str) -> None:
         PluginError: naming the class, where it would come from, and how to allow it.
     """
     origin = origin_of(process_type)
-    if origin is None or origin in _trusted(profile):
+    if origin is None:
+        return
+    _check_found_at_origin(process_type, origin)
+    if origin in _trusted(profile):
         return
     try:  # launched since this interpreter read the configuration?
         current = load_config().get(profile.name).trusted_code
@@ -75,6 +79,33 @@ def check_trusted(profile: Profile, process_type: str) -> None:
         f"{profile.name!r} does not trust: nothing launched from there with this profile. "
         f"If it is your code, allow it with: graphflow profile trust {profile.name} {origin}"
     )
+
+
+def _check_found_at_origin(process_type: str, origin: str) -> None:
+    """Refuse ``module:Q@/root`` when ``module`` would be imported from elsewhere.
+
+    The module is imported by name first (graphflow._importing), so a trusted root
+    written beside a module found elsewhere (the standard library, ``PYTHONPATH``, the
+    folder an interpreter was started in) would run that other module. Finding a
+    top-level module's spec runs none of its code.
+    """
+    if process_type.startswith("file:") or not origin.startswith("/"):
+        return
+    top = process_type.partition(":")[0].partition(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return  # not importable by name: it is imported from the root itself
+    locations = list(spec.submodule_search_locations or []) or [spec.origin or ""]
+    root = Path(origin).resolve()
+    if not any(loc and Path(loc).resolve().is_relative_to(root) for loc in locations):
+        where = locations[0] or "a built-in module"
+        raise PluginError(
+            f"process type {process_type!r} names the folder {origin}, but {top!r} would "
+            f"be imported from {where}: refused, since that is not the code launched"
+        )
 
 
 def _trusted(profile: Profile) -> set[str]:

@@ -672,6 +672,8 @@ def _reason(exc: BaseException) -> str:
     """The innermost OS-level reason of a connection failure, short enough to show."""
     cause: BaseException | None = exc
     while cause is not None:
+        if isinstance(cause, TimeoutError):
+            return "it accepted the connection but did not answer (timed out)"
         if isinstance(cause, OSError) and cause.errno:
             return os.strerror(cause.errno)
         if isinstance(cause, OSError) and cause.strerror:

@@ -113,3 +113,23 @@ def test_process_resume_refuses_it_too_and_the_owner_can_allow_it(
     )
     assert allowed.returncode == 0, allowed.stderr
     assert str(script.parent) in resolve_profile().trusted_code
+
+
+def test_a_trusted_root_beside_a_module_found_elsewhere_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``module:X@/trusted/root`` where ``module`` would be imported by name from
+    somewhere else (the standard library, PYTHONPATH, an interpreter's start folder)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    mark = tmp_path / "it-ran"
+    (elsewhere / "planted.py").write_text(f"open({str(mark)!r}, 'w').write('ran')\n")
+    monkeypatch.syspath_prepend(str(elsewhere))
+    trusted_root = str(Path(__file__).resolve().parents[2])
+    assert trusted_root in resolve_profile().trusted_code
+    for process_type in (f"this:X@{trusted_root}", f"planted:X@{trusted_root}"):
+        node = _tamper(_stored_ticker(), process_type)
+        with pytest.raises(PluginError, match="would be imported from"):
+            _loop.call(rebuild(_loop.call(get_backend()), node))
+    assert not mark.exists()
+    assert "planted" not in sys.modules
