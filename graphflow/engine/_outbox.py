@@ -4,7 +4,7 @@
 process that is not stored). A submitter killed in between used to leave the process
 ``created`` with no task, until someone ran ``process repair``. So the process is stored
 with an outbox mark, ``unpublished``, in the same commit; once the broker confirmed the
-task the mark is cleared (through the group-commit writer, without waiting for it). A
+task the mark is cleared (riding along with the next group commit, not waited for). A
 daemon worker looks for marks older than the profile option ``outbox_grace`` (GRACE,
 30 s) about as often, and publishes those tasks itself: a lost task is queued within
 about a minute of its submit, by the daemon alone. A task published twice (the
@@ -22,7 +22,6 @@ from graphflow.broker import TaskMessage
 from graphflow.store import WriteBatch, query
 
 if TYPE_CHECKING:
-    import asyncio
     from collections.abc import Iterable
 
     from graphflow.broker import Communicator
@@ -42,18 +41,13 @@ _BATCH = 1000
 
 
 def mark_published(backend: Backend, uuids: Iterable[str]) -> None:
-    """Clear the outbox mark of processes whose task the broker confirmed (not awaited:
-    a mark left behind only means a harmless second task)."""
+    """Clear the outbox mark of processes whose task the broker confirmed. The clear
+    rides along with the next write (a burst of submits costs no extra commit); a mark
+    left behind would only mean a harmless second task."""
     batch = WriteBatch()
     for uuid in uuids:
         batch.update(uuid, {UNPUBLISHED: None})
-    done = backend.writer.submit(batch)
-    done.add_done_callback(_log_failure)
-
-
-def _log_failure(done: asyncio.Future[None]) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        log.info("clearing an outbox mark failed (a second task may follow): %s", done.exception())
+    backend.writer.defer(batch)
 
 
 async def publish_stranded(backend: Backend, communicator: Communicator, grace: float) -> int:

@@ -209,6 +209,9 @@ class GroupCommitWriter:
         self._closing = False
         #: when the group being committed now was submitted (its oldest batch)
         self._committing_since: float | None = None
+        #: writes nobody waits for, riding along with the next group (see :meth:`defer`)
+        self._deferred = WriteBatch()
+        self._deferred_timer: asyncio.TimerHandle | None = None
         self.commits = 0
         self.batches = 0
 
@@ -223,6 +226,29 @@ class GroupCommitWriter:
         self._queue.append(_Pending(batch, done, asyncio.get_running_loop().time()))
         self._wakeup.set()
         return done
+
+    def defer(self, batch: WriteBatch, *, within: float = 1.0) -> None:
+        """Commit ``batch`` with the next group, or by itself after ``within`` seconds, or
+        when the writer closes: for writes nobody waits for (clearing an outbox mark),
+        which need not cost a commit of their own. A failure is logged, not raised."""
+        if self._closing:
+            return
+        self._deferred.extend(batch)
+        if self._deferred_timer is None:
+            loop = asyncio.get_running_loop()
+            self._deferred_timer = loop.call_later(within, self._queue_deferred)
+
+    def _queue_deferred(self) -> None:
+        if self._deferred_timer is not None:
+            self._deferred_timer.cancel()
+            self._deferred_timer = None
+        if not self._deferred:
+            return
+        batch, self._deferred = self._deferred, WriteBatch()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.add_done_callback(_log_deferred_failure)
+        self._queue.append(_Pending(batch, done, asyncio.get_running_loop().time()))
+        self._wakeup.set()
 
     def stalled_for(self) -> float:
         """Seconds the oldest write not yet durable has waited (0 when none waits): how
@@ -241,6 +267,8 @@ class GroupCommitWriter:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
+            if self._queue:
+                self._queue_deferred()  # rides along with this group
             while self._queue:
                 group = self._take_group()
                 self._committing_since = group[0].since
@@ -259,6 +287,7 @@ class GroupCommitWriter:
 
     async def close(self) -> None:
         """Stop accepting writes; :meth:`run` returns once the queue is empty."""
+        self._queue_deferred()
         self._closing = True
         self._wakeup.set()
 
@@ -339,6 +368,11 @@ class GroupCommitWriter:
             found = await self._store.read(query(_FIND_QUERY), uuids=[marker])
             return bool(found)
         return False
+
+
+def _log_deferred_failure(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("a deferred write failed: %s", done.exception())
 
 
 def _fail(group: list[_Pending], exc: BaseException) -> None:
