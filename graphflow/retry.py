@@ -59,11 +59,16 @@ class Backoff:
     cap: float
     factor: float = 2.0
     jitter: bool = True
+    #: the first retry comes at once (one whose conditions changed by themselves: a
+    #: write that lost a conflict runs its next try alone, and cannot lose again)
+    at_once_first: bool = False
 
     def delays(self, rng: random.Random | None = None) -> Iterator[float]:
         """The pauses, one per retry, without end."""
         draw = (rng or random).random
         nominal = self.first
+        if self.at_once_first:
+            yield 0.0
         while True:
             yield nominal * (0.5 + draw()) if self.jitter else nominal
             nominal = min(nominal * self.factor, self.cap)
@@ -71,8 +76,9 @@ class Backoff:
 
 #: the store's server is away (restarting, or the embedded one being brought back)
 STORE_UNREACHABLE = Backoff(first=0.2, cap=5.0)
-#: another writer changed the same data (ArcadeDB's optimistic concurrency)
-STORE_CONFLICT = Backoff(first=0.01, cap=0.5)
+#: another writer changed the same data (ArcadeDB's optimistic concurrency); the next try
+#: has the store to itself (store._write_lock), so it need not wait
+STORE_CONFLICT = Backoff(first=0.01, cap=0.5, at_once_first=True)
 #: every pooled connection is in use: wait a turn (back-pressure, never a failure)
 STORE_BUSY = Backoff(first=0.05, cap=2.0)
 #: the broker is away (a restart); its robust connection comes back by itself

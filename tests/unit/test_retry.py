@@ -181,3 +181,11 @@ def test_jittered_pauses_stay_within_half_and_one_and_a_half_of_nominal(
         count -= 1
         if not count:
             break
+
+
+def test_a_back_off_may_retry_at_once_first_then_double() -> None:
+    clock = FakeClock()
+    flaky = Flaky(clock, [WriteConflictError("lost")] * 3)
+    backoff = Backoff(first=0.01, cap=1.0, jitter=False, at_once_first=True)
+    run(clock, retry(flaky, backoff=backoff, deadline=Deadline.never(clock)))
+    assert flaky.tries == pytest.approx([0.0, 0.0, 0.01, 0.03])
