@@ -4,7 +4,7 @@
 process that is not stored). A submitter killed in between used to leave the process
 ``created`` with no task, until someone ran ``process repair``. So the process is stored
 with an outbox mark, ``unpublished``, in the same commit; once the broker confirmed the
-task the mark is cleared (riding along with the next group commit, not waited for). A
+task the mark is cleared (gathered with other clears into one commit, not waited for). A
 daemon worker looks for marks older than the profile option ``outbox_grace`` (GRACE,
 30 s) about as often, and publishes those tasks itself: a lost task is queued within
 about a minute of its submit, by the daemon alone. A task published twice (the
@@ -41,9 +41,9 @@ _BATCH = 1000
 
 
 def mark_published(backend: Backend, uuids: Iterable[str]) -> None:
-    """Clear the outbox mark of processes whose task the broker confirmed. The clear
-    rides along with the next write (a burst of submits costs no extra commit); a mark
-    left behind would only mean a harmless second task."""
+    """Clear the outbox mark of processes whose task the broker confirmed. Clears are
+    gathered for a second into one commit (a burst of submits costs one, not a statement
+    in each submit's commit); a mark left behind would only mean a harmless second task."""
     batch = WriteBatch()
     for uuid in uuids:
         batch.update(uuid, {UNPUBLISHED: None})

@@ -209,7 +209,7 @@ class GroupCommitWriter:
         self._closing = False
         #: when the group being committed now was submitted (its oldest batch)
         self._committing_since: float | None = None
-        #: writes nobody waits for, riding along with the next group (see :meth:`defer`)
+        #: writes nobody waits for, gathered for one commit (see :meth:`defer`)
         self._deferred = WriteBatch()
         self._deferred_timer: asyncio.TimerHandle | None = None
         self.commits = 0
@@ -228,9 +228,10 @@ class GroupCommitWriter:
         return done
 
     def defer(self, batch: WriteBatch, *, within: float = 1.0) -> None:
-        """Commit ``batch`` with the next group, or by itself after ``within`` seconds, or
-        when the writer closes: for writes nobody waits for (clearing an outbox mark),
-        which need not cost a commit of their own. A failure is logged, not raised."""
+        """Commit ``batch`` together with every write deferred in the next ``within``
+        seconds (or when the writer closes): for writes nobody waits for (clearing an
+        outbox mark), so that a burst of them costs one commit, not one statement in each
+        of the burst's own commits. A failure is logged, not raised."""
         if self._closing:
             return
         self._deferred.extend(batch)
@@ -267,8 +268,6 @@ class GroupCommitWriter:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            if self._queue:
-                self._queue_deferred()  # rides along with this group
             while self._queue:
                 group = self._take_group()
                 self._committing_since = group[0].since
