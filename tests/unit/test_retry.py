@@ -39,18 +39,8 @@ class Flaky:
         return "done"
 
 
-async def _drive(clock: FakeClock, call: Any) -> Any:
-    task = asyncio.ensure_future(call)
-    while not task.done():
-        if clock.next_deadline() is None:
-            await clock.settle()
-        else:
-            await clock.advance_to_next()
-    return task.result()
-
-
 def run(clock: FakeClock, call: Any) -> Any:
-    return asyncio.run(_drive(clock, call))
+    return asyncio.run(clock.drive(call))
 
 
 def test_a_retryable_error_is_tried_again_after_the_back_off() -> None:

@@ -31,13 +31,7 @@ async def _publish_on(clock: FakeClock, exchange: AwayExchange) -> None:
     communicator = RabbitMQCommunicator(
         "amqp://guest:secret@127.0.0.1:1/", prefix="t", publish_budget=300.0, clock=clock
     )
-    task = asyncio.ensure_future(communicator._publish(exchange, b"{}", "task"))  # type: ignore[arg-type]
-    while not task.done():
-        if clock.next_deadline() is None:
-            await clock.settle()
-        else:
-            await clock.advance_to_next()
-    task.result()
+    await clock.drive(communicator._publish(exchange, b"{}", "task"))  # type: ignore[arg-type]
 
 
 def test_a_publish_goes_through_once_the_broker_is_back() -> None:

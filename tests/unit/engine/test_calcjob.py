@@ -302,19 +302,9 @@ def test_a_transport_task_pauses_the_job_after_its_tries_on_a_fake_clock(
         tries.append(clock.now())
         raise TransportError("connecting to c failed: Connection refused")
 
-    async def drive() -> None:
-        task = asyncio.ensure_future(
-            driver._retrying(handle, "upload", refused, interruptible=False)  # type: ignore[arg-type]
-        )
-        while not task.done():
-            if clock.next_deadline() is None:
-                await clock.settle()
-            else:
-                await clock.advance_to_next()
-        task.result()
-
+    retrying = driver._retrying(handle, "upload", refused, interruptible=False)  # type: ignore[arg-type]
     with pytest.raises(_PauseJobError, match="upload failed 5 times, last: TransportError"):
-        asyncio.run(drive())
+        asyncio.run(clock.drive(retrying))
     assert tries == [0.0, 20.0, 60.0, 140.0, 300.0]
     assert reports[0].startswith("upload failed (attempt 1 of 5)")
     assert len(reports) == 4

@@ -89,17 +89,6 @@ def store_with(driver: FakeDriver, clock: FakeClock | None = None) -> Store:
     return store
 
 
-async def _on_fake_clock(clock: FakeClock, call: Any) -> Any:
-    """Run ``call`` while moving the fake clock along whenever it waits."""
-    task = asyncio.ensure_future(call)
-    while not task.done():
-        if clock.next_deadline() is None:
-            await clock.settle()
-            continue
-        await clock.advance_to_next()
-    return task.result()
-
-
 async def _work(_tx: Any) -> str:
     return "written"
 
@@ -108,7 +97,7 @@ def test_conflicts_are_retried_until_the_write_goes_through() -> None:
     clock = FakeClock()
     driver = FakeDriver([CONFLICT, TRANSIENT, CONFLICT, None])
     store = store_with(driver, clock)
-    assert asyncio.run(_on_fake_clock(clock, store.write_tx(_work))) == "written"
+    assert asyncio.run(clock.drive(store.write_tx(_work))) == "written"
     assert driver.calls == 4
     assert driver.rolled_back == 3
     assert store.write_retries == 3
@@ -119,7 +108,7 @@ def test_a_busy_pool_is_waited_for_not_failed() -> None:
     clock = FakeClock()
     driver = FakeDriver([BUSY] * 20 + [None])
     store = store_with(driver, clock)
-    assert asyncio.run(_on_fake_clock(clock, store.write_tx(_work))) == "written"
+    assert asyncio.run(clock.drive(store.write_tx(_work))) == "written"
     assert driver.calls == 21
 
 
@@ -135,7 +124,7 @@ def test_a_database_closed_by_its_stopping_server_is_recovered_and_retried() -> 
         return store.uri
 
     store.set_recovery(recover)
-    assert asyncio.run(_on_fake_clock(clock, store.write_tx(_work))) == "written"
+    assert asyncio.run(clock.drive(store.write_tx(_work))) == "written"
     assert driver.calls == 2
     assert recoveries == ["bolt://127.0.0.1:1"]
 
@@ -144,7 +133,7 @@ def test_a_closed_database_without_a_recovery_fails_at_the_deadline() -> None:
     clock = FakeClock()
     driver = FakeDriver([CLOSED] * 1000)
     with pytest.raises(StoreUnavailableError, match=r"closed the database 'graphflow'.*tried"):
-        asyncio.run(_on_fake_clock(clock, store_with(driver, clock).write_tx(_work)))
+        asyncio.run(clock.drive(store_with(driver, clock).write_tx(_work)))
     assert client.STORE_DEADLINE - 10 < clock.now() <= client.STORE_DEADLINE
 
 
@@ -152,7 +141,7 @@ def test_endless_conflicts_give_up_at_the_deadline_with_the_servers_words() -> N
     clock = FakeClock()
     driver = FakeDriver([CONFLICT] * 10_000)
     with pytest.raises(WriteConflictError, match="Concurrent modification"):
-        asyncio.run(_on_fake_clock(clock, store_with(driver, clock).write_tx(_work)))
+        asyncio.run(clock.drive(store_with(driver, clock).write_tx(_work)))
     assert client.STORE_DEADLINE - 1 < clock.now() <= client.STORE_DEADLINE
 
 
@@ -161,7 +150,7 @@ def test_a_deadline_handed_down_bounds_every_try() -> None:
     driver = FakeDriver([CONFLICT] * 10_000)
     store = store_with(driver, clock)
     with pytest.raises(WriteConflictError), deadline_scope(Deadline.after(5.0, clock)):
-        asyncio.run(_on_fake_clock(clock, store.write_tx(_work)))
+        asyncio.run(clock.drive(store.write_tx(_work)))
     assert 4.0 < clock.now() <= 5.0
 
 
@@ -169,7 +158,7 @@ def test_a_commit_cut_off_midway_is_not_run_again_by_the_store() -> None:
     clock = FakeClock()
     driver = FakeDriver([neo4j_errors.IncompleteCommit("lost"), None])
     with pytest.raises(CommitUnknownError, match="may or may not have happened"):
-        asyncio.run(_on_fake_clock(clock, store_with(driver, clock).write_tx(_work)))
+        asyncio.run(clock.drive(store_with(driver, clock).write_tx(_work)))
     assert driver.calls == 1
 
 
@@ -205,7 +194,7 @@ def test_a_group_commit_gives_up_at_the_writers_budget_not_before() -> None:
             await task
 
     with pytest.raises(StoreUnavailableError, match=r"cannot reach the graph store.*tried"):
-        asyncio.run(_on_fake_clock(clock, commit()))
+        asyncio.run(clock.drive(commit()))
     # the store's own 60 s default did not cut the writer's deadline short
     assert 600.0 - 1.5 * STORE_UNREACHABLE.cap < clock.now() <= 600.0
     assert driver.calls > 100
