@@ -295,7 +295,7 @@ def run_function_process(
         process._scope = None
         if commit is not None:
             commit.finish()
-    process.node._set_links_cache(flatten_links(process.inputs, process.spec().inputs), outputs)
+    process._cache_links()
     if code.status != 0:
         return nest_outputs(outputs), process.node
     if set(outputs) == {"result"}:

@@ -324,7 +324,7 @@ class JobDriver:
         with tempfile.TemporaryDirectory(prefix="graphflow-upload-") as tmp:
             sandbox = Sandbox(Path(tmp))
             # the plugin's code, in a thread: a bug here excepts the job (not retried)
-            calc_info = await self.runner._in_thread(_prepare, process, sandbox)
+            calc_info = await self.runner.in_thread(_prepare, process, sandbox)
 
             async def upload() -> str:
                 async with self.transport(computer) as transport:
@@ -349,8 +349,8 @@ class JobDriver:
             retrieve=[*process.retrieve_names(calc_info), SUBMIT_SCRIPT],
         )
         scope = self._pending(handle)
-        await self.runner._in_thread(process.out, "remote_folder", remote)
-        await self.runner._in_thread(process._write_outputs, scope, {"remote_folder": remote})
+        await self.runner.in_thread(process.out, "remote_folder", remote)
+        await self.runner.in_thread(process._write_outputs, scope, {"remote_folder": remote})
         props = process.node._job_update(computer=computer.label, remote_workdir=workdir)
         self._commit_progress(handle, props)
 
@@ -453,11 +453,11 @@ class JobDriver:
 
             exit_code = await self._retrying(handle, "retrieve", retrieve)
             folder = await self._retrying(
-                handle, "retrieve", lambda: self.runner._in_thread(FolderData, tmp)
+                handle, "retrieve", lambda: self.runner.in_thread(FolderData, tmp)
             )
         scope = self._pending(handle)
-        await self.runner._in_thread(process.out, "retrieved", folder)
-        await self.runner._in_thread(process._write_outputs, scope, {"retrieved": folder})
+        await self.runner.in_thread(process.out, "retrieved", folder)
+        await self.runner.in_thread(process._write_outputs, scope, {"retrieved": folder})
         process.job.update(step=JobStep.PARSE, exit_code=exit_code)
         props = process.node._job_update(job_exit_code=exit_code)
         props.update(process.transition(Event.RESUME))
@@ -470,10 +470,9 @@ class JobDriver:
             self._pending(handle).update(process.node, process.transition(Event.RESUME))
         scope = self._pending(handle)
         handle.pending = None
-        slot = contextlib.nullcontext() if handle.borrows_slot else self.runner._slots
-        async with slot:
-            await self.runner._in_thread(_parse_and_finish, process, scope)
-        self.runner._commit(handle, scope)
+        async with self.runner.slot(handle):
+            await self.runner.in_thread(_parse_and_finish, process, scope)
+        self.runner.commit(handle, scope)
 
     # --- back-off, pause, writes --------------------------------------------------------
 
@@ -582,7 +581,7 @@ class JobDriver:
         handle.pending = None
         if props:
             scope.update(handle.process.node, props)
-        self.runner._commit(handle, scope)
+        self.runner.commit(handle, scope)
 
     def _commit_progress(self, handle: ProcessHandle, props: dict[str, Any]) -> None:
         """Commit ``props`` with the checkpoint that names the next task."""

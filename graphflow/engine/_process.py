@@ -315,6 +315,13 @@ class Process:
         for label, node in outputs.items():
             scope.add_link(link_type, self.node, node, label)
 
+    def _cache_links(self) -> None:
+        """Tell the node the links this process wrote, so whoever reads them next (the
+        caller's next step, ``run``'s caller) needs no store read."""
+        self.node._set_links_cache(
+            inputs=flatten_links(self.inputs, self.spec().inputs), outputs=self._outputs
+        )
+
     # --- checkpoints --------------------------------------------------------------------
 
     def checkpoint(self) -> Checkpoint:

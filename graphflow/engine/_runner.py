@@ -32,13 +32,13 @@ from graphflow.broker import Communicator, RpcReply, RpcRequest, StateMessage, T
 from graphflow.engine._calcjob import CalcJob
 from graphflow.engine._checkpoint import dumps
 from graphflow.engine._context import current_process, process_context
+from graphflow.engine._spec import ExitCode
 from graphflow.engine._interrupt import wait_for_run
 from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
 from graphflow.engine._owner import owner_alive, this_owner
 from graphflow.engine._process import Process, exit_code_of, nest_outputs
 from graphflow.engine._reach import control
-from graphflow.engine._spec import ExitCode
 from graphflow.engine._states import Event
 from graphflow.engine._workchain import WorkChain
 from graphflow.errors import (
@@ -47,7 +47,15 @@ from graphflow.errors import (
     ProcessFailedError,
     ProcessStateError,
 )
-from graphflow.orm import Backend, ProcessNode, WriteScope, aload_nodes, get_backend, write_scope
+from graphflow.orm import (
+    Backend,
+    ProcessNode,
+    ProcessReader,
+    WriteScope,
+    aload_nodes,
+    get_backend,
+    write_scope,
+)
 from graphflow.store import query
 from graphflow.types import ProcessState
 
@@ -58,6 +66,10 @@ if TYPE_CHECKING:
 
 
 __all__ = ["ProcessHandle", "Runner", "get_runner", "run_process"]
+
+#: pks kept reserved before a step runs: a step storing up to this many nodes never waits
+#: for the store to number them (one storing more fetches the rest through the loop)
+STEP_PK_RESERVE = 256
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +129,8 @@ class Runner:
         self.capacity = asyncio.Event()
         #: runs the transport tasks of calculation jobs (made on first use)
         self._jobs: JobDriver | None = None
+        #: reads woken parents' children together (a fan-in wakes thousands at once)
+        self._reader = ProcessReader(backend)
 
     @property
     def jobs(self) -> JobDriver:
@@ -400,17 +414,27 @@ class Runner:
         process = handle.process
         scope = WriteScope(self.backend)
         if process.store_provenance and not process.node.is_stored:
-            await self._in_thread(process._write_creation, scope)
+            await self.in_thread(process._write_creation, scope)
         props = process.transition(Event.START)
         props["checkpoint"] = dumps(process.checkpoint())
         props["owner"] = this_owner()
         scope.update(process.node, props)
-        self._commit(handle, scope)
+        self.commit(handle, scope)
 
-    async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run user code (or code that calls it) in the pool, never on the loop.
+
+        The pks it may need are reserved first, on the loop: what runs in the thread
+        takes them without waiting and never calls back into the loop.
+        """
+        await self.backend.pks.ensure(STEP_PK_RESERVE)
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    def _commit(self, handle: ProcessHandle, scope: WriteScope) -> None:
+    def slot(self, handle: ProcessHandle) -> contextlib.AbstractAsyncContextManager[Any]:
+        """A step's turn among the runner's slots (a parent blocked in ``run`` lends its own)."""
+        return contextlib.nullcontext() if handle.borrows_slot else self._slots
+
+    def commit(self, handle: ProcessHandle, scope: WriteScope) -> None:
         """Hand the scope's writes to the writer; do not wait (see the module docstring)."""
         taken = [handle.pending.take()] if handle.pending is not None else []
         handle.pending = None
@@ -463,17 +487,16 @@ class Runner:
         await self._throttle(handle)
         scope = handle.pending or WriteScope(self.backend)
         handle.pending = None
-        slot = contextlib.nullcontext() if handle.borrows_slot else self._slots
-        async with slot:
+        async with self.slot(handle):
             try:
-                await self._in_thread(_run_step, process, scope)
+                await self.in_thread(_run_step, process, scope)
             except BaseException:
                 kept = WriteScope(self.backend)
                 for row in scope.rollback():
                     kept.add_log(row)
                 handle.pending = kept
                 raise
-        self._commit(handle, scope)
+        self.commit(handle, scope)
         children = process.submitted
         process.submitted = []
         if children:
@@ -565,8 +588,8 @@ class Runner:
         return resumed.node
 
     async def _load_process(self, uuid: str) -> ProcessNode:
-        node = (await aload_nodes(self.backend, [uuid])).get(uuid)
-        if not isinstance(node, ProcessNode):
+        node = await self._reader.load(uuid)
+        if node is None:
             raise ProcessError(f"awaited child process {uuid} does not exist")
         return node
 
@@ -588,7 +611,7 @@ class Runner:
                 process.node,
                 process.transition(Event.EXCEPT, exit_message=f"{type(exc).__name__}: {exc}"),
             )
-        self._commit(handle, scope)
+        self.commit(handle, scope)
         await self._kill_children(handle, f"the parent {process.process_label()} excepted")
 
     async def _kill(self, handle: ProcessHandle, message: str) -> None:
@@ -599,7 +622,7 @@ class Runner:
         scope = handle.pending or WriteScope(self.backend)
         handle.pending = None
         scope.update(process.node, process.transition(Event.KILL, exit_message=message))
-        self._commit(handle, scope)
+        self.commit(handle, scope)
 
     async def _kill_children(self, handle: ProcessHandle, message: str) -> None:
         process = handle.process
@@ -640,6 +663,9 @@ class Runner:
         """Wait for durability, then tell everyone; a failed write fails the process."""
         try:
             await self._durable(handle)
+            process = handle.process
+            if process.state.is_terminal and process.store_provenance:
+                process._cache_links()
         except Exception as exc:
             if handle.exception is None:
                 handle.exception = exc

@@ -11,6 +11,7 @@ from graphflow.orm._backend import (
     get_backend,
     load_profile,
 )
+from graphflow.orm._batched import ProcessReader
 from graphflow.orm._computers import (
     Code,
     Computer,
@@ -66,6 +67,7 @@ __all__ = [
     "List",
     "Node",
     "ProcessNode",
+    "ProcessReader",
     "RemoteData",
     "SinglefileData",
     "Str",

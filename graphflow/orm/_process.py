@@ -243,8 +243,12 @@ class ProcessNode(Node):
         links = outgoing_links(self, ("CALL",))
         return [node for _type, _label, node in links if isinstance(node, ProcessNode)]
 
-    def _set_links_cache(self, inputs: Mapping[str, Node], outputs: Mapping[str, Node]) -> None:
-        self._inputs = dict(inputs)
+    def _set_links_cache(
+        self, *, inputs: Mapping[str, Node] | None = None, outputs: Mapping[str, Node]
+    ) -> None:
+        """Links known without a read (the runner wrote them): a later step reads no store."""
+        if inputs is not None:
+            self._inputs = dict(inputs)
         self._outputs = dict(outputs)
 
     def _repr_extra(self) -> str:

@@ -135,7 +135,9 @@ class WriteScope:
             new, others = _claim(nodes, self._claim)
             if new:
                 try:
-                    pks = _loop.call(self.backend.pks.take(len(new)))
+                    pks = self.backend.pks.take_reserved(len(new))
+                    if pks is None:  # more than the runner reserved, or outside a step
+                        pks = _loop.call(self.backend.pks.take(len(new)))
                 except BaseException:
                     _settle(new, self._claim, durable=False)
                     raise
