@@ -220,15 +220,29 @@ class ProcessFunction:
         inputs: dict[str, Any] = {}
         call_args: list[Any] = []
         call_kwargs: dict[str, Any] = {}
+        declared = set(signature.parameters)
         for name, value in bound.arguments.items():
             param = signature.parameters[name]
             if param.kind is param.VAR_POSITIONAL:
                 wrapped = [_wrap(v) for v in value]
                 for index, item in enumerate(wrapped):
-                    inputs[f"{name}_{index}"] = item
+                    label = f"{name}_{index}"
+                    if label in declared:
+                        raise ProcessError(
+                            f"{self.func.__qualname__}: variadic argument {index} would get "
+                            f"the label {label!r}, which a declared argument already has; "
+                            f"rename the argument {label!r}"
+                        )
+                    inputs[label] = item
                 call_args.extend(wrapped)
             elif param.kind is param.VAR_KEYWORD:
                 wrapped_kw = {k: _wrap(v) for k, v in value.items()}
+                for key in wrapped_kw:
+                    if key in inputs:
+                        raise ProcessError(
+                            f"{self.func.__qualname__}: keyword argument {key!r} has the label "
+                            "a variadic positional argument already got; give it another name"
+                        )
                 inputs.update(wrapped_kw)
                 call_kwargs.update(wrapped_kw)
             else:

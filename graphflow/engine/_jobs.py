@@ -75,8 +75,8 @@ from graphflow.types import ProcessState
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
+    from graphflow.engine._exit_codes import ExitCode
     from graphflow.engine._runner import ProcessHandle, Runner
-    from graphflow.engine._spec import ExitCode
 
 __all__ = ["JobDriver"]
 
@@ -675,7 +675,7 @@ def _parse_and_finish(process: CalcJob, scope: WriteScope) -> None:
 
 
 def _verdict(process: CalcJob) -> ExitCode:
-    from graphflow.engine._spec import ExitCode
+    from graphflow.engine._exit_codes import ExitCode
 
     job = process.job
     codes = process.exit_codes

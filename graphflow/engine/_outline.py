@@ -16,12 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from graphflow.engine._exit_codes import ExitCode
 from graphflow.errors import OutlineError
-
-if TYPE_CHECKING:
-    from graphflow.engine._spec import ExitCode
 
 __all__ = [
     "If",
@@ -74,7 +72,15 @@ class Return(Instruction):
 
     exit_code: ExitCode | None = None
 
-    def __call__(self, exit_code: ExitCode) -> Return:
+    def __call__(self, exit_code: ExitCode | int) -> Return:
+        if isinstance(exit_code, bool) or not isinstance(exit_code, (int, ExitCode)):
+            raise OutlineError(
+                f"return_ takes an ExitCode or an exit status, not {type(exit_code).__name__}"
+            )
+        if isinstance(exit_code, int):
+            if exit_code < 0:
+                raise OutlineError(f"return_({exit_code}): an exit status is not negative")
+            exit_code = ExitCode(exit_code)
         return Return(exit_code)
 
 

@@ -20,7 +20,7 @@ from graphflow.engine._ports import PortNamespace
 from graphflow.engine._spec import ExitCode, ExitCodesNamespace, ProcessSpec
 from graphflow.engine._states import Event, next_state
 from graphflow.engine._trust import trust_launch
-from graphflow.errors import PortProblem, PortValidationError, ProcessError
+from graphflow.errors import LinkRuleError, PortProblem, PortValidationError, ProcessError
 from graphflow.orm import CalculationNode, Data, Node, ProcessNode, check_link
 from graphflow.orm._process import NAMESPACE_SEPARATOR
 from graphflow.plugins import entry_point_name
@@ -311,6 +311,8 @@ class Process:
         )
         for label, node in outputs.items():
             check_link(link_type, self.node, node, label)
+        if link_type is LinkType.CREATE:
+            self._check_created_once(outputs)
         scope.add_nodes([n for n in outputs.values() if not n.is_stored])
         for label, node in outputs.items():
             scope.add_link(link_type, self.node, node, label)
@@ -321,6 +323,18 @@ class Process:
         self.node._set_links_cache(
             inputs=flatten_links(self.inputs, self.spec().inputs), outputs=self._outputs
         )
+
+    def _check_created_once(self, outputs: Mapping[str, Node]) -> None:
+        """A node has one origin: a calculation cannot create it under two labels."""
+        labels: dict[int, str] = {}
+        for label, node in outputs.items():
+            first = labels.setdefault(id(node), label)
+            if first != label:
+                raise LinkRuleError(
+                    f"{self.process_label()} returned {node._ident()} as both {first!r} and "
+                    f"{label!r}: a node has one CREATE link; create a second node (or, "
+                    "from a workflow, return the node under both labels)"
+                )
 
     # --- checkpoints --------------------------------------------------------------------
 
@@ -436,14 +450,15 @@ def nest_outputs(flat: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def exit_code_of(value: Any, process: Process) -> ExitCode | None:
-    """An ExitCode from a step's return value (an int status, or an ExitCode)."""
+    """An ExitCode from a step's or parser's return value (an int status, or an ExitCode).
+
+    An int is its status alone, with no message, as in AiiDA: a declared exit code that
+    happens to share the status does not lend its message.
+    """
     if isinstance(value, ExitCode):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
             raise ProcessError(f"{process.process_label()}: exit status {value} is negative")
-        try:
-            return process.spec().exit_codes(value)
-        except KeyError:
-            return ExitCode(value)
+        return ExitCode(value)
     return None

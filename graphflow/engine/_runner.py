@@ -32,7 +32,7 @@ from graphflow.broker import Communicator, RpcReply, RpcRequest, StateMessage, T
 from graphflow.engine._calcjob import CalcJob
 from graphflow.engine._checkpoint import dumps
 from graphflow.engine._context import current_process, process_context
-from graphflow.engine._spec import ExitCode
+from graphflow.engine._exit_codes import ExitCode
 from graphflow.engine._interrupt import wait_for_run
 from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
@@ -751,7 +751,9 @@ def _advance(process: WorkChain, outline: Any, scope: WriteScope) -> None:
             assert isinstance(instruction, Step)
             result = getattr(process, instruction.name)()
             code = exit_code_of(result, process)
-            if code is None and isinstance(result, dict):
+            if code is not None and code.status == 0:
+                code = None  # a zero status carries on with the next step (paper 2.2.8)
+            elif code is None and isinstance(result, dict):
                 process.to_context(**result)
             elif code is None and result is not None:
                 raise ProcessError(

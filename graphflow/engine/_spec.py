@@ -1,4 +1,4 @@
-"""ProcessSpec and exit codes (paper, sections 2.1.2-2.1.3).
+"""ProcessSpec (paper, sections 2.1.2-2.1.3).
 
 A spec is declarative: a later ``spec.input('a', ...)`` replaces an earlier one. Every
 process's inputs have a ``metadata`` namespace that is never stored as nodes; its
@@ -7,8 +7,9 @@ process's inputs have a ``metadata`` namespace that is never stored as nodes; it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from graphflow.engine._exit_codes import ExitCode, ExitCodesNamespace
 from graphflow.engine._ports import (
     UNSPECIFIED,
     InputPort,
@@ -18,62 +19,9 @@ from graphflow.engine._ports import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from graphflow.engine._outline import Instruction
 
 __all__ = ["ExitCode", "ExitCodesNamespace", "ProcessSpec"]
-
-
-class ExitCode(NamedTuple):
-    """A known failure mode: ``status`` (0 is success), a ``message`` and a ``label``."""
-
-    status: int = 0
-    message: str | None = None
-    label: str | None = None
-
-    def format(self, **kwargs: Any) -> ExitCode:
-        """A copy whose message has ``{placeholders}`` filled in."""
-        message = self.message.format(**kwargs) if self.message else self.message
-        return self._replace(message=message)
-
-
-class ExitCodesNamespace:
-    """Exit codes by label as attributes (``exit_codes.ERROR_X``), and by status via call."""
-
-    def __init__(self) -> None:
-        self._codes: dict[str, ExitCode] = {}
-
-    def add(self, code: ExitCode) -> None:
-        assert code.label is not None
-        self._codes[code.label] = code
-
-    def __getattr__(self, label: str) -> ExitCode:
-        if label.startswith("_"):
-            raise AttributeError(label)
-        try:
-            return self._codes[label]
-        except KeyError:
-            known = ", ".join(sorted(self._codes)) or "none"
-            raise AttributeError(f"no exit code labelled {label!r} (known: {known})") from None
-
-    def __getitem__(self, label: str) -> ExitCode:
-        return self.__getattr__(label)
-
-    def __call__(self, status: int) -> ExitCode:
-        for code in self._codes.values():
-            if code.status == status:
-                return code
-        raise KeyError(f"no exit code with status {status}")
-
-    def __iter__(self) -> Iterator[ExitCode]:
-        return iter(sorted(self._codes.values()))
-
-    def __contains__(self, label: object) -> bool:
-        return label in self._codes
-
-    def __len__(self) -> int:
-        return len(self._codes)
 
 
 class ProcessSpec:

@@ -244,3 +244,51 @@ def test_run_works_from_inside_a_process_function() -> None:
 def test_process_function_attributes() -> None:
     assert add.is_process_function
     assert add.exit_codes.ERROR_UNSPECIFIED.status == 1
+
+
+def test_a_variadic_label_clashing_with_a_declared_argument_is_refused() -> None:
+    # AiiDA labels the extra positional values args_0, args_1, ...: here that would
+    # silently replace the declared args_0 in the provenance
+    @gf.calcfunction
+    def clash(args_0, *args):
+        return args_0 + 0
+
+    before = gf.cypher("MATCH (p:CalcFunction {process_label: 'clash'}) RETURN count(p) AS n")
+    with pytest.raises(ProcessError, match=r"clash: variadic argument 0 would get the label "):
+        clash(gf.Int(1), gf.Int(2))
+    after = gf.cypher("MATCH (p:CalcFunction {process_label: 'clash'}) RETURN count(p) AS n")
+    assert after == before
+    assert clash(gf.Int(5)).value == 5  # without the extra value it runs
+
+
+def test_a_keyword_clashing_with_a_variadic_label_is_refused() -> None:
+    @gf.calcfunction
+    def open_ended(*values, **extra):
+        return sum(values, gf.Int(0))
+
+    with pytest.raises(ProcessError, match=r"'values_0'"):
+        open_ended(gf.Int(1), values_0=gf.Int(2))
+
+
+def test_a_calcfunction_creating_one_node_under_two_labels_is_refused() -> None:
+    @gf.calcfunction
+    def twice(x):
+        made = gf.Int(x.value + 1)
+        return {"first": made, "second": made}
+
+    with pytest.raises(LinkRuleError, match=r"twice.*'first' and 'second'.*one CREATE link"):
+        twice(gf.Int(1))
+    rows = gf.cypher(
+        "MATCH (p:CalcFunction {process_label: 'twice'})-[l:CREATE]->(d) RETURN count(l) AS n"
+    )
+    assert rows[0]["n"] == 0
+
+
+def test_a_workfunction_may_return_one_node_under_two_labels() -> None:
+    @gf.workfunction
+    def both(x):
+        return {"first": x, "second": x}
+
+    result, node = both.run_get_node(gf.Int(3))
+    assert node.is_finished_ok
+    assert result["first"].uuid == result["second"].uuid == node.inputs.x.uuid
