@@ -17,6 +17,7 @@ helpers decide by it, never by message text.
     │   │   ├── StoreBusyError         (retryable)
     │   │   └── CommitUnknownError
     │   ├── WriteConflictError         (retryable)
+    │   ├── NotWrittenError
     │   ├── StoreAuthError
     │   ├── QueryError
     │   │   ├── QueryTimeoutError
@@ -77,6 +78,7 @@ __all__ = [
     "MultipleObjectsError",
     "NotExistentError",
     "NotStorableError",
+    "NotWrittenError",
     "OutlineError",
     "PluginError",
     "PortProblem",
@@ -152,6 +154,12 @@ class WriteConflictError(StoreError):
     deadlock): the transaction was rolled back and may run again."""
 
     retryable = True
+
+
+class NotWrittenError(StoreError):
+    """A write that was not attempted because an earlier write of the same history (a
+    process's previous step) failed: landing it would leave a later step without an
+    earlier one."""
 
 
 class StoreAuthError(StoreError):

@@ -45,7 +45,9 @@ class TopLevelCommit:
         if not taken.batch:
             taken.settle(durable=True)
             return
-        future = self._backend.writer.submit(taken.batch)
+        # the rest of the function's writes land only if what it showed so far did
+        last = self._pending[-1] if self._pending else None
+        future = self._backend.writer.submit(taken.batch, after=last)
 
         def settle(done: asyncio.Future[None]) -> None:
             taken.settle(durable=not done.cancelled() and done.exception() is None)

@@ -56,7 +56,7 @@ from graphflow.orm import (
     get_backend,
     write_scope,
 )
-from graphflow.store import query
+from graphflow.store import WriteBatch, query
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
@@ -100,6 +100,10 @@ class ProcessHandle:
     announcing: asyncio.Future[None] | None = None
     #: set to stop driving at the next step boundary, leaving the process as it is
     detached: bool = False
+    #: the process's latest write: the next one continues it (lands only if it did)
+    last_write: asyncio.Future[None] | None = None
+    #: the first of its writes that failed: the process ends excepted at the next boundary
+    write_error: BaseException | None = None
 
     @property
     def node(self) -> ProcessNode:
@@ -275,7 +279,7 @@ class Runner:
 
     async def pause(self, uuid: str) -> bool:
         handle = self._handles.get(uuid)
-        if handle is None:
+        if handle is None or _ending(handle):
             return False
         if not handle.node.paused:
             handle.play.clear()
@@ -285,7 +289,9 @@ class Runner:
 
     async def play(self, uuid: str) -> bool:
         handle = self._handles.get(uuid)
-        if handle is None:
+        if handle is None or _ending(handle):
+            if handle is not None:
+                handle.play.set()  # a kill waits for nothing
             return False
         if handle.node.paused:
             await self._write_now(handle, handle.node._state_update(paused=False))
@@ -331,14 +337,33 @@ class Runner:
             _detach(handle)
 
     async def _write_now(self, handle: ProcessHandle, props: dict[str, Any]) -> None:
-        from graphflow.store import WriteBatch
-
         batch = WriteBatch()
         batch.update(handle.node.uuid, props)
-        future = self.backend.writer.submit(batch)
-        handle.writes.append(future)
+        future = self._submit(handle, batch, ends=False)
         self._announce_after(handle, future)
         await future
+
+    def _submit(
+        self, handle: ProcessHandle, batch: WriteBatch, *, ends: bool
+    ) -> asyncio.Future[None]:
+        """Hand a write of the process to the writer, after its previous one.
+
+        It lands only if the previous one did (the store keeps a consistent prefix of
+        the process's history), unless it only records the process's end (``ends``: a
+        terminal state, logs, nothing new): that lands whatever failed before it.
+        """
+        independent = ends and not any(batch.creates.values()) and not any(batch.links.values())
+        future = self.backend.writer.submit(batch, after=None if independent else handle.last_write)
+        handle.last_write = future
+        handle.writes.append(future)
+
+        def note_failure(done: asyncio.Future[None]) -> None:
+            if handle.write_error is None and not done.cancelled() and done.exception():
+                handle.write_error = done.exception()
+                handle.wakeup.set()  # a process waiting for its children ends now
+
+        future.add_done_callback(note_failure)
+        return future
 
     def _announce_after(self, handle: ProcessHandle, future: asyncio.Future[None]) -> None:
         """Broadcast the process's state once ``future`` (its write) is durable, in order."""
@@ -384,6 +409,8 @@ class Runner:
             while not process.state.is_terminal:
                 if handle.detached:
                     break
+                if handle.write_error is not None:
+                    raise handle.write_error
                 if handle.kill_message is not None:
                     await self._kill(handle, handle.kill_message)
                     break
@@ -434,7 +461,7 @@ class Runner:
         """A step's turn among the runner's slots (a parent blocked in ``run`` lends its own)."""
         return contextlib.nullcontext() if handle.borrows_slot else self._slots
 
-    def commit(self, handle: ProcessHandle, scope: WriteScope) -> None:
+    def commit(self, handle: ProcessHandle, scope: WriteScope, *, ends: bool = False) -> None:
         """Hand the scope's writes to the writer; do not wait (see the module docstring)."""
         taken = [handle.pending.take()] if handle.pending is not None else []
         handle.pending = None
@@ -450,7 +477,7 @@ class Runner:
             for part in taken:
                 part.settle(durable=True)
             return
-        future = self.backend.writer.submit(batch)
+        future = self._submit(handle, batch, ends=ends)
 
         def settle(done: asyncio.Future[None]) -> None:
             durable = not done.cancelled() and done.exception() is None
@@ -458,7 +485,6 @@ class Runner:
                 part.settle(durable=durable)
 
         future.add_done_callback(settle)
-        handle.writes.append(future)
         self._announce_after(handle, future)
 
     async def _throttle(self, handle: ProcessHandle) -> None:
@@ -593,11 +619,22 @@ class Runner:
             raise ProcessError(f"awaited child process {uuid} does not exist")
         return node
 
+    def _end_scope(self, handle: ProcessHandle) -> WriteScope:
+        """The scope of the write that ends the process: what was pending, unless one of
+        its writes failed; then only the pending reports are kept, so that the record of
+        the end lands on its own, after the consistent prefix the store has."""
+        scope, handle.pending = handle.pending, None
+        if handle.write_error is None:
+            return scope or WriteScope(self.backend)
+        kept = WriteScope(self.backend)
+        for row in scope.rollback() if scope is not None else []:
+            kept.add_log(row)
+        return kept
+
     async def _except(self, handle: ProcessHandle, exc: BaseException) -> None:
         process = handle.process
         log.info("%s excepted: %s", process.process_label(), exc)
-        scope = handle.pending or WriteScope(self.backend)
-        handle.pending = None
+        scope = self._end_scope(handle)
         process._scope = scope
         try:
             detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -611,7 +648,7 @@ class Runner:
                 process.node,
                 process.transition(Event.EXCEPT, exit_message=f"{type(exc).__name__}: {exc}"),
             )
-        self.commit(handle, scope)
+        self.commit(handle, scope, ends=True)
         await self._kill_children(handle, f"the parent {process.process_label()} excepted")
 
     async def _kill(self, handle: ProcessHandle, message: str) -> None:
@@ -619,10 +656,9 @@ class Runner:
         await self._kill_children(handle, f"the parent {process.process_label()} was killed")
         if isinstance(process, CalcJob):
             await self.jobs.cancel(handle)
-        scope = handle.pending or WriteScope(self.backend)
-        handle.pending = None
+        scope = self._end_scope(handle)
         scope.update(process.node, process.transition(Event.KILL, exit_message=message))
-        self.commit(handle, scope)
+        self.commit(handle, scope, ends=True)
 
     async def _kill_children(self, handle: ProcessHandle, message: str) -> None:
         process = handle.process
@@ -713,6 +749,12 @@ class Runner:
         if self._jobs is not None:
             await self._jobs.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _ending(handle: ProcessHandle) -> bool:
+    """Whether the process is ended or being killed: its paused flag is not written again
+    (a write after the one that ends it would contradict it)."""
+    return handle.kill_message is not None or handle.process.state.is_terminal
 
 
 def _detach(handle: ProcessHandle) -> None:

@@ -33,7 +33,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from graphflow.errors import CommitUnknownError, GraphflowError, StoreError, StoreUnavailableError
+from graphflow.errors import (
+    CommitUnknownError,
+    GraphflowError,
+    NotWrittenError,
+    StoreError,
+    StoreUnavailableError,
+)
 from graphflow.retry import STORE_UNREACHABLE, Deadline, deadline_scope, retry
 from graphflow.store._limits import check_properties
 from graphflow.store._queries import query
@@ -121,9 +127,14 @@ class WriteBatch:
         self.logs.append(row)
 
     def extend(self, other: WriteBatch) -> None:
-        """Append ``other`` after this batch (its updates override this one's)."""
+        """Append ``other`` after this batch (its updates override this one's).
+
+        Rows are copied: a later update folded into a creation row here must not change
+        ``other``, which is committed on its own if the merged batch fails.
+        """
         for group, rows in other.creates.items():
             for row in rows:
+                row = dict(row)
                 self.creates[group].append(row)
                 self._created[row["uuid"]] = row
         for link_type, rows in other.links.items():
@@ -192,6 +203,8 @@ class _Pending:
     done: asyncio.Future[None]
     #: when it was submitted (the loop's clock)
     since: float = 0.0
+    #: an earlier write this one continues: if that failed, this one must not land
+    after: asyncio.Future[None] | None = None
 
 
 class GroupCommitWriter:
@@ -215,15 +228,23 @@ class GroupCommitWriter:
         self.commits = 0
         self.batches = 0
 
-    def submit(self, batch: WriteBatch) -> asyncio.Future[None]:
-        """Queue ``batch``; the future resolves when it is durable (or fails with the error)."""
+    def submit(
+        self, batch: WriteBatch, *, after: asyncio.Future[None] | None = None
+    ) -> asyncio.Future[None]:
+        """Queue ``batch``; the future resolves when it is durable (or fails with the error).
+
+        ``after`` is an earlier write of the same history (a process's previous step):
+        when it failed, ``batch`` fails too instead of landing, so the store keeps a
+        consistent prefix of that history and never a later step without an earlier one.
+        """
         if self._closing:
             raise StoreError("the store writer is closed; nothing more can be written")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if not batch:
             done.set_result(None)
             return done
-        self._queue.append(_Pending(batch, done, asyncio.get_running_loop().time()))
+        now = asyncio.get_running_loop().time()
+        self._queue.append(_Pending(batch, done, now, after))
         self._wakeup.set()
         return done
 
@@ -307,7 +328,7 @@ class GroupCommitWriter:
         return group
 
     async def _commit_group(self, group: list[_Pending]) -> None:
-        live = [item for item in group if not item.done.cancelled()]
+        live = [item for item in group if not item.done.cancelled() and _continues(item)]
         if not live:
             return
         merged = WriteBatch()
@@ -372,6 +393,33 @@ class GroupCommitWriter:
 def _log_deferred_failure(done: asyncio.Future[None]) -> None:
     if not done.cancelled() and done.exception() is not None:
         log.warning("a deferred write failed: %s", done.exception())
+
+
+def _continues(item: _Pending) -> bool:
+    """Whether the write ``item`` continues may land: fail it if that one failed.
+
+    Writes commit in order, so ``after`` is settled by now unless it is in the same group,
+    which lands whole or, split, one by one in order.
+    """
+    after = item.after
+    if after is None or not after.done():
+        return True
+    if after.cancelled():
+        error = NotWrittenError("not written: an earlier write it continues was cancelled")
+    else:
+        earlier = after.exception()
+        if earlier is None:
+            return True
+        # a chain of unwritten writes names the first failure only
+        error = (
+            earlier
+            if isinstance(earlier, NotWrittenError)
+            else NotWrittenError(
+                f"not written, since an earlier write it continues failed: {earlier}"
+            )
+        )
+    _fail([item], error)
+    return False
 
 
 def _fail(group: list[_Pending], exc: BaseException) -> None:
