@@ -136,9 +136,12 @@ def _valid_type(annotation: Any, func: Callable[..., Any], name: str) -> tuple[A
 
 
 def _default_factory(default: Any, func: Callable[..., Any], name: str) -> Any:
-    """A port default: a fresh node per call for plain values (nodes cannot be shared)."""
+    """A port default: a fresh node per call for plain values (nodes cannot be shared);
+    a callable (``a=lambda: Int(1)``) is called per call to make the node, as in AiiDA."""
     if default is None:
         return None
+    if callable(default) and not isinstance(default, Node):
+        return default
     if isinstance(default, Node):
         if not default.is_stored and isinstance(default, BaseType):
             value, cls = default.value, type(default)
@@ -202,14 +205,36 @@ class ProcessFunction:
 
     def run_get_node(self, *args: Any, **kwargs: Any) -> tuple[Any, ProcessNode]:
         """Run and return ``(result, process node)``."""
-        inputs, call_args, call_kwargs = self._bind(args, kwargs)
+        inputs, extra_args, extra_kwargs = self._bind(args, kwargs)
         process = self.process_class(inputs, parent=current_process())
+        call_args, call_kwargs = self._arguments(process, extra_args, extra_kwargs)
         return run_function_process(process, call_args, call_kwargs)
+
+    def _arguments(
+        self, process: FunctionProcess, extra_args: list[Any], extra_kwargs: dict[str, Any]
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """What the body is called with: the process's inputs, defaults included, so the
+        body gets the very nodes recorded as its inputs (``def f(a=1)`` gets ``Int(1)``)."""
+        call_args: list[Any] = []
+        call_kwargs: dict[str, Any] = {}
+        for name, param in self.process_class.signature.parameters.items():
+            if param.kind is param.VAR_POSITIONAL:
+                call_args.extend(extra_args)
+            elif param.kind is param.VAR_KEYWORD:
+                call_kwargs.update(extra_kwargs)
+            elif name in process.inputs:
+                if param.kind is param.KEYWORD_ONLY:
+                    call_kwargs[name] = process.inputs[name]
+                else:
+                    call_args.append(process.inputs[name])
+            elif param.kind is not param.KEYWORD_ONLY and extra_args:
+                call_args.append(param.default)  # *args follow: keep the positions
+        return call_args, call_kwargs
 
     def _bind(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[dict[str, Any], list[Any], dict[str, Any]]:
-        """Inputs by port name, and the wrapped arguments to call the function with."""
+        """Inputs by port name, and the wrapped ``*args`` and ``**kwargs`` values."""
         metadata = kwargs.pop("metadata", None)
         signature = self.process_class.signature
         try:
@@ -218,8 +243,8 @@ class ProcessFunction:
         except TypeError as exc:
             raise ProcessError(f"{self.func.__qualname__}: {exc}") from exc
         inputs: dict[str, Any] = {}
-        call_args: list[Any] = []
-        call_kwargs: dict[str, Any] = {}
+        extra_args: list[Any] = []
+        extra_kwargs: dict[str, Any] = {}
         declared = set(signature.parameters)
         for name, value in bound.arguments.items():
             param = signature.parameters[name]
@@ -234,7 +259,7 @@ class ProcessFunction:
                             f"rename the argument {label!r}"
                         )
                     inputs[label] = item
-                call_args.extend(wrapped)
+                extra_args.extend(wrapped)
             elif param.kind is param.VAR_KEYWORD:
                 wrapped_kw = {k: _wrap(v) for k, v in value.items()}
                 for key in wrapped_kw:
@@ -244,17 +269,12 @@ class ProcessFunction:
                             "a variadic positional argument already got; give it another name"
                         )
                 inputs.update(wrapped_kw)
-                call_kwargs.update(wrapped_kw)
+                extra_kwargs.update(wrapped_kw)
             else:
-                item = _wrap(value)
-                inputs[name] = item
-                if param.kind is param.KEYWORD_ONLY:
-                    call_kwargs[name] = item
-                else:
-                    call_args.append(item)
+                inputs[name] = _wrap(value)
         if metadata is not None:
             inputs["metadata"] = metadata
-        return inputs, call_args, call_kwargs
+        return inputs, extra_args, extra_kwargs
 
     def __repr__(self) -> str:
         kind = (

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from typing import Any
+from typing import Any, TypeVar
 
 from graphflow.errors import PortProblem
 
@@ -25,10 +25,35 @@ __all__ = [
     "Port",
     "PortNamespace",
     "Validator",
+    "check_port_name",
 ]
 
 Validator = Callable[..., str | None]
+_P = TypeVar("_P", bound="Port")
 NAMESPACE_SEPARATOR = "."
+
+
+def check_port_name(name: Any) -> None:
+    """Refuse a port name AiiDA refuses, with the rule it breaks.
+
+    A port name becomes a link label (namespaces joined by ``__``), so it is an identifier
+    of letters, digits and single underscores, not starting or ending with one.
+
+    Raises:
+        TypeError: the name is not a string.
+        ValueError: the name breaks a rule (named in the message).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"a port name is a string, not {type(name).__name__} ({name!r})")
+    rule = None
+    if not name.isidentifier() or not name.isascii():
+        rule = "use only letters, digits and underscores, not starting with a digit"
+    elif name.startswith("_") or name.endswith("_"):
+        rule = "it cannot start or end with an underscore"
+    elif "__" in name:
+        rule = "it cannot hold two consecutive underscores (they join namespaces in links)"
+    if rule is not None:
+        raise ValueError(f"invalid port name {name!r}: {rule}")
 
 
 class _Unspecified:
@@ -86,7 +111,7 @@ class Port:
         valid_type: type | tuple[type, ...] | None = None,
         validator: Validator | None = None,
         required: bool = True,
-        non_db: bool = False,
+        non_db: bool | None = None,
         help: str | None = None,
     ) -> None:
         if valid_type is not None and not (
@@ -98,8 +123,18 @@ class Port:
         self.valid_type = valid_type
         self.validator = validator
         self.required = required
-        self.non_db = non_db
+        #: None until set: a port then takes the ``non_db`` of the namespace it joins
+        self._non_db = non_db
         self.help = help
+
+    @property
+    def non_db(self) -> bool:
+        """Whether values on this port are kept out of the provenance graph."""
+        return bool(self._non_db)
+
+    @non_db.setter
+    def non_db(self, value: bool) -> None:
+        self._non_db = value
 
     @property
     def has_default(self) -> bool:
@@ -162,20 +197,38 @@ class PortNamespace(Port, MutableMapping[str, Port]):
         valid_type: type | tuple[type, ...] | None = None,
         validator: Validator | None = None,
         required: bool = True,
-        non_db: bool = False,
+        non_db: bool | None = None,
         help: str | None = None,
         default: Any = UNSPECIFIED,
         port_class: type[Port] = InputPort,
     ) -> None:
+        #: the type of undeclared members of a dynamic namespace
+        self.dynamic_type: type | tuple[type, ...] | None = None
+        self.dynamic = dynamic
         super().__init__(
             name, valid_type=None, validator=validator, required=required, non_db=non_db, help=help
         )
         self._ports: dict[str, Port] = {}
-        self.dynamic = dynamic or valid_type is not None
-        #: the type of undeclared members of a dynamic namespace
-        self.dynamic_type = valid_type
+        self.valid_type = valid_type
         self.default = default
         self.port_class = port_class
+
+    @property
+    def valid_type(self) -> type | tuple[type, ...] | None:
+        """The type of undeclared members; setting one makes the namespace dynamic (AiiDA)."""
+        return self.dynamic_type
+
+    @valid_type.setter
+    def valid_type(self, value: type | tuple[type, ...] | None) -> None:
+        if value is not None:
+            self.dynamic = True
+        self.dynamic_type = value
+
+    def _adopt(self, port: _P) -> _P:
+        """A port joining this namespace takes its ``non_db`` unless it set its own."""
+        if port._non_db is None and self.non_db:
+            port._non_db = True
+        return port
 
     # --- mapping ------------------------------------------------------------------------
 
@@ -183,7 +236,8 @@ class PortNamespace(Port, MutableMapping[str, Port]):
         return self._ports[key]
 
     def __setitem__(self, key: str, port: Port) -> None:
-        self._ports[key] = port
+        check_port_name(key)
+        self._ports[key] = self._adopt(port)
 
     def __delitem__(self, key: str) -> None:
         del self._ports[key]
@@ -215,6 +269,7 @@ class PortNamespace(Port, MutableMapping[str, Port]):
     def create_namespace(self, dotted: str, **kwargs: Any) -> PortNamespace:
         """Create (or return) the namespace at ``dotted``, making every level on the way."""
         head, _, rest = dotted.partition(NAMESPACE_SEPARATOR)
+        check_port_name(head)
         existing = self._ports.get(head)
         if existing is not None and not isinstance(existing, PortNamespace):
             raise ValueError(f"{head!r} is already a port, not a namespace")
@@ -225,7 +280,7 @@ class PortNamespace(Port, MutableMapping[str, Port]):
             )
             if existing is not None:
                 created._ports = existing._ports
-            self._ports[head] = created
+            self._ports[head] = self._adopt(created)
             existing = created
         assert isinstance(existing, PortNamespace)
         return existing.create_namespace(rest, **kwargs) if rest else existing
@@ -236,7 +291,8 @@ class PortNamespace(Port, MutableMapping[str, Port]):
         for part in dotted.split(NAMESPACE_SEPARATOR):
             existing = target._ports.get(part)
             if existing is None:
-                existing = PortNamespace(part, port_class=self.port_class)
+                check_port_name(part)
+                existing = target._adopt(PortNamespace(part, port_class=self.port_class))
                 target._ports[part] = existing
             elif not isinstance(existing, PortNamespace):
                 raise ValueError(f"{part!r} is already a port, not a namespace")
@@ -245,10 +301,13 @@ class PortNamespace(Port, MutableMapping[str, Port]):
 
     def add_port(self, dotted: str, port: Port) -> None:
         """Declare ``port`` at ``dotted``; a later declaration replaces an earlier one."""
+        if not isinstance(dotted, str):
+            check_port_name(dotted)
         namespace, _, name = dotted.rpartition(NAMESPACE_SEPARATOR)
+        check_port_name(name)
         target = self.ensure_namespace(namespace) if namespace else self
         port.name = name
-        target._ports[name] = port
+        target._ports[name] = target._adopt(port)
 
     # --- defaults and validation --------------------------------------------------------
 
@@ -364,10 +423,14 @@ class PortNamespace(Port, MutableMapping[str, Port]):
         for name, value in values.items():
             sub = f"{path}.{name}" if path else name
             port = self._ports.get(name)
-            if port is not None and port.non_db:
-                paths.add(sub)
+            if port is None:
+                if self.non_db:  # an undeclared member of a non_db namespace
+                    paths.add(sub)
             elif isinstance(port, PortNamespace) and isinstance(value, Mapping):
+                # members may have set their own non_db (False inside a non_db namespace)
                 paths |= port.non_db_paths(value, sub)
+            elif port.non_db:
+                paths.add(sub)
         return paths
 
     def __repr__(self) -> str:

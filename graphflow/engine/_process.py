@@ -53,10 +53,10 @@ class AttributeDict(dict[str, Any]):
             raise AttributeError(name) from None
 
 
-def _attribute_dict(values: Mapping[str, Any]) -> AttributeDict:
+def as_attribute_dict(values: Mapping[str, Any]) -> AttributeDict:
     return AttributeDict(
         {
-            k: _attribute_dict(v) if isinstance(v, Mapping) and not isinstance(v, Node) else v
+            k: as_attribute_dict(v) if isinstance(v, Mapping) and not isinstance(v, Node) else v
             for k, v in values.items()
         }
     )
@@ -69,7 +69,13 @@ def flatten_links(
     flat: dict[str, Node] = {}
     for name, value in values.items():
         port = namespace.get(name) if namespace is not None else None
-        if port is not None and port.non_db:
+        if port is None:
+            skip = namespace is not None and namespace.non_db  # undeclared, in a non_db one
+        elif isinstance(port, PortNamespace):
+            skip = port.non_db and not isinstance(value, Mapping)  # members decide
+        else:
+            skip = port.non_db
+        if skip:
             continue
         label = f"{prefix}{NAMESPACE_SEPARATOR}{name}" if prefix else name
         if isinstance(value, Node):
@@ -193,9 +199,9 @@ class Process:
         problems += [p for p in self._check_storable_inputs(processed) if p.path not in reported]
         if problems:
             raise PortValidationError(self.process_label(), problems)
-        self.inputs = _attribute_dict(processed)
+        self.inputs = as_attribute_dict(processed)
         metadata = processed.get("metadata", {})
-        self.metadata = _attribute_dict(metadata)
+        self.metadata = as_attribute_dict(metadata)
         self.store_provenance: bool = bool(metadata.get("store_provenance", True))
         self.parent = parent
         #: the uuid of the workflow that called this process (kept across a resume)

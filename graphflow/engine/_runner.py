@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import traceback
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -337,8 +338,9 @@ class Runner:
             _detach(handle)
 
     async def _write_now(self, handle: ProcessHandle, props: dict[str, Any]) -> None:
-        batch = WriteBatch()
-        batch.update(handle.node.uuid, props)
+        scope = WriteScope(self.backend)
+        scope.update(handle.node, props)
+        batch = scope.take().batch
         future = self._submit(handle, batch, ends=False)
         self._announce_after(handle, future)
         await future
@@ -564,11 +566,7 @@ class Runner:
         nodes = gathered.result()
         by_uuid = {node.uuid: node for node in nodes}
         for entry in process.awaiting:
-            child = by_uuid[entry["uuid"]]
-            if entry["append"]:
-                process.ctx.setdefault(entry["key"], []).append(child)
-            else:
-                process.ctx[entry["key"]] = child
+            process._deliver(entry, by_uuid[entry["uuid"]])
         process.awaiting = []
         scope = handle.pending or WriteScope(self.backend)
         scope.update(process.node, process.transition(Event.RESUME))
@@ -777,7 +775,17 @@ def _run_step(process: WorkChain, scope: WriteScope) -> None:
 
 def _advance(process: WorkChain, outline: Any, scope: WriteScope) -> None:
     def evaluate(condition: str) -> bool:
-        return bool(getattr(process, condition)())
+        result = getattr(process, condition)()
+        if not isinstance(result, bool):
+            # AiiDA warns too: a predicate returning a node, a number or None is usually a
+            # mistake (an Int(0) node is true)
+            warnings.warn(
+                f"{process.process_label()}.{condition} returned {type(result).__name__} "
+                f"{result!r}, not a bool; it is taken as {bool(result)}",
+                UserWarning,
+                stacklevel=2,
+            )
+        return bool(result)
 
     written = set(process._outputs)
     found = next_position(outline, process.position, evaluate)

@@ -45,7 +45,7 @@ class ProcessSpec:
         validator: Validator | None = None,
         default: Any = UNSPECIFIED,
         required: bool = True,
-        non_db: bool = False,
+        non_db: bool | None = None,
         help: str | None = None,
     ) -> None:
         """Declare (or re-declare) the input ``name``; dots put it in namespaces."""

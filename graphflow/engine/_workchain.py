@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphflow.engine._checkpoint import Checkpoint, decode_value, encode_value
 from graphflow.engine._context import current_process
-from graphflow.engine._process import AttributeDict, Process, flatten_links
+from graphflow.engine._process import AttributeDict, Process, as_attribute_dict, flatten_links
 from graphflow.errors import CheckpointError, OutlineError, ProcessError
 from graphflow.orm import Node, ProcessNode, WorkChainNode
 
@@ -135,7 +135,62 @@ class WorkChain(Process):
                     f"{self.process_label()}.to_context: key {key!r} is already waited for "
                     "in this step (use append_ to collect several children under one key)"
                 )
-            self.awaiting.append({"key": key, "uuid": node.uuid, "append": append})
+            entry = {"key": key, "uuid": node.uuid, "append": append}
+            self._check_context_key(entry, [*self.awaiting, entry])
+            self.awaiting.append(entry)
+
+    def _check_context_key(self, entry: dict[str, Any], awaiting: list[dict[str, Any]]) -> None:
+        """Refuse a ``to_context`` key whose place in ``ctx`` is taken by something else.
+
+        Dotted keys nest (``'sub.key'`` is ``ctx.sub.key``), as in AiiDA. Raises ValueError
+        naming the key when a level on the way is not a namespace, when a key set plainly
+        is a namespace, or when one key is both set plainly and appended to.
+        """
+        key = entry["key"]
+        parts = key.split(".")
+        if not all(parts):
+            raise ValueError(f"{self.process_label()}.to_context: {key!r} has an empty level")
+        target: Any = self.ctx
+        for depth, part in enumerate(parts[:-1]):
+            target = target.get(part) if isinstance(target, dict) else None
+            if target is None:
+                break
+            if not isinstance(target, dict):
+                where = ".".join(parts[: depth + 1])
+                raise ValueError(
+                    f"{self.process_label()}.to_context: cannot put {key!r} in ctx: ctx.{where} "
+                    f"is a {type(target).__name__}, not a namespace"
+                )
+        current = target.get(parts[-1]) if isinstance(target, dict) else None
+        nested = [a for a in awaiting if a["key"].startswith(key + ".")]
+        if isinstance(current, dict) or nested:
+            raise ValueError(
+                f"{self.process_label()}.to_context: ctx.{key} is a namespace; a child "
+                "cannot replace it"
+            )
+        if entry["append"] and current is not None and not isinstance(current, list):
+            raise ValueError(
+                f"{self.process_label()}.to_context: ctx.{key} holds a "
+                f"{type(current).__name__}; append_ collects into a list"
+            )
+        kinds = {a["append"] for a in awaiting if a["key"] == key}
+        if len(kinds) > 1 or (not entry["append"] and isinstance(current, list)):
+            raise ValueError(
+                f"{self.process_label()}.to_context: ctx.{key} is a list that append_ "
+                "collects into; set it with append_ only"
+            )
+
+    def _deliver(self, entry: dict[str, Any], child: ProcessNode) -> None:
+        """Put a finished child where ``to_context`` said (dotted keys nest)."""
+        self._check_context_key(entry, [entry])
+        *path, leaf = entry["key"].split(".")
+        target = self.ctx
+        for part in path:
+            target = target.setdefault(part, AttributeDict())
+        if entry["append"]:
+            target.setdefault(leaf, []).append(child)
+        else:
+            target[leaf] = child
 
     def out_many(self, outputs: Mapping[str, Any]) -> None:
         """Record several outputs (nested dicts for namespaces)."""
@@ -199,7 +254,8 @@ class WorkChain(Process):
         """Continue from ``checkpoint`` (``nodes`` resolves its node references)."""
         super().restore(checkpoint, nodes)
         self.position = checkpoint.position
-        self.ctx = AttributeDict(
+        # nested namespaces come back with attribute access, as they were
+        self.ctx = as_attribute_dict(
             {k: decode_value(v, nodes, f"ctx.{k}") for k, v in checkpoint.ctx.items()}
         )
         self.awaiting = list(checkpoint.awaiting)

@@ -158,8 +158,11 @@ class WriteScope:
             self._batch.link(link_type.value, source.uuid, target.uuid, label)
 
     def update(self, node: Node, props: dict[str, Any]) -> None:
+        """Change stored properties of ``node``; its ``mtime`` says when (state,
+        checkpoint, exit status and paused flag all pass here)."""
+        node._mtime = utc_now()
         with self._lock:
-            self._batch.update(node.uuid, props)
+            self._batch.update(node.uuid, {**props, "mtime": node._mtime})
 
     def add_log(self, row: dict[str, Any]) -> None:
         with self._lock:

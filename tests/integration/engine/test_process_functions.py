@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -292,3 +293,43 @@ def test_a_workfunction_may_return_one_node_under_two_labels() -> None:
     result, node = both.run_get_node(gf.Int(3))
     assert node.is_finished_ok
     assert result["first"].uuid == result["second"].uuid == node.inputs.x.uuid
+
+
+def test_a_plain_default_is_the_recorded_input_and_what_the_body_gets() -> None:
+    got: dict[str, Any] = {}
+
+    @gf.calcfunction
+    def scaled(x, factor=2, *, offset=0.5):
+        got.update(factor=factor, offset=offset)
+        return gf.Float(x.value * factor.value + offset.value)
+
+    result, node = scaled.run_get_node(gf.Int(3))
+
+    assert result.value == 6.5
+    assert isinstance(got["factor"], gf.Int)
+    assert isinstance(got["offset"], gf.Float)
+    assert node.inputs.factor.uuid == got["factor"].uuid  # the very node recorded
+    assert node.inputs.offset.uuid == got["offset"].uuid
+    assert scaled(gf.Int(1), 3, offset=gf.Float(0.0)).value == 3.0
+
+
+def test_a_lambda_default_makes_a_new_node_per_call() -> None:
+    @gf.calcfunction
+    def add_one(x, one=lambda: gf.Int(1)):
+        return gf.Int(x.value + one.value)
+
+    first, node1 = add_one.run_get_node(gf.Int(1))
+    second, node2 = add_one.run_get_node(gf.Int(2))
+
+    assert (first.value, second.value) == (2, 3)
+    assert node1.inputs.one.value == node2.inputs.one.value == 1
+    assert node1.inputs.one.uuid != node2.inputs.one.uuid
+
+
+def test_defaults_keep_their_places_before_variadic_values() -> None:
+    @gf.calcfunction
+    def gather(first, second=10, *rest):
+        return gf.Int(first.value + second.value + sum(r.value for r in rest))
+
+    assert gather(gf.Int(1)).value == 11
+    assert gather(gf.Int(1), gf.Int(2), gf.Int(3), gf.Int(4)).value == 10

@@ -99,3 +99,27 @@ def test_return_with_an_int_in_the_outline_finishes_with_that_status() -> None:
 def test_a_negative_status_is_refused_by_name() -> None:
     with pytest.raises(ProcessError, match="exit status -1 is negative"):
         gf.run(returning(-1))
+
+
+class CountsWithAnInt(gf.WorkChain):
+    """A while_ predicate that returns an int, as ported code often does."""
+
+    @classmethod
+    def define(cls, spec: Any) -> None:
+        super().define(spec)
+        spec.outline(cls.setup, gf.while_(cls.left)(cls.count))
+
+    def setup(self) -> None:
+        self.ctx.left = 2
+
+    def left(self) -> Any:
+        return self.ctx.left
+
+    def count(self) -> None:
+        self.ctx.left -= 1
+
+
+def test_a_predicate_returning_a_non_bool_warns_and_is_taken_as_its_truth() -> None:
+    with pytest.warns(UserWarning, match=r"CountsWithAnInt\.left returned int \d, not a bool"):
+        _, node = gf.run_get_node(CountsWithAnInt)
+    assert node.is_finished_ok

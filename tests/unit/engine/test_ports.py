@@ -3,8 +3,10 @@ validation reports every problem with its dotted path."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -180,3 +182,70 @@ def _now_empty_namespace(values: dict[str, Any], path: str) -> bool:
     for part in parts:
         values = values[part]
     return not values
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("a__b", "two consecutive underscores"),
+        ("_a", "start or end with an underscore"),
+        ("a_", "start or end with an underscore"),
+        ("a-b", "letters, digits and underscores"),
+        ("2a", "letters, digits and underscores"),
+        ("é", "letters, digits and underscores"),
+        ("", "letters, digits and underscores"),
+    ],
+)
+def test_port_names_aiida_refuses_are_refused_with_the_rule(name: str, rule: str) -> None:
+    spec = ProcessSpec()
+    with pytest.raises(ValueError, match=rf"invalid port name {re.escape(repr(name))}: .*{rule}"):
+        spec.input(name)
+    with pytest.raises(ValueError, match=rule):
+        spec.output(f"ok.{name}")
+    with pytest.raises(ValueError, match=rule):
+        spec.input_namespace(f"{name}.inner" if name else ".inner")
+    assert "ok" not in spec.outputs or not len(spec.outputs["ok"])
+
+
+def test_a_port_name_that_is_not_a_string_is_a_type_error() -> None:
+    spec = ProcessSpec()
+    with pytest.raises(TypeError, match="a port name is a string, not int"):
+        spec.input(5)  # type: ignore[arg-type]
+
+
+@given(st.from_regex(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", fullmatch=True))
+def test_every_name_aiida_accepts_is_accepted(name: str) -> None:
+    spec = ProcessSpec()
+    spec.input(f"ns.{name}")
+    assert spec.inputs["ns"][name].name == name
+
+
+def test_setting_a_namespace_valid_type_makes_it_dynamic() -> None:
+    spec = ProcessSpec()
+    namespace = spec.input_namespace("extra")
+    assert not namespace.dynamic
+    namespace.valid_type = Int
+    assert namespace.dynamic
+    assert namespace.valid_type is Int
+    assert not spec.inputs.validate({"extra": {"anything": Int(1)}})
+    problems = spec.inputs.validate({"extra": {"anything": Str("no")}})
+    assert [p.path for p in problems] == ["extra.anything"]
+
+
+def test_ports_inherit_non_db_from_their_namespace_unless_they_set_it() -> None:
+    spec = ProcessSpec()
+    spec.input_namespace("settings", non_db=True, dynamic=True)
+    spec.input("settings.flag", required=False)
+    spec.input("settings.kept", valid_type=Int, required=False, non_db=False)
+    spec.input("settings.deeper.value", required=False)
+    settings_ns = spec.inputs["settings"]
+    assert settings_ns["flag"].non_db
+    assert settings_ns["deeper"].non_db
+    assert settings_ns["deeper"]["value"].non_db
+    assert not settings_ns["kept"].non_db
+    values = {"settings": {"flag": True, "kept": Int(1), "free": object(), "deeper": {"value": 1}}}
+    assert spec.inputs.non_db_paths(values) == {
+        "settings.flag",
+        "settings.free",
+        "settings.deeper.value",
+    }
