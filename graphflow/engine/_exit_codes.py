@@ -22,13 +22,24 @@ class ExitCode(NamedTuple):
     label: str | None = None
 
     def format(self, **kwargs: Any) -> ExitCode:
-        """A copy whose message has ``{placeholders}`` filled in."""
-        message = self.message.format(**kwargs) if self.message else self.message
+        """A copy whose message has ``{placeholders}`` filled in.
+
+        Raises:
+            ValueError: a placeholder of the message was not given (as in AiiDA).
+        """
+        try:
+            message = self.message.format(**kwargs) if self.message else self.message
+        except (KeyError, IndexError) as exc:
+            raise ValueError(
+                f"exit code {self.label or self.status}: the message {self.message!r} needs "
+                f"{exc} to be filled in; given: {sorted(kwargs) or 'nothing'}"
+            ) from None
         return self._replace(message=message)
 
 
 class ExitCodesNamespace:
-    """Exit codes by label as attributes (``exit_codes.ERROR_X``), and by status via call."""
+    """Exit codes by label as attributes (``exit_codes.ERROR_X``), items and a mapping's
+    views, and by label or status via call (``exit_codes(300)``), as AiiDA's."""
 
     def __init__(self) -> None:
         self._codes: dict[str, ExitCode] = {}
@@ -49,14 +60,31 @@ class ExitCodesNamespace:
     def __getitem__(self, label: str) -> ExitCode:
         return self.__getattr__(label)
 
-    def __call__(self, status: int) -> ExitCode:
+    def __call__(self, identifier: int | str) -> ExitCode:
+        """The exit code with this status or label; ValueError when there is none."""
+        if isinstance(identifier, str) and not identifier.strip().isdigit():
+            if identifier in self._codes:
+                return self._codes[identifier]
+            known = ", ".join(sorted(self._codes)) or "none"
+            raise ValueError(f"no exit code labelled {identifier!r} (known: {known})")
+        status = int(identifier)
         for code in self._codes.values():
             if code.status == status:
                 return code
-        raise KeyError(f"no exit code with status {status}")
+        raise ValueError(f"no exit code with status {status}")
 
-    def __iter__(self) -> Iterator[ExitCode]:
-        return iter(sorted(self._codes.values()))
+    def __iter__(self) -> Iterator[str]:
+        """The labels, as a mapping's keys."""
+        return iter(self._codes)
+
+    def keys(self) -> list[str]:
+        return list(self._codes)
+
+    def values(self) -> list[ExitCode]:
+        return list(self._codes.values())
+
+    def items(self) -> list[tuple[str, ExitCode]]:
+        return list(self._codes.items())
 
     def __contains__(self, label: object) -> bool:
         return label in self._codes

@@ -72,6 +72,10 @@ class FunctionProcess(Process):
         return cls.func.__name__
 
     @classmethod
+    def default_label(cls) -> str:
+        return cls.func.__name__  # as AiiDA labels a process function's node
+
+    @classmethod
     def process_type(cls) -> str:
         return import_name(cls.func.__module__, cls.func.__qualname__)
 
@@ -189,8 +193,9 @@ class ProcessFunction:
         self.func = func
         self.process_class.spec()  # build now: a bad signature fails at decoration
 
-    @property
     def spec(self) -> ProcessSpec:
+        """The spec made from the signature (``fn.spec()``, as in AiiDA), so a work chain
+        can ``expose_inputs(fn)``."""
         return self.process_class.spec()
 
     @property
@@ -261,7 +266,7 @@ class ProcessFunction:
                     inputs[label] = item
                 extra_args.extend(wrapped)
             elif param.kind is param.VAR_KEYWORD:
-                wrapped_kw = {k: _wrap(v) for k, v in value.items()}
+                wrapped_kw = {k: _wrap_keyword(v) for k, v in value.items()}
                 for key in wrapped_kw:
                     if key in inputs:
                         raise ProcessError(
@@ -281,6 +286,20 @@ class ProcessFunction:
             "calcfunction" if self.process_class.node_class is CalcFunctionNode else "workfunction"
         )
         return f"<{kind} {self.func.__qualname__}>"
+
+
+def _wrap_keyword(value: Any) -> Any:
+    """A ``**kwargs`` value: a dict holding nodes is a nested namespace of inputs (as in
+    AiiDA), any other plain value becomes a node."""
+    if isinstance(value, Mapping) and not isinstance(value, Node) and _holds_a_node(value):
+        return {k: _wrap_keyword(v) for k, v in value.items()}
+    return _wrap(value)
+
+
+def _holds_a_node(value: Mapping[str, Any]) -> bool:
+    return any(
+        isinstance(v, Node) or (isinstance(v, Mapping) and _holds_a_node(v)) for v in value.values()
+    )
 
 
 def _wrap(value: Any) -> Any:
@@ -349,6 +368,7 @@ def _outputs_of(process: FunctionProcess, result: Any) -> tuple[dict[str, Node],
         outputs = {"result": result}
     elif isinstance(result, Mapping):
         outputs = {}
+        result = _undotted(result)  # {'nested.output': n} is output in namespace nested
         for label, value in flatten_links(result, None).items():
             outputs[label] = value
         leaves = _leaf_count(result)
@@ -369,6 +389,25 @@ def _outputs_of(process: FunctionProcess, result: Any) -> tuple[dict[str, Node],
 
         raise PortValidationError(f"{name} outputs", problems)
     return outputs, ExitCode(0)
+
+
+def _undotted(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with dotted keys turned into nested namespaces, at every level."""
+    nested: dict[str, Any] = {}
+    for key, value in values.items():
+        *path, leaf = str(key).split(".")
+        target = nested
+        for part in path:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise ProcessError(f"output {key!r}: {part!r} is both a node and a namespace")
+        if isinstance(value, Mapping) and not isinstance(value, Node):
+            value = _undotted(value)
+            if isinstance(target.get(leaf), dict):  # {'a.b': n, 'a': {'c': m}}
+                target[leaf].update(value)
+                continue
+        target[leaf] = value
+    return nested
 
 
 def _leaf_count(values: Mapping[str, Any]) -> int:

@@ -675,34 +675,43 @@ def _parse_and_finish(process: CalcJob, scope: WriteScope) -> None:
 
 
 def _verdict(process: CalcJob) -> ExitCode:
+    """How the job ended, as AiiDA decides it: the scheduler's and the command's verdict
+    first (out of memory or walltime, a non-zero exit status); then the parser, which
+    sees that verdict as the node's exit status and message, and whose own exit code,
+    if it returns one (``ExitCode(0)`` included), decides."""
     from graphflow.engine._exit_codes import ExitCode
 
     job = process.job
     codes = process.exit_codes
-    parser_name = process.options.get("parser_name")
-    code: ExitCode | None = None
-    if parser_name:
-        parser_class = load_parser_class(parser_name)
-        retrieved = process._outputs["retrieved"]
-        assert isinstance(retrieved, FolderData)
-        parser = parser_class(process.node, retrieved, codes, process.report)
-        result = parser.parse()
-        code = exit_code_of(result, process)
-        if code is None and result is not None:
-            raise ProcessError(
-                f"parser {parser_name} returned {type(result).__name__}; a parser returns "
-                "None or an ExitCode"
-            )
-        for label, node in parser.outputs.items():
-            process.out(label, node)
-    if code is not None and code.status != 0:
-        return code
+    found: ExitCode | None = None
     verdict = _SCHEDULER_VERDICTS.get(str(job.get("raw_state") or "").upper())
     if verdict is not None:
-        return getattr(codes, verdict)  # type: ignore[no-any-return]
+        found = getattr(codes, verdict)
+    elif job.get("exit_code") not in (0, None):
+        found = codes.ERROR_JOB_FAILED.format(status=job["exit_code"])
+    parser_name = process.options.get("parser_name")
     if not parser_name:
-        if job.get("exit_code") is None:
+        if found is None and job.get("exit_code") is None:
             return codes.ERROR_JOB_LOST.format(job_id=job.get("job_id"))
-        if job["exit_code"] != 0:
-            return codes.ERROR_JOB_FAILED.format(status=job["exit_code"])
-    return code or ExitCode(0)
+        return found or ExitCode(0)
+    parser_class = load_parser_class(parser_name)
+    retrieved = process._outputs["retrieved"]
+    assert isinstance(retrieved, FolderData)
+    parser = parser_class(process.node, retrieved, codes, process.report)
+    job_node = process.node
+    before = job_node._exit_status, job_node._exit_message
+    if found is not None:  # the parser reads it on the node, as in AiiDA (in memory only)
+        job_node._exit_status, job_node._exit_message = found.status, found.message
+    try:
+        result = parser.parse()
+    finally:
+        job_node._exit_status, job_node._exit_message = before
+    code = exit_code_of(result, process)
+    if code is None and result is not None:
+        raise ProcessError(
+            f"parser {parser_name} returned {type(result).__name__}; a parser returns "
+            "None or an ExitCode"
+        )
+    for label, node in parser.outputs.items():
+        process.out(label, node)
+    return code if code is not None else found or ExitCode(0)

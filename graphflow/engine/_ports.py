@@ -237,6 +237,8 @@ class PortNamespace(Port, MutableMapping[str, Port]):
 
     def __setitem__(self, key: str, port: Port) -> None:
         check_port_name(key)
+        if not isinstance(port, Port):
+            raise TypeError(f"namespace {self.name!r}: {key!r} must be a Port, not {port!r}")
         self._ports[key] = self._adopt(port)
 
     def __delitem__(self, key: str) -> None:
@@ -323,15 +325,15 @@ class PortNamespace(Port, MutableMapping[str, Port]):
                     filled = port.apply_defaults(given if isinstance(given, Mapping) else None)
                     if filled or given is not None:
                         result[name] = filled
-            elif name not in result or result[name] is None:
+            elif name not in result:
+                # only an absent value takes the default: None given for an optional port
+                # is kept, as in AiiDA ('x' in inputs, inputs.x is None)
                 value = (
                     port.default_value()
                     if isinstance(port, InputPort) and port.has_default
                     else None
                 )
-                if value is None:
-                    result.pop(name, None)
-                else:
+                if value is not None:
                     result[name] = value
         return result
 
@@ -399,18 +401,30 @@ class PortNamespace(Port, MutableMapping[str, Port]):
     ) -> list[str]:
         """Copy ``other``'s ports into this namespace (or a sub-namespace); return their names.
 
-        ``include`` and ``exclude`` select top-level port names and cannot both be given.
+        ``include`` and ``exclude`` name ports, dotted for ports inside namespaces
+        (``exclude=('pw.parent_folder',)``), and cannot both be given.
         """
         if include is not None and exclude is not None:
             raise ValueError("give include or exclude, not both")
         target = self.ensure_namespace(namespace) if namespace else self
         copied = []
         for name, port in other._ports.items():
-            if include is not None and name not in include:
+            inner = _rules_inside(name, include if include is not None else exclude)
+            if include is not None and name not in include and not inner:
                 continue
             if exclude is not None and name in exclude:
                 continue
-            target._ports[name] = port.copy()
+            kept = port.copy()
+            if inner and (include is None or name not in include):
+                if not isinstance(port, PortNamespace) or not isinstance(kept, PortNamespace):
+                    raise ValueError(f"{name!r} is a port, not a namespace: {inner} are not in it")
+                kept._ports = {}
+                kept.absorb(
+                    port,
+                    include=inner if include is not None else None,
+                    exclude=inner if exclude is not None else None,
+                )
+            target._ports[name] = kept
             copied.append(name)
         if include is None and exclude is None and other.dynamic:
             target.dynamic = True
@@ -443,6 +457,12 @@ def _has_any_default(namespace: PortNamespace) -> bool:
         port.has_default or (isinstance(port, PortNamespace) and _has_any_default(port))
         for port in namespace.values()
     )
+
+
+def _rules_inside(name: str, rules: list[str] | tuple[str, ...] | None) -> list[str]:
+    """The include or exclude rules for ports inside the namespace ``name``."""
+    prefix = name + NAMESPACE_SEPARATOR
+    return [rule[len(prefix) :] for rule in rules or () if rule.startswith(prefix)]
 
 
 def _optional_namespace(port: Port) -> bool:

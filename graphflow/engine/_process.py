@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphflow.engine._checkpoint import Checkpoint, dumps, encode_value
@@ -182,6 +182,17 @@ class Process:
         return import_name(cls.__module__, cls.__qualname__)
 
     @classmethod
+    def get_exit_statuses(cls, exit_code_labels: Iterable[str]) -> list[int]:
+        """The statuses of these exit codes, by label (AttributeError naming an unknown one)."""
+        codes = cls.spec().exit_codes
+        return [getattr(codes, label).status for label in exit_code_labels]
+
+    @classmethod
+    def default_label(cls) -> str:
+        """The node's label when ``metadata.label`` is not given."""
+        return ""
+
+    @classmethod
     def process_label(cls) -> str:
         return cls.__name__
 
@@ -211,7 +222,7 @@ class Process:
         self.node = self.node_class(
             process_type=self.process_type(),
             process_label=self.process_label(),
-            label=metadata.get("label", ""),
+            label=metadata.get("label", self.default_label()),
             description=metadata.get("description", ""),
         )
         self._state = ProcessState.CREATED
@@ -225,8 +236,8 @@ class Process:
         spec = self.spec()
         non_db = spec.inputs.non_db_paths(processed)
         for path, value in _walk(processed):
-            if any(path == p or path.startswith(p + ".") for p in non_db):
-                continue
+            if value is None or any(path == p or path.startswith(p + ".") for p in non_db):
+                continue  # None: an optional input given as nothing (validated as absent)
             if not isinstance(value, Data):
                 problems.append(
                     PortProblem(

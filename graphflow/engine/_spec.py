@@ -92,9 +92,20 @@ class ProcessSpec:
         return self.outputs.create_namespace(name, **kwargs)
 
     def exit_code(self, status: int, label: str, message: str) -> None:
-        """Declare a known failure mode (listing 4)."""
-        if not isinstance(status, int) or isinstance(status, bool) or status < 0:
-            raise ValueError(f"exit code {label!r}: status must be a non-negative int")
+        """Declare a known failure mode (listing 4).
+
+        Raises:
+            TypeError: a status that is not an int, a label or message that is not a str.
+            ValueError: a negative status, a label that is not an identifier.
+        """
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise TypeError(f"exit code {label!r}: status must be an int, not {status!r}")
+        if not isinstance(label, str):
+            raise TypeError(f"exit code {status}: label must be a str, not {label!r}")
+        if not isinstance(message, str):
+            raise TypeError(f"exit code {label!r}: message must be a str, not {message!r}")
+        if status < 0:
+            raise ValueError(f"exit code {label!r}: status must not be negative, got {status}")
         if not label.isidentifier():
             raise ValueError(f"exit code label {label!r} is not an identifier")
         self.exit_codes.add(ExitCode(status, message, label))
@@ -114,6 +125,11 @@ class ProcessSpec:
         exclude: list[str] | tuple[str, ...] | None = None,
     ) -> None:
         """Copy ``process_class``'s inputs (not its metadata) into this spec (section 2.2.9)."""
+        if include is not None and exclude is not None:
+            raise ValueError(
+                f"expose_inputs({getattr(process_class, '__name__', process_class)}): "
+                "give include or exclude, not both"
+            )
         source = process_class.spec().inputs  # type: ignore[attr-defined]
         excluded = [*list(exclude or ()), "metadata"] if include is None else None
         names = self.inputs.absorb(source, namespace=namespace, include=include, exclude=excluded)

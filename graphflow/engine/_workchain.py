@@ -198,19 +198,39 @@ class WorkChain(Process):
             self.out(label, node)
 
     def exposed_inputs(
-        self, process_class: type[Process], namespace: str | None = None
+        self,
+        process_class: type[Process],
+        namespace: str | None = None,
+        *,
+        agglomerate: bool = True,
     ) -> AttributeDict:
-        """The inputs that ``spec.expose_inputs(process_class, namespace)`` exposed."""
-        names = self.spec().exposed_inputs.get((process_class, namespace))
-        if names is None:
+        """The inputs that ``spec.expose_inputs(process_class, namespace)`` exposed.
+
+        With ``agglomerate`` (the default, as in AiiDA) the inputs exposed for the same
+        class in the namespace's parents are gathered too, the deeper ones winning.
+        """
+        exposed = self.spec().exposed_inputs
+        parts = namespace.split(".") if namespace else []
+        levels = [".".join(parts[:depth]) or None for depth in range(len(parts) + 1)]
+        if not agglomerate:
+            levels = levels[-1:]
+        found = [
+            (level, exposed[(process_class, level)])
+            for level in levels
+            if (process_class, level) in exposed
+        ]
+        if not found:
             raise ProcessError(
                 f"{self.process_label()} did not expose the inputs of "
                 f"{process_class.__name__} (namespace {namespace!r})"
             )
-        source: Mapping[str, Any] = self.inputs
-        for part in namespace.split(".") if namespace else []:
-            source = source.get(part, {})
-        return AttributeDict({name: source[name] for name in names if name in source})
+        gathered = AttributeDict()
+        for level, names in found:
+            source: Mapping[str, Any] = self.inputs
+            for part in level.split(".") if level else []:
+                source = source.get(part, {})
+            gathered.update({name: source[name] for name in names if name in source})
+        return gathered
 
     def exposed_outputs(
         self, node: ProcessNode, process_class: type[Process], namespace: str | None = None

@@ -175,7 +175,10 @@ def test_killing_the_slurm_controller_pauses_the_jobs_and_play_finishes_them(
         ssh_config=False,
     )
     code = gf.Code(label="bash", computer=computer, executable="/bin/bash").store()
-    uuids = submit_jobs(code, seconds=3)
+    # The jobs outlast the seconds between their start and the kill: a job that ends after
+    # the controller's last save and before its death is lost by SLURM itself (restarted,
+    # it holds the node for a job that has already ended, and nothing else runs).
+    uuids = submit_jobs(code, seconds=12)
     wait_all(uuids, "submitted", lambda node: node.job_id is not None)
     submitted = time.time()
     # Kill it once it has saved the jobs, as a controller that has run for a while has:

@@ -7,7 +7,7 @@ test needs: a job that fails, sleeps, counts its runs or writes big files.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphflow import CalcInfo, CalcJob, CodeInfo, ExitCode, Parser, Str
 
@@ -40,3 +40,21 @@ class BuggyParser(Parser):
 
     def parse(self, **kwargs: Any) -> ExitCode | None:
         raise KeyError("a bug in the parser")
+
+
+class SeesTheVerdict(Parser):
+    """Has no opinion (returns None), and records the exit status and message the job's
+    node had when it was called: the scheduler's and the command's verdict."""
+
+    seen: ClassVar[list[tuple[int | None, str | None]]] = []
+
+    def parse(self, **kwargs: Any) -> ExitCode | None:
+        SeesTheVerdict.seen.append((self.node.exit_status, self.node.exit_message))
+        return None
+
+
+class ForgivesFailures(Parser):
+    """Decides that the job went well, whatever its command returned."""
+
+    def parse(self, **kwargs: Any) -> ExitCode | None:
+        return ExitCode(0)

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support.calcjob_plugins import BuggyPrepareJob, ShellJob
+from support.calcjob_plugins import BuggyPrepareJob, ForgivesFailures, SeesTheVerdict, ShellJob
 
 import graphflow as gf
 from graphflow import CalculationFactory, Dict, Float, Int, SinglefileData, Str
@@ -267,3 +267,27 @@ def test_a_full_disk_while_retrieving_pauses_the_job_and_play_finishes_it(local_
     node = wait_terminated(handle)
     assert node.is_finished_ok
     assert node.outputs["retrieved"].get_object_content("big.bin", "rb") == b"\0" * 3_000_000
+
+
+def test_a_failed_command_fails_the_job_even_with_a_parser_unless_the_parser_decides(
+    local_bash,
+):
+    # as in AiiDA: the scheduler's and the command's verdict come first, the parser sees
+    # it on the node, and only an exit code the parser returns overrides it
+    def failing_with(parser: type) -> CalcJobNode:
+        options = {"parser_name": f"{parser.__module__}:{parser.__name__}"}
+        _, node = gf.run_get_node(
+            ShellJob, code=local_bash, script=Str("exit 3"), metadata={"options": options}
+        )
+        return node
+
+    SeesTheVerdict.seen.clear()
+    node = failing_with(SeesTheVerdict)
+    assert node.process_state is ProcessState.FINISHED
+    assert node.exit_status == 130
+    assert "status 3" in node.exit_message
+    assert SeesTheVerdict.seen == [(130, node.exit_message)]
+
+    forgiven = failing_with(ForgivesFailures)
+    assert forgiven.is_finished_ok
+    assert forgiven.exit_message is None

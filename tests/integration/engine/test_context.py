@@ -138,3 +138,39 @@ def set_ctx(**values: Any) -> Any:
 def test_a_key_whose_place_is_taken_is_refused(chain: type[Clash], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         gf.run(chain)
+
+
+class Exposed(gf.WorkChain):
+    @classmethod
+    def define(cls, spec: Any) -> None:
+        super().define(spec)
+        spec.input("x", valid_type=gf.Int)
+        spec.input("y", valid_type=gf.Int, required=False)
+        spec.outline(cls.go)
+
+    def go(self) -> None:
+        pass
+
+
+class Agglomerates(gf.WorkChain):
+    seen: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def define(cls, spec: Any) -> None:
+        super().define(spec)
+        spec.expose_inputs(Exposed, include=("x",))
+        spec.expose_inputs(Exposed, namespace="sub", include=("y",))
+        spec.outline(cls.look)
+
+    def look(self) -> None:
+        Agglomerates.seen = {
+            "gathered": sorted(self.exposed_inputs(Exposed, namespace="sub")),
+            "alone": sorted(self.exposed_inputs(Exposed, namespace="sub", agglomerate=False)),
+        }
+
+
+def test_exposed_inputs_gathers_from_parent_namespaces_unless_told_not_to() -> None:
+    _, node = gf.run_get_node(Agglomerates, x=gf.Int(1), sub={"y": gf.Int(2)})
+
+    assert node.is_finished_ok, node.exit_message
+    assert Agglomerates.seen == {"gathered": ["x", "y"], "alone": ["y"]}

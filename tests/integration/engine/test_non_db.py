@@ -40,3 +40,31 @@ def test_plain_values_in_a_dynamic_non_db_namespace_are_taken_and_not_linked() -
         "MATCH (d)-[l:INPUT]->(:WorkChain {uuid: $u}) RETURN l.label AS label", u=node.uuid
     )
     assert [r["label"] for r in rows] == ["settings__kept"]
+
+
+class Optional(gf.WorkChain):
+    seen: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def define(cls, spec: Any) -> None:
+        super().define(spec)
+        spec.input("x", valid_type=gf.Int, required=False)
+        spec.input("y", valid_type=gf.Int, required=False, default=lambda: gf.Int(3))
+        spec.outline(cls.look)
+
+    def look(self) -> None:
+        Optional.seen = {
+            "x": self.inputs.get("x", "absent"),
+            "y": self.inputs.y.value if isinstance(self.inputs.y, gf.Int) else self.inputs.y,
+        }
+
+
+def test_an_optional_input_given_as_none_is_kept_as_none() -> None:
+    _, node = gf.run_get_node(Optional, x=None, y=None)
+
+    assert node.is_finished_ok, node.exit_message
+    assert Optional.seen == {"x": None, "y": None}  # given as None: kept, no default
+    assert len(node.inputs) == 0  # None is not a node: nothing is linked
+
+    gf.run(Optional)
+    assert Optional.seen == {"x": "absent", "y": 3}  # not given: absent, or the default

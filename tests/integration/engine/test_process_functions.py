@@ -333,3 +333,74 @@ def test_defaults_keep_their_places_before_variadic_values() -> None:
 
     assert gather(gf.Int(1)).value == 11
     assert gather(gf.Int(1), gf.Int(2), gf.Int(3), gf.Int(4)).value == 10
+
+
+@gf.calcfunction
+def weighted(x: gf.Int, weight: gf.Int = 2) -> gf.Int:
+    return gf.Int(x.value * weight.value)
+
+
+class ExposesAFunction(gf.WorkChain):
+    @classmethod
+    def define(cls, spec: Any) -> None:
+        super().define(spec)
+        spec.expose_inputs(weighted, namespace="weigh")
+        spec.outline(cls.go)
+        spec.output("result", valid_type=gf.Int)
+
+    def go(self) -> None:
+        self.out("result", weighted(**self.exposed_inputs(weighted, namespace="weigh")))
+
+
+def test_a_work_chain_exposes_a_process_functions_inputs() -> None:
+    spec = weighted.spec()
+    assert set(spec.inputs) >= {"x", "weight"}
+    assert not spec.inputs["weight"].required
+
+    result, node = gf.run_get_node(ExposesAFunction, weigh={"x": gf.Int(4), "weight": gf.Int(3)})
+
+    assert node.is_finished_ok, node.exit_message
+    assert result["result"].value == 12
+    assert (node.inputs.weigh.x.value, node.inputs.weigh.weight.value) == (4, 3)
+
+
+def test_a_process_functions_node_is_labelled_with_its_name() -> None:
+    _, node = weighted.run_get_node(gf.Int(1))
+    assert node.label == "weighted"
+    _, named = weighted.run_get_node(gf.Int(1), metadata={"label": "mine"})
+    assert named.label == "mine"
+
+
+def test_nested_keyword_dicts_of_nodes_are_input_namespaces() -> None:
+    got: dict[str, Any] = {}
+
+    @gf.calcfunction
+    def collect(**inputs):
+        got.update(inputs)
+        return gf.Int(inputs["group"]["a"].value + inputs["group"]["deeper"]["b"].value)
+
+    result, node = collect.run_get_node(
+        group={"a": gf.Int(1), "deeper": {"b": gf.Int(2)}}, plain={"k": 1}
+    )
+
+    assert result.value == 3
+    assert isinstance(got["plain"], gf.Dict)  # no node inside: a Dict, as before
+    labels = {
+        r["label"]
+        for r in gf.cypher(
+            "MATCH (d)-[l:INPUT]->(:Node {uuid: $u}) RETURN l.label AS label", u=node.uuid
+        )
+    }
+    assert labels == {"group__a", "group__deeper__b", "plain"}
+    assert node.inputs.group.deeper.b.value == 2
+
+
+def test_dotted_output_keys_are_namespaces() -> None:
+    @gf.calcfunction
+    def dotted(x):
+        return {"nested.output": gf.Int(x.value + 1), "top": gf.Int(0)}
+
+    result, node = dotted.run_get_node(gf.Int(1))
+
+    assert result["nested"]["output"].value == 2
+    assert node.outputs.nested.output.value == 2

@@ -249,3 +249,52 @@ def test_ports_inherit_non_db_from_their_namespace_unless_they_set_it() -> None:
         "settings.free",
         "settings.deeper.value",
     }
+
+
+def _inner_spec() -> ProcessSpec:
+    spec = ProcessSpec()
+    spec.input("code", valid_type=Str)
+    spec.input("pw.structure", valid_type=Int)
+    spec.input("pw.parent_folder", valid_type=Int, required=False)
+    spec.input("pw.settings.mode", valid_type=Str, required=False)
+    return spec
+
+
+class _Inner:
+    @staticmethod
+    def spec() -> ProcessSpec:
+        return _inner_spec()
+
+
+def test_expose_with_nested_exclude_drops_only_that_port() -> None:
+    spec = ProcessSpec()
+    spec.expose_inputs(_Inner, exclude=("pw.parent_folder", "pw.settings.mode"))
+    assert set(spec.inputs) >= {"code", "pw"}
+    assert set(spec.inputs["pw"]) == {"structure", "settings"}
+    assert len(spec.inputs["pw"]["settings"]) == 0
+    assert set(_inner_spec().inputs["pw"]) == {"structure", "parent_folder", "settings"}
+
+
+def test_expose_with_nested_include_keeps_only_that_port() -> None:
+    spec = ProcessSpec()
+    spec.expose_inputs(_Inner, namespace="inner", include=("pw.structure",))
+    assert set(spec.inputs["inner"]) == {"pw"}
+    assert set(spec.inputs["inner"]["pw"]) == {"structure"}
+
+
+def test_expose_refuses_include_with_exclude_and_rules_inside_a_port() -> None:
+    spec = ProcessSpec()
+    with pytest.raises(ValueError, match="give include or exclude, not both"):
+        spec.expose_inputs(_Inner, include=("code",), exclude=("pw",))
+    with pytest.raises(ValueError, match="'code' is a port, not a namespace"):
+        spec.expose_inputs(_Inner, exclude=("code.inner",))
+
+
+def test_a_namespace_takes_only_ports_under_string_names() -> None:
+    namespace = PortNamespace("ns")
+    with pytest.raises(TypeError, match="'x' must be a Port, not 5"):
+        namespace["x"] = 5  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="a port name is a string, not int"):
+        namespace[3] = InputPort("x")  # type: ignore[index]
+    namespace["x"] = InputPort("x")
+    assert namespace["x"].name == "x"
