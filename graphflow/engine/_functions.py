@@ -227,13 +227,15 @@ class ProcessFunction:
                 call_args.extend(extra_args)
             elif param.kind is param.VAR_KEYWORD:
                 call_kwargs.update(extra_kwargs)
-            elif name in process.inputs:
-                if param.kind is param.KEYWORD_ONLY:
+            elif param.kind is param.KEYWORD_ONLY:
+                if name in process.inputs:
                     call_kwargs[name] = process.inputs[name]
-                else:
-                    call_args.append(process.inputs[name])
-            elif param.kind is not param.KEYWORD_ONLY and extra_args:
-                call_args.append(param.default)  # *args follow: keep the positions
+            elif name in process.inputs:
+                call_args.append(process.inputs[name])
+            else:
+                # not given and no node made for it (a None default, an optional port):
+                # the Python default holds its place, so later arguments keep theirs
+                call_args.append(None if param.default is param.empty else param.default)
         return call_args, call_kwargs
 
     def _bind(
@@ -403,10 +405,13 @@ def _undotted(values: Mapping[str, Any]) -> dict[str, Any]:
                 raise ProcessError(f"output {key!r}: {part!r} is both a node and a namespace")
         if isinstance(value, Mapping) and not isinstance(value, Node):
             value = _undotted(value)
-            if isinstance(target.get(leaf), dict):  # {'a.b': n, 'a': {'c': m}}
-                target[leaf].update(value)
-                continue
-        target[leaf] = value
+        existing = target.get(leaf)
+        if isinstance(existing, dict) and isinstance(value, dict):  # {'a.b': n, 'a': {'c': m}}
+            existing.update(value)
+        elif existing is not None:
+            raise ProcessError(f"output {key!r} is given twice, or as both a node and a namespace")
+        else:
+            target[leaf] = value
     return nested
 
 

@@ -688,7 +688,11 @@ def _verdict(process: CalcJob) -> ExitCode:
     if verdict is not None:
         found = getattr(codes, verdict)
     elif job.get("exit_code") not in (0, None):
-        found = codes.ERROR_JOB_FAILED.format(status=job["exit_code"])
+        failed = codes.ERROR_JOB_FAILED
+        try:
+            found = failed.format(status=job["exit_code"])
+        except ValueError:  # a plugin redeclared it with other placeholders
+            found = failed
     parser_name = process.options.get("parser_name")
     if not parser_name:
         if found is None and job.get("exit_code") is None:

@@ -225,10 +225,26 @@ class PortNamespace(Port, MutableMapping[str, Port]):
         self.dynamic_type = value
 
     def _adopt(self, port: _P) -> _P:
-        """A port joining this namespace takes its ``non_db`` unless it set its own."""
+        """A port joining this namespace takes its ``non_db`` unless it set its own (and a
+        namespace joining passes it on to its members the same way)."""
         if port._non_db is None and self.non_db:
             port._non_db = True
+        if isinstance(port, PortNamespace) and port.non_db:
+            for member in port._ports.values():
+                port._adopt(member)
         return port
+
+    @property
+    def non_db(self) -> bool:
+        return bool(self._non_db)
+
+    @non_db.setter
+    def non_db(self, value: bool) -> None:
+        # members that never chose follow a namespace made non_db after they joined
+        self._non_db = value
+        if value:
+            for member in getattr(self, "_ports", {}).values():
+                self._adopt(member)
 
     # --- mapping ------------------------------------------------------------------------
 
@@ -282,6 +298,9 @@ class PortNamespace(Port, MutableMapping[str, Port]):
             )
             if existing is not None:
                 created._ports = existing._ports
+                if created.non_db:  # re-declared non_db: its members follow
+                    for member in created._ports.values():
+                        created._adopt(member)
             self._ports[head] = self._adopt(created)
             existing = created
         assert isinstance(existing, PortNamespace)
@@ -424,7 +443,7 @@ class PortNamespace(Port, MutableMapping[str, Port]):
                     include=inner if include is not None else None,
                     exclude=inner if exclude is not None else None,
                 )
-            target._ports[name] = kept
+            target._ports[name] = target._adopt(kept)
             copied.append(name)
         if include is None and exclude is None and other.dynamic:
             target.dynamic = True

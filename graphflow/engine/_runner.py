@@ -343,7 +343,7 @@ class Runner:
         batch = scope.take().batch
         future = self._submit(handle, batch, ends=False)
         self._announce_after(handle, future)
-        await future
+        await asyncio.shield(future)  # a cancelled caller must not cancel the write
 
     def _submit(
         self, handle: ProcessHandle, batch: WriteBatch, *, ends: bool
@@ -362,7 +362,8 @@ class Runner:
         def note_failure(done: asyncio.Future[None]) -> None:
             if handle.write_error is None and not done.cancelled() and done.exception():
                 handle.write_error = done.exception()
-                handle.wakeup.set()  # a process waiting for its children ends now
+                handle.wakeup.set()  # a process waiting for its children ends now,
+                handle.play.set()  # and so does a paused one: it cannot go on
 
         future.add_done_callback(note_failure)
         return future
@@ -456,7 +457,12 @@ class Runner:
         The pks it may need are reserved first, on the loop: what runs in the thread
         takes them without waiting and never calls back into the loop.
         """
-        await self.backend.pks.ensure(STEP_PK_RESERVE)
+        try:
+            await self.backend.pks.ensure(STEP_PK_RESERVE)
+        except GraphflowError as exc:
+            # only a reserve: user code that stores nodes asks the store itself, and
+            # fails there if the store is really gone; code that stores none runs
+            log.warning("could not reserve pks before a step (%s); the step asks for its own", exc)
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def slot(self, handle: ProcessHandle) -> contextlib.AbstractAsyncContextManager[Any]:
@@ -495,13 +501,12 @@ class Runner:
                 handle.writes[:-MAX_WRITES_IN_FLIGHT],
                 handle.writes[-MAX_WRITES_IN_FLIGHT:],
             )
-            await asyncio.gather(*done)
+            await _settled(done)
 
     async def _durable(self, handle: ProcessHandle) -> None:
         """Wait until every write of the process so far is committed."""
         writes, handle.writes = handle.writes, []
-        if writes:
-            await asyncio.gather(*writes)
+        await _settled(writes)
 
     async def _step(self, handle: ProcessHandle) -> None:
         process = handle.process
@@ -539,7 +544,8 @@ class Runner:
                 await self.communicator.publish_task(TaskMessage(child.node.uuid, child.node.pk))
             return
         for child in children:
-            self.start(child)
+            # its writes land only after the parent's write that created it did
+            self.start(child).last_write = handle.last_write
 
     async def _wait_for_play(self, handle: ProcessHandle) -> None:
         await self._durable(handle)
@@ -747,6 +753,20 @@ class Runner:
         if self._jobs is not None:
             await self._jobs.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _settled(writes: list[asyncio.Future[None]]) -> None:
+    """Wait until every one of ``writes`` is settled, then raise the first failure.
+
+    Waiting is shielded (a cancelled waiter leaves the writes to land) and does not stop
+    at the first failure: the record of the end that may follow it is waited for too.
+    """
+    if not writes:
+        return
+    outcomes = await asyncio.gather(*(asyncio.shield(w) for w in writes), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def _ending(handle: ProcessHandle) -> bool:

@@ -404,3 +404,27 @@ def test_dotted_output_keys_are_namespaces() -> None:
 
     assert result["nested"]["output"].value == 2
     assert node.outputs.nested.output.value == 2
+
+
+def test_arguments_after_a_none_default_keep_their_places() -> None:
+    got: list[Any] = []
+
+    @gf.calcfunction
+    def places(a, b=None, c=5, *, d=None):
+        got.append((b, c.value, d))
+        return a + c
+
+    assert places(gf.Int(1)).value == 6
+    assert places(gf.Int(1), c=gf.Int(7)).value == 8
+    assert places(gf.Int(1), None, gf.Int(2), d=gf.Int(4)).value == 3
+    assert [(b, c) for b, c, _ in got] == [(None, 5), (None, 7), (None, 2)]
+    assert got[2][2].value == 4
+
+
+def test_an_output_given_twice_through_a_dotted_key_is_refused() -> None:
+    @gf.calcfunction
+    def twice_over(x):
+        return {"a.b": gf.Int(1), "a": gf.Int(2)}
+
+    with pytest.raises(ProcessError, match="output 'a' is given twice"):
+        twice_over(gf.Int(1))

@@ -194,6 +194,15 @@ async def scenario(parents: int, actions: list[tuple[Any, ...]]) -> None:
         store=store, writer=writer, pks=PkAllocator(store), profile=load_profile()
     )
     runner = Runner(backend, slots=4)  # type: ignore[arg-type]
+    started: list[Any] = []  # every process the runner drove, children included
+    start = runner.start
+
+    def recording_start(process: Any, **kwargs: Any) -> Any:
+        handle = start(process, **kwargs)
+        started.append(handle)
+        return handle
+
+    runner.start = recording_start  # type: ignore[method-assign]
     handles = [runner.start(Parent({"x": gf.Int(i)})) for i in range(parents)]
     killed: set[int] = set()
     control: list[asyncio.Task[bool]] = []
@@ -221,7 +230,7 @@ async def scenario(parents: int, actions: list[tuple[Any, ...]]) -> None:
         # drain: everything is played and every commit lands from now on
         loop = asyncio.get_running_loop()
         until = loop.time() + DRAIN_SECONDS
-        while not all(h.terminated.done() for h in handles):
+        while not all(h.terminated.done() for h in started):
             assert loop.time() < until, "a process never ended: " + ", ".join(
                 f"{h.process.process_label()} {h.process.state.value}" for h in handles
             )
@@ -251,7 +260,7 @@ async def scenario(parents: int, actions: list[tuple[Any, ...]]) -> None:
             await asyncio.sleep(0)
         await writer_task
 
-    everyone = [h.process for h in handles]
+    everyone = [h.process for h in started]
     for handle in handles:
         child = handle.process.ctx.get("child") if hasattr(handle.process, "ctx") else None
         if child is not None:

@@ -298,3 +298,18 @@ def test_a_namespace_takes_only_ports_under_string_names() -> None:
         namespace[3] = InputPort("x")  # type: ignore[index]
     namespace["x"] = InputPort("x")
     assert namespace["x"].name == "x"
+
+
+def test_members_follow_a_namespace_made_non_db_after_they_joined() -> None:
+    spec = ProcessSpec()
+    spec.input("opts.a", required=False)
+    spec.input("opts.inner.b", required=False)
+    spec.input_namespace("opts", non_db=True)  # re-declared: its members follow
+    later = ProcessSpec()
+    later.input("flags.x", required=False)
+    later.inputs["flags"].non_db = True  # set afterwards: the same
+    assert spec.inputs["opts"]["a"].non_db
+    assert spec.inputs["opts"]["inner"]["b"].non_db
+    assert later.inputs["flags"]["x"].non_db
+    values = {"opts": {"a": "plain", "inner": {"b": 1}}}
+    assert spec.inputs.non_db_paths(values) == {"opts.a", "opts.inner.b"}
