@@ -8,6 +8,7 @@ runs on its own loop, never the caller's). ``submit`` hands the process to the d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from graphflow.engine._functions import ProcessFunction
@@ -28,6 +29,17 @@ def run_get_node(
     The result is the single output node of a process function that returns one node,
     otherwise the outputs by link label (namespaces as nested dicts).
     """
+    if inputs is not None and not isinstance(inputs, Mapping):
+        name = getattr(process, "__name__", repr(process))
+        hint = (
+            f"; to pass arguments by position call {name}(...) or {name}.run_get_node(...)"
+            if isinstance(process, ProcessFunction)
+            else ""
+        )
+        raise ProcessError(
+            f"run({name}, ...): inputs are given as a dict or as keywords, not as a "
+            f"{type(inputs).__name__}{hint}"
+        )
     merged = {**(inputs or {}), **kwargs}
     if isinstance(process, ProcessFunction):
         return process.run_get_node(**merged)

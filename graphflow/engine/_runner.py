@@ -795,15 +795,19 @@ def _run_step(process: WorkChain, scope: WriteScope) -> None:
 
 def _advance(process: WorkChain, outline: Any, scope: WriteScope) -> None:
     def evaluate(condition: str) -> bool:
-        result = getattr(process, condition)()
+        predicate = getattr(process, condition)
+        result = predicate()
         if not isinstance(result, bool):
             # AiiDA warns too: a predicate returning a node, a number or None is usually a
-            # mistake (an Int(0) node is true)
-            warnings.warn(
+            # mistake (an Int(0) node is true). The warning points at the predicate.
+            code = getattr(getattr(predicate, "__func__", predicate), "__code__", None)
+            warnings.warn_explicit(
                 f"{process.process_label()}.{condition} returned {type(result).__name__} "
                 f"{result!r}, not a bool; it is taken as {bool(result)}",
                 UserWarning,
-                stacklevel=2,
+                filename=code.co_filename if code else "<unknown>",
+                lineno=code.co_firstlineno if code else 0,
+                module=type(process).__module__,
             )
         return bool(result)
 

@@ -428,3 +428,8 @@ def test_an_output_given_twice_through_a_dotted_key_is_refused() -> None:
 
     with pytest.raises(ProcessError, match="output 'a' is given twice"):
         twice_over(gf.Int(1))
+
+
+def test_run_with_a_node_for_inputs_says_how_to_pass_arguments_by_position() -> None:
+    with pytest.raises(ProcessError, match=r"not as a Int; to pass arguments by position call"):
+        gf.run_get_node(weighted, gf.Int(5))  # type: ignore[arg-type]

@@ -120,6 +120,9 @@ class CountsWithAnInt(gf.WorkChain):
 
 
 def test_a_predicate_returning_a_non_bool_warns_and_is_taken_as_its_truth() -> None:
-    with pytest.warns(UserWarning, match=r"CountsWithAnInt\.left returned int \d, not a bool"):
+    with pytest.warns(
+        UserWarning, match=r"CountsWithAnInt\.left returned int \d, not a bool"
+    ) as caught:
         _, node = gf.run_get_node(CountsWithAnInt)
     assert node.is_finished_ok
+    assert {w.filename for w in caught} == {__file__}  # it points at the predicate
