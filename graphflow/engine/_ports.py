@@ -135,6 +135,10 @@ class Port:
     @non_db.setter
     def non_db(self, value: bool) -> None:
         self._non_db = value
+        self._pass_non_db_on()
+
+    def _pass_non_db_on(self) -> None:
+        """A namespace hands its ``non_db`` to members that never chose (a port has none)."""
 
     @property
     def has_default(self) -> bool:
@@ -229,21 +233,15 @@ class PortNamespace(Port, MutableMapping[str, Port]):
         namespace joining passes it on to its members the same way)."""
         if port._non_db is None and self.non_db:
             port._non_db = True
-        if isinstance(port, PortNamespace) and port.non_db:
-            for member in port._ports.values():
-                port._adopt(member)
+        if isinstance(port, PortNamespace):
+            port._pass_non_db_on()
         return port
 
-    @property
-    def non_db(self) -> bool:
-        return bool(self._non_db)
-
-    @non_db.setter
-    def non_db(self, value: bool) -> None:
-        # members that never chose follow a namespace made non_db after they joined
-        self._non_db = value
-        if value:
-            for member in getattr(self, "_ports", {}).values():
+    def _pass_non_db_on(self) -> None:
+        # members that never chose follow a non_db namespace, also one made non_db after
+        # they joined
+        if self.non_db:
+            for member in self._ports.values():
                 self._adopt(member)
 
     # --- mapping ------------------------------------------------------------------------
@@ -297,10 +295,7 @@ class PortNamespace(Port, MutableMapping[str, Port]):
                 head, port_class=self.port_class, **(kwargs if not rest else {})
             )
             if existing is not None:
-                created._ports = existing._ports
-                if created.non_db:  # re-declared non_db: its members follow
-                    for member in created._ports.values():
-                        created._adopt(member)
+                created._ports = existing._ports  # re-declared non_db: _adopt passes it on
             self._ports[head] = self._adopt(created)
             existing = created
         assert isinstance(existing, PortNamespace)
