@@ -1,9 +1,10 @@
 """Fixtures for the whole suite.
 
 Every test session gets its own ``GRAPHFLOW_HOME`` in a temporary folder, so the suite
-never touches a user's profiles. Integration tests share one real embedded ArcadeDB
-server per session (started through graphflow itself, as users get it) and stop it at
-the end.
+never touches a user's profiles. Integration tests share one real store per session: the
+embedded ArcadeDB (started through graphflow itself, as users get it), or with
+``GRAPHFLOW_TEST_STORE=neo4j`` a real Neo4j server (see ``support/stores.py``), stopped
+at the end.
 """
 
 from __future__ import annotations
@@ -27,6 +28,45 @@ os.environ["GRAPHFLOW_HOME"] = str(_SESSION_HOME)
 os.environ.pop("GRAPHFLOW_PROFILE", None)
 os.environ.pop("GRAPHFLOW_BROKER", None)
 
+from support.stores import on_neo4j  # noqa: E402  (tests/ is on the path only now)
+
+_neo4j_server: object | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On the Neo4j pass, make the session's default profile a Neo4j one before any test
+    (or any daemon the tests start) reads the configuration."""
+    if not on_neo4j() or hasattr(config, "workerinput"):
+        return
+    from graphflow import config as gf_config
+
+    uri = os.environ.get("GRAPHFLOW_TEST_NEO4J_URI")
+    if uri:  # an existing server: its password comes from the environment
+        password = os.environ.get("GRAPHFLOW_TEST_NEO4J_PASSWORD", "")
+    else:
+        global _neo4j_server
+        from support.neo4j_server import Neo4jServer, neo4j_lib
+
+        server = Neo4jServer(neo4j_lib())
+        server.start()
+        _neo4j_server = server
+        uri, password = server.uri, server.password
+        os.environ["GRAPHFLOW_TEST_NEO4J_URI"] = uri
+    secret = _SESSION_HOME / "neo4j-password"
+    secret.write_text(password + "\n")
+    secret.chmod(0o600)
+    os.environ["GRAPHFLOW_TEST_NEO4J_PASSWORD_FILE"] = str(secret)
+    from support.stores import profile_store_options
+
+    gf_config.setup_profile("default", set_default=True, **profile_store_options())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _neo4j_server
+    server, _neo4j_server = _neo4j_server, None
+    if server is not None:
+        server.stop()  # type: ignore[attr-defined]
+
 
 @pytest.fixture(scope="session")
 def graphflow_home() -> Path:
@@ -36,7 +76,7 @@ def graphflow_home() -> Path:
 
 @pytest.fixture(scope="session")
 def backend(graphflow_home: Path) -> Iterator[object]:
-    """The default profile's backend on a real embedded ArcadeDB server."""
+    """The default profile's backend on the session's real store."""
     from graphflow import _loop
     from graphflow.orm import close_backends, embedded_server, get_backend, load_profile
 
@@ -44,7 +84,8 @@ def backend(graphflow_home: Path) -> Iterator[object]:
     started = _loop.call(get_backend(profile))
     yield started
     _loop.call(close_backends())
-    _loop.call(embedded_server(profile).stop())
+    if profile.store.kind == "embedded":
+        _loop.call(embedded_server(profile).stop())
 
 
 def run_async(coro: object) -> object:
@@ -60,11 +101,18 @@ def aio() -> object:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests under tests/integration and tests/chaos use real services: mark them slow."""
+    """Tests under tests/integration and tests/chaos use real services: mark them slow.
+    Tests about the other store than this pass's are deselected (pytest reports them)."""
+    other = "arcadedb_only" if on_neo4j() else "neo4j_only"
+    kept, deselected = [], []
     for item in items:
         path = str(item.fspath)
         if "/integration/" in path or "/chaos/" in path:
             item.add_marker(pytest.mark.slow)
+        (deselected if item.get_closest_marker(other) else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -3,7 +3,8 @@
 // params: uuid: string (the root process)
 // returns: caller: uuid, label: CALL link label, node: every process called, at any depth
 // relies on: constraint node_uuid_unique
-MATCH (root:Process {uuid: $uuid})
+MATCH (root:Node {uuid: $uuid})
+WHERE root:Process
 MATCH (root)-[:CALL*0..]->(parent:Process)
 WITH DISTINCT parent
 MATCH (parent)-[link:CALL]->(child:Process)

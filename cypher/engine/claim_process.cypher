@@ -3,9 +3,15 @@
 // params: uuid: string (the process), previous: string|null (the owner the claimer saw),
 //         owner: string (the claimer)
 // returns: uuid: one row if the claim succeeded, none if another runner claimed it first
-// relies on: constraint node_uuid_unique; a conflicting concurrent claim is retried by the
-//            driver and then no longer matches (compare-and-set)
-MATCH (p:Process {uuid: $uuid})
+// relies on: constraint node_uuid_unique. On Neo4j (read committed) two claims of one
+//            process would both pass a WHERE read before either commits; setting and removing
+//            _claim_lock takes the node's write lock first, so the owner read after it is the
+//            committed one (ArcadeDB retries a conflicting claim, which then no longer matches)
+MATCH (p:Node {uuid: $uuid})
+WHERE p:Process
+SET p._claim_lock = true
+REMOVE p._claim_lock
+WITH p
 WHERE (p.owner IS NULL AND $previous IS NULL) OR p.owner = $previous OR p.owner = $owner
 SET p.owner = $owner
 RETURN p.uuid AS uuid

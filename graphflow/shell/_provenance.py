@@ -123,35 +123,45 @@ async def do_descendants(ctx: ShellContext, args: str) -> None:
 async def do_path(ctx: ShellContext, args: str) -> None:
     """A shortest path between two nodes: downstream, upstream, or else through any link."""
     parsed = parse_args(args, options=("--links",), least=2, most=2)
-    links = parse_choice(parsed.options.get("--links", "data"), LINK_MODES, "--links")
+    links_kind = parse_choice(parsed.options.get("--links", "data"), LINK_MODES, "--links")
     started = time.perf_counter()
     source = await _load(ctx, parsed.positional[0])
     target = await _load(ctx, parsed.positional[1])
-    store = (await ctx.backend()).store
-    attempts = (
-        (f"shell.path_{links}", source, target, f"{links} links, downstream"),
-        (f"shell.path_{links}", target, source, f"{links} links, upstream"),
-        ("shell.path_undirected", source, target, "any links, in either direction"),
-    )
-    for name, start, end, how in attempts:  # noqa: B007 (the one that found a path is used)
-        rows = await store.read(query(name), source=start.pk, target=end.pk)
-        if rows:
-            break
+    links: list[dict[str, Any]] = []
+    if source.pk == target.pk:  # a path of no links (Neo4j's shortestPath refuses it)
+        nodes, how = [source], "the same node"
     else:
-        raise NotExistentError(
-            f"nodes {source.pk} and {target.pk} are not connected by a path of at most "
-            f"{PATH_LIMIT} links"
-        )
-    nodes = [node_from_record(value) for value in rows[0]["nodes"]]
-    if start is target:
-        nodes.reverse()  # an upstream path is shown from the node that was asked about
-    result = QueryResult(["step", "link", "pk", "node"], _path_rows(nodes, rows[0]["links"]))
+        nodes, links, how = await _shortest_path(ctx, source, target, links_kind)
+    result = QueryResult(["step", "link", "pk", "node"], _path_rows(nodes, links))
     elapsed = time.perf_counter() - started
     hops = len(nodes) - 1
     await _title(
         ctx, f"path from {source.pk} to {target.pk} ({how}, {hops} link{'s' * (hops != 1)}):"
     )
     await ctx.show_result(result, elapsed)
+
+
+async def _shortest_path(
+    ctx: ShellContext, source: Node, target: Node, links: str
+) -> tuple[list[Node], list[dict[str, Any]], str]:
+    """The nodes and links of a shortest path, and which way it was found."""
+    store = (await ctx.backend()).store
+    attempts = (
+        (f"shell.path_{links}", source, target, f"{links} links, downstream"),
+        (f"shell.path_{links}", target, source, f"{links} links, upstream"),
+        ("shell.path_undirected", source, target, "any links, in either direction"),
+    )
+    for name, start, end, how in attempts:
+        rows = await store.read(query(name), source=start.pk, target=end.pk)
+        if rows:
+            nodes = [node_from_record(value) for value in rows[0]["nodes"]]
+            if start is target:
+                nodes.reverse()  # an upstream path is shown from the node that was asked about
+            return nodes, rows[0]["links"], how
+    raise NotExistentError(
+        f"nodes {source.pk} and {target.pk} are not connected by a path of at most "
+        f"{PATH_LIMIT} links"
+    )
 
 
 def _path_rows(nodes: list[Node], links: list[dict[str, Any]]) -> list[dict[str, Any]]:

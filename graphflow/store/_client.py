@@ -71,6 +71,28 @@ RECOVERY_PATIENCE = 15.0
 POOL_WAIT = 10.0
 #: idle read sessions kept per driver for the next reads (see :meth:`Store.read`)
 IDLE_READ_SESSIONS = 8
+#: the oldest Neo4j whose Cypher has every statement graphflow sends (``CALL () { }``)
+MIN_NEO4J = (5, 23)
+
+
+def neo4j_too_old(agent: str) -> str | None:
+    """Why a server announcing ``agent`` ("Neo4j/5.26.30") cannot be used, if it is a
+    Neo4j older than :data:`MIN_NEO4J`; other servers (ArcadeDB) are not judged here."""
+    name, _, version = agent.partition("/")
+    if name != "Neo4j":
+        return None
+    parts = version.split(".")
+    try:
+        found = (int(parts[0]), int(parts[1]))
+    except (IndexError, ValueError):
+        return None  # an agent string we cannot read: let the statements themselves tell
+    if found >= MIN_NEO4J:
+        return None
+    need = ".".join(map(str, MIN_NEO4J))
+    return (
+        f"it runs Neo4j {version}; graphflow needs Neo4j {need} or newer (its statements "
+        "use CALL () { } subqueries)"
+    )
 
 
 def _is_write_conflict(exc: neo4j_errors.Neo4jError | neo4j_errors.DriverError) -> bool:
@@ -182,6 +204,8 @@ class Store:
         #: a user the server lets only read, for users' statements (see run_readonly)
         self._reader_auth = reader
         self._reader_driver: neo4j.AsyncDriver | None = None
+        #: whether the server's version was found good (once per store: see _ping)
+        self._version_checked = False
 
     def set_recovery(self, recovery: Callable[[], Awaitable[str]]) -> None:
         """Use ``recovery`` to bring an unreachable server back; it returns the new URI."""
@@ -226,7 +250,12 @@ class Store:
     async def _ping(self, driver: neo4j.AsyncDriver) -> None:
         async with driver.session(database=self.database) as session:
             result = await session.run(query("store.ping").text)
-            await result.consume()
+            summary = await result.consume()
+        if not self._version_checked:
+            problem = neo4j_too_old(summary.server.agent)
+            if problem is not None:
+                raise StoreError(f"the store at {self.uri} cannot be used: {problem}")
+            self._version_checked = True
 
     async def read(self, query: CypherQuery, **params: Any) -> list[dict[str, Any]]:
         """Run a named read statement (one statement: auto-commit in read mode, which

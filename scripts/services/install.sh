@@ -23,6 +23,14 @@ PACKAGES=(
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     PACKAGES+=(nodejs npm)
 fi
+# The suite's Neo4j (scripts/neo4j/) runs on Java 17 and is fetched by Maven. A machine
+# with its own java and mvn on PATH keeps them.
+if ! command -v java >/dev/null 2>&1; then
+    PACKAGES+=(openjdk-17-jre-headless)
+fi
+if ! command -v mvn >/dev/null 2>&1; then
+    PACKAGES+=(maven)
+fi
 
 # Where the packaged daemons (started by a postinst through invoke-rc.d)
 # write their pid. Only these are stopped, and only when they appeared during

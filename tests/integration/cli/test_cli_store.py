@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.stores import on_neo4j
 
 import graphflow as gf
 from graphflow.cli._root import cli
@@ -21,12 +22,16 @@ def invoke(*args: str):
     return result
 
 
+#: how `graphflow status` names the session's store
+RUNNING = "Neo4j" if on_neo4j() else "embedded ArcadeDB"
+
+
 def test_status_shows_profile_store_and_node_count() -> None:
     gf.Int(1).store()
     result = invoke("status")
     assert result.exit_code == 0, result.output
     assert "default" in result.output
-    assert "running embedded ArcadeDB at bolt://127.0.0.1:" in result.output
+    assert f"running {RUNNING} at bolt://127.0.0.1:" in result.output
     assert " nodes" in result.output
 
 
@@ -41,7 +46,7 @@ def test_console_script_is_installed_and_works(graphflow_home: Path) -> None:
         env={**os.environ, "GRAPHFLOW_HOME": str(graphflow_home)},
     )
     assert result.returncode == 0, result.stderr
-    assert "running embedded ArcadeDB" in result.stdout
+    assert f"running {RUNNING}" in result.stdout
 
 
 def test_node_show_prints_attributes_and_links() -> None:
@@ -67,6 +72,7 @@ def test_node_show_of_a_pk_outside_64_bits_is_a_clear_error(pk: str) -> None:
     assert f"no node with pk {pk}: a pk is a 64-bit integer" in str(result.exception)
 
 
+@pytest.mark.arcadedb_only  # `store` is about the embedded store
 def test_store_status_reports_the_running_server() -> None:
     result = invoke("store", "status")
     assert result.exit_code == 0, result.output

@@ -39,12 +39,15 @@ def amqp_url() -> str:
 
 
 def use_profile_with_broker(graphflow_home: Path, broker: str, **options: float) -> str:
-    """A new profile on its own embedded store with ``broker``; selected for this interpreter."""
+    """A new profile with ``broker`` on its own embedded store (on the Neo4j pass: on the
+    session's Neo4j server); selected for this interpreter."""
+    from support.stores import profile_store_options
+
     from graphflow import config
     from graphflow.orm import load_profile
 
     name = f"daemon-{uuid.uuid4().hex[:8]}"
-    config.setup_profile(name, broker=broker)
+    config.setup_profile(name, broker=broker, **profile_store_options())
     config.update_profile(name, options={"process_slots": 50, **options})
     load_profile(name)
     return name
@@ -59,7 +62,8 @@ def leave_profile(name: str) -> None:
 
     _loop.call(close_communicators())
     _loop.call(close_backends())
-    _loop.call(embedded_server(profile).stop())
+    if profile.store.kind == "embedded":
+        _loop.call(embedded_server(profile).stop())
     from graphflow.engine import _runner
 
     _runner._runners.pop(name, None)

@@ -26,6 +26,8 @@ from graphflow import config
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+pytestmark = pytest.mark.arcadedb_only  # Neo4j: tests/integration/neo4j
+
 GRAPHFLOW = str(Path(sys.executable).parent / "graphflow")
 #: about 9 s of one core on this machine kind; counts nothing, so it streams no rows
 SLOW = (

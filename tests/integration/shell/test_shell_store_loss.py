@@ -23,7 +23,7 @@ import pytest
 if TYPE_CHECKING:
     from conftest import Shell
 
-pytestmark = pytest.mark.usefixtures("backend")
+pytestmark = [pytest.mark.usefixtures("backend"), pytest.mark.arcadedb_only]
 
 EXECUTABLE = Path(sys.executable).parent / "graphflow"
 

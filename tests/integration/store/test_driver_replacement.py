@@ -16,7 +16,7 @@ import pytest
 
 from graphflow.store import Transaction, query
 
-pytestmark = pytest.mark.usefixtures("backend")
+pytestmark = [pytest.mark.usefixtures("backend"), pytest.mark.arcadedb_only]
 
 
 def test_transaction_in_flight_survives_a_driver_replacement(backend: Any, aio: Any) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.arcadedb_only  # the embedded server itself
+
 SNIPPET_START = """
 import json, sys
 from graphflow import _loop

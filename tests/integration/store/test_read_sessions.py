@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+from support.stores import new_store
 
 from graphflow.errors import QueryError
 from graphflow.store import _client as client
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("backend")
 
 def test_a_read_that_went_well_lends_its_session_to_the_next(backend: Any, aio: Any) -> None:
     async def scenario() -> None:
-        store = backend.server.store(backend.server.read_info())
+        store = new_store(backend)
         try:
             assert await store.read(query("store.ping")) == [{"ok": 1}]
             (kept,) = store._idle_reads
@@ -47,7 +48,7 @@ def test_a_session_that_saw_an_error_is_closed_not_kept(backend: Any, aio: Any) 
     broken = dataclasses.replace(query("store.ping"), name="test.broken", text="RETURN nope(")
 
     async def scenario() -> None:
-        store = backend.server.store(backend.server.read_info())
+        store = new_store(backend)
         try:
             await store.read(query("store.ping"))
             (kept,) = store._idle_reads
@@ -66,7 +67,7 @@ def test_a_session_that_saw_an_error_is_closed_not_kept(backend: Any, aio: Any) 
 
 def test_a_recovery_closes_the_kept_sessions_of_the_old_driver(backend: Any, aio: Any) -> None:
     async def scenario() -> None:
-        store = backend.server.store(backend.server.read_info())
+        store = new_store(backend)
         try:
             await store.read(query("store.ping"))
             (kept,) = store._idle_reads

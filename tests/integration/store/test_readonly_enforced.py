@@ -17,7 +17,7 @@ from graphflow import _loop
 from graphflow.errors import GraphflowError, ReadOnlyQueryError
 from graphflow.orm import get_backend, load_profile
 
-pytestmark = pytest.mark.usefixtures("backend")
+pytestmark = [pytest.mark.usefixtures("backend"), pytest.mark.arcadedb_only]
 
 #: the writes that got past the text check before (issue 21), and their relatives
 BYPASSES = [

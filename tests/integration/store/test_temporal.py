@@ -11,6 +11,7 @@ from typing import Any
 
 import neo4j
 import pytest
+from support.stores import new_store
 
 import graphflow as gf
 from graphflow.store import query
@@ -24,7 +25,7 @@ def test_timestamps_come_back_as_python_datetimes_equal_to_the_drivers(
     node = gf.Int(7).store()
 
     async def scenario() -> tuple[Any, Any]:
-        store = backend.server.store(backend.server.read_info())
+        store = new_store(backend)
         try:
             (row,) = await store.read(query("orm.get_node_by_pk"), pk=node.pk)
         finally:

@@ -19,7 +19,7 @@ import pytest
 
 from graphflow.store import Transaction, WriteBatch
 
-pytestmark = pytest.mark.usefixtures("backend")
+pytestmark = [pytest.mark.usefixtures("backend"), pytest.mark.arcadedb_only]
 
 
 def _update(node: str, **props: Any) -> WriteBatch:
