@@ -80,6 +80,7 @@ def setup(
         )
         or None
     )
+    default_before = config.load_config().default_profile
     created = config.setup_profile(
         name,
         store_uri=store_uri,
@@ -90,12 +91,20 @@ def setup(
         set_default=set_default,
     )
     if store_uri:
-        _check_reachable(created)
+        try:
+            _check_reachable(created)
+        except BaseException:
+            # a profile that cannot reach its store is not created (nor made the default)
+            config.delete_profile(created.name, delete_data=True)
+            if default_before is not None:
+                config.set_default_profile(default_before)
+            raise
     console.print(f"Created profile [bold]{created.name}[/] ({created.describe()['store']}).")
 
 
 def _check_reachable(created: config.Profile) -> None:
-    """Connect once, so a wrong URI or password shows now rather than at first use."""
+    """Connect once, so a wrong URI, password or server version shows now rather than at
+    first use."""
     from graphflow import _loop
     from graphflow.orm import get_backend
 

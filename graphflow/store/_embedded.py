@@ -20,9 +20,11 @@ import fcntl
 import importlib.util
 import json
 import os
+import platform
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -73,8 +75,11 @@ def _package_dir() -> Path:
     spec = importlib.util.find_spec("arcadedb_embedded")
     if spec is None or spec.origin is None:
         raise StoreError(
-            "the embedded store needs the 'arcadedb-embedded' package: "
-            "pip install arcadedb-embedded"
+            "the embedded store needs the 'arcadedb-embedded' package, which is not "
+            f"installed (it has no wheel for {sys.platform}/{platform.machine()}; else: pip "
+            "install arcadedb-embedded). Use a Neo4j server instead: graphflow profile "
+            "setup NAME --store bolt://HOST:7687 --user neo4j --password-file FILE "
+            "--set-default"
         )
     return Path(spec.origin).parent
 
@@ -248,8 +253,30 @@ class EmbeddedServer:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         return open(self.directory / "launch.lock", "a+b")  # closed by the caller
 
+    def claim_host(self) -> None:
+        """The embedded store serves one host: its server listens on that host's loopback,
+        and a second host sharing the folder (a shared home) would start a second server
+        on the same data. The first host to use the folder is recorded; any other is
+        refused, pointed at Neo4j, the store for several hosts."""
+        me = socket.gethostname()
+        path = self.directory / "host"
+        try:
+            owner = path.read_text().strip()
+        except FileNotFoundError:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_text(me + "\n")
+            return
+        if owner and owner != me:
+            raise StoreError(
+                f"the embedded store in {self.directory} belongs to host {owner!r}, not to "
+                f"this host {me!r}: it serves one host. To share a store between hosts, use "
+                "a Neo4j profile (graphflow profile setup NAME --store bolt://HOST:7687 ...); "
+                f"if this machine was renamed, delete {path}"
+            )
+
     async def ensure_running(self) -> ServerInfo:
         """The running server, started (or restarted) if needed; checked by a real query."""
+        await asyncio.to_thread(self.claim_host)
         info = await asyncio.to_thread(self.running_info)
         if info is not None and read_reader_password(self.directory) is not None:
             return info

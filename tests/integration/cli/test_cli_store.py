@@ -6,12 +6,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from support.stores import on_neo4j
 
 import graphflow as gf
+from graphflow import config
 from graphflow.cli._root import cli
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -80,36 +82,44 @@ def test_store_status_reports_the_running_server() -> None:
     assert "bolt://127.0.0.1:" in result.output
 
 
-def test_profile_setup_list_show_set_default(tmp_path: Path) -> None:
+def _setup(name: str, uri: str, user: str, secret: Path) -> Any:
+    args = ["profile", "setup", name, "--store", uri, "--user", user]
+    return CliRunner().invoke(cli, [*args, "--password-file", str(secret), "--broker", "", "-n"])
+
+
+def test_profile_setup_that_cannot_connect_creates_nothing(
+    tmp_path: Path, graphflow_home: Path
+) -> None:
     secret = tmp_path / "pw"
     secret.write_text("do-not-print-me\n")
-    result = CliRunner().invoke(
-        cli,
-        [
-            "profile",
-            "setup",
-            "lab",
-            "--store",
-            "bolt://127.0.0.1:1",
-            "--user",
-            "neo4j",
-            "--password-file",
-            str(secret),
-            "--broker",
-            "",
-            "-n",
-        ],
-    )
-    # the profile is created, and the failed connection check says which URI and why
+    default_before = config.load_config().default_profile
+    result = _setup("nowhere", "bolt://127.0.0.1:1", "neo4j", secret)
+    assert result.exit_code != 0
     assert "cannot reach the graph store at bolt://127.0.0.1:1: Connection refused" in str(
         result.exception
     )
+    assert "nowhere" not in config.load_config().profiles
+    assert not (graphflow_home / "profiles" / "nowhere").exists()
+    assert config.load_config().default_profile == default_before
+
+
+def test_profile_setup_list_show_set_default(tmp_path: Path, backend: Any) -> None:
+    """A profile on the session's own server, by URI, as a Neo4j user sets one up."""
+    if backend.server is not None:
+        uri, user = backend.server.read_info().uri, "root"
+    else:
+        uri, user = backend.profile.store.uri, backend.profile.store.user
+    secret = tmp_path / "pw"
+    secret.write_text(backend.profile.read_password() + "\n")
+    result = _setup("lab", uri, user, secret)
+    assert result.exit_code == 0, result.output
     listing = invoke("profile", "list")
     assert "lab" in listing.output
     assert "default" in listing.output
     shown = invoke("profile", "show", "lab")
-    assert "bolt://127.0.0.1:1" in shown.output
-    assert "do-not-print-me" not in shown.output + listing.output
+    assert uri in shown.output
+    password = backend.profile.read_password()
+    assert password not in shown.output + listing.output
     invoke("profile", "set-default", "lab")
     assert "*  lab" in invoke("profile", "list").output
     invoke("profile", "set-default", "default")
