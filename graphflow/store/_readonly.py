@@ -17,6 +17,7 @@ __all__ = ["find_write_clause", "strip_literals"]
 
 _WRITE_WORDS = (
     "CREATE",
+    "INSERT",  # GQL's CREATE, which Neo4j 5.18+ accepts
     "MERGE",
     "DELETE",
     "DETACH",

@@ -1,8 +1,9 @@
 """Timestamps read from the store become Python datetimes straight off the wire.
 
 Why: for every ``LocalDateTime`` it receives (ArcadeDB sends ``ctime`` and ``mtime`` as
-those), the driver builds a ``neo4j.time.DateTime`` in pure Python, which graphflow turns
-into a Python ``datetime`` right away (:func:`graphflow.orm._nodes._as_utc`, the shell,
+those; Neo4j sends a ``DateTime`` with a UTC offset), the driver builds a
+``neo4j.time.DateTime`` in pure Python, which graphflow turns into a Python ``datetime``
+right away (:func:`graphflow.orm._nodes._as_utc`, the shell,
 ``graphflow.cypher``). The six ancestors of W6 carry twelve of them: building and
 converting them was a fifth of ``lineage.ancestors`` (bench/README.md, W6). Every reader in
 graphflow converts with ``to_native()``, which truncates to microseconds, so a
@@ -32,7 +33,10 @@ log = logging.getLogger(__name__)
 
 #: Bolt's tag of a LocalDateTime structure: (seconds, nanoseconds) since 1970-01-01T00:00
 LOCAL_DATETIME = b"d"
+#: Bolt 5's tag of a DateTime with an offset: (UTC seconds, nanoseconds, offset seconds)
+OFFSET_DATETIME = b"I"
 _EPOCH = datetime.datetime(1970, 1, 1)  # naive: a LocalDateTime has no zone either
+_UTC_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 def local_datetime(seconds: int, nanoseconds: int) -> datetime.datetime:
@@ -41,23 +45,36 @@ def local_datetime(seconds: int, nanoseconds: int) -> datetime.datetime:
     return _EPOCH + datetime.timedelta(seconds=seconds, microseconds=nanoseconds // 1000)
 
 
-def _with_fallback(driver_own: Callable[..., Any]) -> Callable[..., Any]:
-    def hydrate(seconds: int, nanoseconds: int) -> Any:
+def offset_datetime(seconds: int, nanoseconds: int, offset: int) -> datetime.datetime:
+    """The aware ``datetime`` of a Bolt 5 DateTime at a UTC offset (the same instant as the
+    driver's ``DateTime.to_native()``, truncated to microseconds as it truncates)."""
+    zone = datetime.UTC if offset == 0 else datetime.timezone(datetime.timedelta(seconds=offset))
+    instant = _UTC_EPOCH + datetime.timedelta(seconds=seconds, microseconds=nanoseconds // 1000)
+    return instant.astimezone(zone)
+
+
+def _with_fallback(
+    native: Callable[..., datetime.datetime], driver_own: Callable[..., Any]
+) -> Callable[..., Any]:
+    def hydrate(*fields: int) -> Any:
         try:
-            return local_datetime(seconds, nanoseconds)
-        except OverflowError:  # outside years 1-9999: the driver does what it always did
-            return driver_own(seconds, nanoseconds)
+            return native(*fields)
+        except (OverflowError, ValueError):  # outside years 1-9999: as the driver always did
+            return driver_own(*fields)
 
     return hydrate
 
 
 def use_native_datetimes(connection: Any) -> None:
-    """Make one connection of graphflow's driver hydrate LocalDateTime values to Python
-    datetimes."""
+    """Make one connection of graphflow's driver hydrate LocalDateTime and offset DateTime
+    values to Python datetimes."""
     handler = getattr(connection, "hydration_handler", None)
     functions = getattr(handler, "struct_hydration_functions", None)
-    if isinstance(functions, dict) and LOCAL_DATETIME in functions:
-        functions[LOCAL_DATETIME] = _with_fallback(functions[LOCAL_DATETIME])
+    if not isinstance(functions, dict):
+        return
+    for tag, native in ((LOCAL_DATETIME, local_datetime), (OFFSET_DATETIME, offset_datetime)):
+        if tag in functions:
+            functions[tag] = _with_fallback(native, functions[tag])
 
 
 def hydrate_local_datetimes_natively(driver: neo4j.AsyncDriver) -> None:

@@ -13,6 +13,7 @@ from graphflow.store import find_write_clause
     ("text", "clause"),
     [
         ("CREATE (n:X)", "CREATE"),
+        ("insert (n:X {a: 1})", "INSERT"),
         ("match (n) detach delete n", "DETACH DELETE"),
         ("MATCH (n) SET n.x = 1", "SET"),
         ("MERGE (n:X {a: 1})", "MERGE"),

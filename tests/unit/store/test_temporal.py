@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from neo4j._codec.hydration.bolt.v2 import temporal as driver_temporal
 
-from graphflow.store._temporal import _with_fallback, local_datetime
+from graphflow.store._temporal import _with_fallback, local_datetime, offset_datetime
 
 #: 0001-01-01T00:00 and 9999-12-31T23:59:59, in seconds from 1970-01-01T00:00
 FIRST, LAST = -62_135_596_800, 253_402_300_799
@@ -25,8 +25,24 @@ def test_the_same_datetime_as_the_driver_converted_to_native(seconds: int, nanos
     assert local_datetime(seconds, nanos).tzinfo is None
 
 
+@given(
+    st.integers(FIRST + 86_400, LAST - 86_400),
+    st.integers(0, 999_999_999),
+    st.integers(-18 * 60, 18 * 60).map(lambda minutes: minutes * 60),  # zones: whole minutes
+)
+def test_an_offset_datetime_is_the_drivers_instant_and_offset(
+    seconds: int, nanos: int, offset: int
+) -> None:
+    """Neo4j sends graphflow's UTC timestamps as Bolt 5 DateTimes with an offset."""
+    expected = driver_temporal.hydrate_datetime(seconds, nanos, offset).to_native()
+    ours = offset_datetime(seconds, nanos, offset)
+    assert ours == expected
+    assert ours.utcoffset() == expected.utcoffset()
+    assert ours.replace(tzinfo=None) == expected.replace(tzinfo=None)  # the same wall time
+
+
 def test_a_value_python_cannot_hold_is_left_to_the_driver() -> None:
-    hydrate = _with_fallback(driver_temporal.hydrate_datetime)
+    hydrate = _with_fallback(local_datetime, driver_temporal.hydrate_datetime)
     # before year 1: the driver's own (zero) date, as before
     assert hydrate(FIRST - 1, 0) == driver_temporal.hydrate_datetime(FIRST - 1, 0)
     # after year 9999: the driver's own error, which it reports as a broken record
