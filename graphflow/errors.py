@@ -204,16 +204,20 @@ class ValidationError(GraphflowError):
     """A value, node or link does not satisfy a rule."""
 
 
-class NotStorableError(ValidationError):
-    """A value cannot be represented in the store (not JSON, NaN, non-string key, ...)."""
+class NotStorableError(ValidationError, ValueError):
+    """A value cannot be represented in the store (not JSON, NaN, non-string key, ...).
+
+    A ``ValueError`` too, as AiiDA raises for ``Int('a')``: ported ``except ValueError``
+    clauses keep working."""
 
 
 class ModificationNotAllowedError(ValidationError):
     """An attempt to change something that is immutable once stored."""
 
 
-class LinkRuleError(ValidationError):
-    """A link that would break a provenance rule; the message names the rule and nodes."""
+class LinkRuleError(ValidationError, ValueError):
+    """A link that would break a provenance rule; the message names the rule and nodes.
+    A ``ValueError`` too, as AiiDA's link validation raises."""
 
 
 class PortProblem:
@@ -237,8 +241,9 @@ class PortProblem:
         return f"{self.path}: {self.message}"
 
 
-class PortValidationError(ValidationError):
-    """Inputs or outputs that do not match a spec; lists every problem at once."""
+class PortValidationError(ValidationError, ValueError):
+    """Inputs or outputs that do not match a spec; lists every problem at once. A
+    ``ValueError`` too, as plumpy raises for a port that fails validation."""
 
     def __init__(self, owner: str, problems: Sequence[PortProblem]) -> None:
         self.owner = owner

@@ -21,18 +21,19 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from graphflow.engine._calcinfo import CalcInfo
 from graphflow.engine._process import AttributeDict, Process
-from graphflow.errors import ProcessError, ValidationError
+from graphflow.errors import PortProblem, PortValidationError, ProcessError, ValidationError
 from graphflow.orm import CalcJobNode, Code, FolderData, RemoteData
-from graphflow.schedulers import JobResources, JobTemplate
+from graphflow.schedulers import JobResources, JobTemplate, get_scheduler
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from graphflow.engine._calcinfo import CalcInfo, Sandbox
+    from graphflow.engine._calcinfo import Sandbox
     from graphflow.engine._checkpoint import Checkpoint
     from graphflow.engine._spec import ProcessSpec
-    from graphflow.orm import Computer, Node
+    from graphflow.orm import Computer, Node, WriteScope
 
 __all__ = ["SUBMIT_SCRIPT", "CalcJob", "JobStep"]
 
@@ -136,6 +137,26 @@ class CalcJob(Process):
         raise NotImplementedError(
             f"{type(self).__name__} must implement prepare_for_submission(folder)"
         )
+
+    def _write_creation(self, scope: WriteScope, *, with_parent_link: bool = True) -> None:
+        """Store the job, once its options are known to suit its computer's scheduler."""
+        self._check_options()
+        super()._write_creation(scope, with_parent_link=with_parent_link)
+
+    def _check_options(self) -> None:
+        """Refuse options the computer's scheduler cannot honour (SLURM's ``qos`` on a
+        direct scheduler, resources it cannot express) before anything is stored, as AiiDA
+        validates them with the inputs; the job would otherwise fail only once uploaded."""
+        code = self.inputs.get("code")
+        if not isinstance(code, Code):
+            return
+        computer = code.computer()
+        try:
+            template = self.job_template(CalcInfo(), computer, workdir="/")
+            get_scheduler(computer.scheduler).job_script(template)
+        except ValidationError as exc:
+            problem = PortProblem("metadata.options", f"on computer {computer.label!r}: {exc}")
+            raise PortValidationError(self.process_label(), [problem]) from None
 
     # --- the job script -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from support.calcjob_plugins import BuggyPrepareJob, ForgivesFailures, SeesTheVe
 
 import graphflow as gf
 from graphflow import CalculationFactory, Dict, Float, Int, SinglefileData, Str
+from graphflow.errors import PortValidationError
 from graphflow.orm import CalcJobNode, FolderData, RemoteData
 from graphflow.types import ProcessState
 
@@ -215,6 +216,44 @@ def test_bad_inputs_are_refused_before_anything_runs(local_bash):
             y=Int(2),
             metadata={"options": {"resources": {"num_machines": 2}}},
         )
+
+
+def test_options_the_scheduler_cannot_honour_are_refused_before_anything_is_stored(
+    local_bash,
+):
+    """As AiiDA validates options with the inputs: nothing is stored, the error names the
+    option, the computer and its scheduler (it failed only after upload before)."""
+    before = gf.cypher("MATCH (n:CalcJob) RETURN count(n) AS n")[0]["n"]
+    x = Int(1)
+    with pytest.raises(PortValidationError) as caught:
+        gf.run(
+            Add,
+            code=local_bash,
+            x=x,
+            y=Int(2),
+            metadata={"options": {"qos": "high", "queue_name": "short"}},
+        )
+    assert isinstance(caught.value, ValueError)
+    message = str(caught.value)
+    assert "metadata.options" in message
+    assert f"on computer {local_bash.computer_label!r}" in message
+    assert "qos='high'" in message
+    assert "queue_name='short'" in message
+    assert gf.cypher("MATCH (n:CalcJob) RETURN count(n) AS n")[0]["n"] == before
+    assert not x.is_stored
+
+
+def test_the_readme_job_runs_on_a_local_direct_computer_with_a_wall_clock_limit(local_bash):
+    """The README's snippet, on this machine: the direct scheduler honours
+    max_wallclock_seconds rather than refusing it."""
+    result = gf.run(
+        Add,
+        code=local_bash,
+        x=Int(1),
+        y=Int(2),
+        metadata={"options": {"resources": {"num_machines": 1}, "max_wallclock_seconds": 60}},
+    )
+    assert result["sum"].value == 3
 
 
 def test_the_job_is_a_calcjob_node_with_its_own_labels(local_bash):

@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import posixpath
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphflow.errors import RemoteFileNotFoundError
 from graphflow.schedulers import (
@@ -106,8 +106,9 @@ class Session:
         result = await self.run(self.scheduler.status_command(job_ids))
         return self.scheduler.parse_status_output(result.retval, result.stdout, result.stderr)
 
-    async def submit(self, name: str, command: list[str]) -> Job:
-        """Upload a job script into a fresh working directory and submit it there."""
+    async def submit(self, name: str, command: list[str], **options: Any) -> Job:
+        """Upload a job script into a fresh working directory and submit it there;
+        ``options`` are JobTemplate fields (``max_wallclock_seconds=2``)."""
         async with self.queue.request(
             self.computer.key, self.computer.factory, SAFE_INTERVAL
         ) as transport:
@@ -115,7 +116,9 @@ class Session:
             workdir = posixpath.join(base, f"{name}-{uuid.uuid4().hex[:8]}")
             await transport.makedirs(workdir)
             self._workdirs.append(workdir)
-            template = JobTemplate(job_name=name, working_directory=workdir, command=command)
+            template = JobTemplate(
+                job_name=name, working_directory=workdir, command=command, **options
+            )
             await transport.write_bytes(
                 f"{workdir}/job.sh", self.scheduler.job_script(template).encode()
             )

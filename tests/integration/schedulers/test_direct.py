@@ -70,3 +70,46 @@ def test_a_job_killed_with_the_kill_command(direct: Computer):
             assert alive == []
 
     asyncio.run(scenario())
+
+
+def test_a_job_past_its_wall_clock_limit_is_stopped_and_says_so(direct: Computer):
+    """The direct scheduler enforces max_wallclock_seconds itself: the command is stopped
+    (SIGTERM, exit status 143, recorded by the script), stderr says why, and nothing of
+    the job's process group is left."""
+
+    async def scenario() -> None:
+        async with direct.session() as session:
+            started = asyncio.get_running_loop().time()
+            job = await session.submit("gf-direct-wall", ["sleep 120"], max_wallclock_seconds=2)
+            await session.wait_done(job)
+            assert asyncio.get_running_loop().time() - started < 60
+            assert await session.exit_code_file(job) == 143
+            stderr = await session.run(f"cat {job.workdir}/_scheduler-stderr.txt")
+            assert "ran past max_wallclock_seconds (2 s) and was stopped" in stderr.stdout
+            table = await session.run("ps -e -o pgid=,stat=,args=")
+            alive = [
+                line
+                for line in table.stdout.splitlines()
+                if line.split()[0] == job.job_id and not line.split()[1].startswith("Z")
+            ]
+            assert alive == []
+
+    asyncio.run(scenario())
+
+
+def test_a_job_within_its_wall_clock_limit_leaves_no_watchdog(direct: Computer):
+    async def scenario() -> None:
+        async with direct.session() as session:
+            job = await session.submit(
+                "gf-direct-quick", ["sh -c 'exit 3'"], max_wallclock_seconds=600
+            )
+            await session.wait_done(job)
+            assert await session.exit_code_file(job) == 3
+            table = await session.run("ps -e -o pgid=,stat=,args=")
+            assert not [
+                line
+                for line in table.stdout.splitlines()
+                if line.split()[0] == job.job_id and not line.split()[1].startswith("Z")
+            ]
+
+    asyncio.run(scenario())

@@ -62,6 +62,7 @@ def supported(name: str, **fields: object) -> JobTemplate:
     """A template using every option the scheduler ``name`` can express."""
     if name == "core.direct":
         fields.setdefault("max_memory_kb", 10_000_000)
+        fields.setdefault("max_wallclock_seconds", 3600)
         return JobTemplate(**fields)  # type: ignore[arg-type]
     fields.setdefault("resources", JobResources(2, 2, 2))
     fields.setdefault("max_wallclock_seconds", 3600)

@@ -38,7 +38,6 @@ def test_script_rejects_every_option_it_cannot_honour_at_once():
         queue_name="q",
         account="a",
         qos="high",
-        max_wallclock_seconds=60,
     )
     with pytest.raises(ValidationError) as caught:
         DIRECT.job_script(template)
@@ -48,7 +47,6 @@ def test_script_rejects_every_option_it_cannot_honour_at_once():
         "queue_name='q'",
         "account='a'",
         "qos='high'",
-        "max_wallclock_seconds=60",
     ):
         assert part in message
 

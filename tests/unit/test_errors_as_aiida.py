@@ -1,0 +1,36 @@
+"""graphflow's errors are AiiDA's built-in exceptions where AiiDA raises a built-in, so a
+ported ``except ValueError`` still catches them."""
+
+from __future__ import annotations
+
+import pytest
+
+import graphflow as gf
+from graphflow.errors import LinkRuleError, NotStorableError, PortValidationError
+
+
+class NeedsAnInt(gf.WorkChain):
+    @classmethod
+    def define(cls, spec: gf.ProcessSpec) -> None:
+        super().define(spec)
+        spec.input("x", valid_type=gf.Int)
+        spec.outline(cls.done)
+
+    def done(self) -> None:
+        pass
+
+
+def test_a_port_that_fails_validation_is_a_value_error_as_in_plumpy() -> None:
+    with pytest.raises(ValueError, match=r"x: .*Int") as caught:
+        NeedsAnInt({"x": gf.Str("one")})
+    assert isinstance(caught.value, PortValidationError)
+
+
+def test_a_value_a_type_cannot_hold_is_a_value_error_as_in_aiida() -> None:
+    with pytest.raises(ValueError, match="Int cannot hold 'a'") as caught:
+        gf.Int("a")
+    assert isinstance(caught.value, NotStorableError)
+
+
+def test_a_link_against_the_rules_is_a_value_error_as_in_aiida() -> None:
+    assert issubclass(LinkRuleError, ValueError)
