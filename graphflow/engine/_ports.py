@@ -190,6 +190,14 @@ class OutputPort(Port):
     default: Any = UNSPECIFIED
 
 
+class PortNotFoundError(KeyError, ValueError):
+    """No port of that name. A ``ValueError`` as plumpy raises, and a ``KeyError`` as a
+    missing key of a mapping is."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class PortNamespace(Port, MutableMapping[str, Port]):
     """A mapping of ports (and nested namespaces); ``dynamic`` accepts undeclared members."""
 
@@ -204,11 +212,15 @@ class PortNamespace(Port, MutableMapping[str, Port]):
         non_db: bool | None = None,
         help: str | None = None,
         default: Any = UNSPECIFIED,
+        populate_defaults: bool = True,
         port_class: type[Port] = InputPort,
     ) -> None:
         #: the type of undeclared members of a dynamic namespace
         self.dynamic_type: type | tuple[type, ...] | None = None
         self.dynamic = dynamic
+        #: False: a namespace not given at all gets none of its members' defaults (a lazy
+        #: namespace, as in AiiDA); given, even empty, it gets them all
+        self.populate_defaults = populate_defaults
         super().__init__(
             name, valid_type=None, validator=validator, required=required, non_db=non_db, help=help
         )
@@ -270,17 +282,35 @@ class PortNamespace(Port, MutableMapping[str, Port]):
 
     # --- dotted addressing --------------------------------------------------------------
 
-    def get_port(self, dotted: str) -> Port:
-        """The port at ``dotted`` (``a.b.c``); KeyError naming the missing level."""
+    def get_port(self, dotted: str, create_dynamically: bool = False) -> Port:
+        """The port at ``dotted`` (``a.b.c``); an error naming the missing level, or with
+        ``create_dynamically`` in a dynamic namespace, a new namespace like this one (AiiDA)."""
+        if not isinstance(dotted, str):
+            raise PortNotFoundError(f"a port name is a string, not {type(dotted).__name__}")
+        if not dotted:
+            raise PortNotFoundError("a port name cannot be empty")
         head, _, rest = dotted.partition(NAMESPACE_SEPARATOR)
         if head not in self._ports:
-            raise KeyError(f"no port {head!r} in namespace {self.name or '(top level)'!r}")
+            if not (self.dynamic and create_dynamically):
+                raise PortNotFoundError(
+                    f"no port {head!r} in namespace {self.name or '(top level)'!r}"
+                )
+            self[head] = PortNamespace(
+                head,
+                dynamic=self.dynamic,
+                valid_type=self.valid_type,
+                validator=self.validator,
+                required=self.required,
+                default=self.default,
+                populate_defaults=self.populate_defaults,
+                port_class=self.port_class,
+            )
         port = self._ports[head]
         if not rest:
             return port
         if not isinstance(port, PortNamespace):
-            raise KeyError(f"port {head!r} is not a namespace, so it has no {rest!r}")
-        return port.get_port(rest)
+            raise PortNotFoundError(f"port {head!r} is not a namespace, so it has no {rest!r}")
+        return port.get_port(rest, create_dynamically=create_dynamically)
 
     def create_namespace(self, dotted: str, **kwargs: Any) -> PortNamespace:
         """Create (or return) the namespace at ``dotted``, making every level on the way."""
@@ -332,6 +362,8 @@ class PortNamespace(Port, MutableMapping[str, Port]):
         result = dict(values or {})
         for name, port in self._ports.items():
             if isinstance(port, PortNamespace):
+                if name not in result and not port.populate_defaults:
+                    continue  # a lazy namespace not given stays absent, defaults and all
                 given = result.get(name)
                 if given is None and port.has_default:
                     given = port.default() if callable(port.default) else port.default
@@ -400,6 +432,7 @@ class PortNamespace(Port, MutableMapping[str, Port]):
             non_db=self.non_db,
             help=self.help,
             default=self.default,
+            populate_defaults=self.populate_defaults,
             port_class=self.port_class,
         )
         clone._ports = {name: port.copy() for name, port in self._ports.items()}

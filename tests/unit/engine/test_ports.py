@@ -313,3 +313,44 @@ def test_members_follow_a_namespace_made_non_db_after_they_joined() -> None:
     assert later.inputs["flags"]["x"].non_db
     values = {"opts": {"a": "plain", "inner": {"b": 1}}}
     assert spec.inputs.non_db_paths(values) == {"opts.a", "opts.inner.b"}
+
+
+def test_a_lazy_namespace_not_given_gets_no_defaults_as_in_aiida() -> None:
+    """``populate_defaults=False``: absent, the namespace stays absent (its defaults are
+    not filled in and its required members not asked for); given, even empty, it is
+    filled as any namespace is."""
+    spec = ProcessSpec()
+    spec.input_namespace("lazy", required=False, populate_defaults=False)
+    spec.input("lazy.a", valid_type=Int, default=lambda: Int(1))
+    spec.input("lazy.b", valid_type=Int)
+    spec.input_namespace("eager", required=False)
+    spec.input("eager.a", valid_type=Int, default=lambda: Int(2))
+    filled = spec.inputs.apply_defaults({})
+    assert "lazy" not in filled
+    assert filled["eager"]["a"].value == 2
+    assert spec.inputs.validate(filled) == []
+    given = spec.inputs.apply_defaults({"lazy": {}})
+    assert given["lazy"]["a"].value == 1
+    assert [p.path for p in spec.inputs.validate(given)] == ["lazy.b"]  # now it is checked
+    assert not spec.inputs["lazy"].populate_defaults
+
+
+def test_get_port_creates_a_namespace_only_when_asked_and_dynamic() -> None:
+    spec = ProcessSpec()
+    spec.input_namespace("dyn", dynamic=True, valid_type=Int, required=False)
+    spec.input_namespace("fixed")
+    with pytest.raises(ValueError, match="no port 'sub' in namespace 'dyn'"):
+        spec.inputs.get_port("dyn.sub")
+    with pytest.raises(KeyError):  # a missing port is a missing key too
+        spec.inputs.get_port("dyn.sub")
+    created = spec.inputs.get_port("dyn.sub.deeper", create_dynamically=True)
+    assert isinstance(created, PortNamespace)
+    assert created.dynamic
+    assert created.valid_type is Int
+    assert not created.required
+    assert spec.inputs.get_port("dyn.sub.deeper") is created
+    with pytest.raises(ValueError, match="no port 'x' in namespace 'fixed'"):
+        spec.inputs.get_port("fixed.x", create_dynamically=True)  # not dynamic
+    for bad in ("", 3):
+        with pytest.raises(ValueError, match="port name"):
+            spec.inputs.get_port(bad)  # type: ignore[arg-type]
