@@ -7,6 +7,7 @@ quick commands start fast.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -67,16 +68,27 @@ def _version() -> str:
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=None, package_name="graphflow", message="graphflow %(version)s")
 @click.option("-p", "--profile", "profile_name", help="Use this profile instead of the default.")
+@click.option(
+    "--traceback",
+    "show_traceback",
+    is_flag=True,
+    help="On an error, show the whole traceback (or set GRAPHFLOW_TRACEBACK=1).",
+)
 @click.pass_context
-def cli(ctx: click.Context, profile_name: str | None) -> None:
+def cli(ctx: click.Context, profile_name: str | None, show_traceback: bool) -> None:
     """graphflow: workflows with graph-native provenance."""
     ctx.obj = {"profile": profile_name}
+    if show_traceback:
+        os.environ["GRAPHFLOW_TRACEBACK"] = "1"
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point: graphflow errors become one clear line, exit status 1."""
+    """Console-script entry point: graphflow errors become one clear line, a user's error
+    its own frames (see ``_errors``); exit status 1."""
+    from graphflow.cli._errors import full_tracebacks, user_traceback
     from graphflow.errors import GraphflowError
 
+    entry_point = sys.argv[0]  # `graphflow run` replaces sys.argv with the script's
     try:
         return cli.main(args=argv, prog_name="graphflow", standalone_mode=False)
     except click.exceptions.Abort as exc:
@@ -91,8 +103,13 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except GraphflowError as exc:
+        if full_tracebacks():
+            click.echo(user_traceback(exc), err=True, nl=False)
         click.secho(f"Error: {exc}", fg="red", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except Exception as exc:
+        click.echo(user_traceback(exc, entry_point=entry_point), err=True, nl=False)
+        sys.exit(1)

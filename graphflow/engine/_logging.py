@@ -47,10 +47,18 @@ class LogSink(Protocol):
     def add_log(self, row: dict[str, Any]) -> None: ...
 
 
-def emit(process: Process, levelno: int, message: str, sink: LogSink) -> None:
-    """Log ``message`` through Python logging and add its record to ``sink``."""
+def emit(
+    process: Process,
+    levelno: int,
+    message: str,
+    sink: LogSink,
+    *,
+    logging_level: int | None = None,
+) -> None:
+    """Add the record of ``message`` to ``sink`` at ``levelno``, and log it through Python
+    logging (at ``logging_level``, if that differs)."""
     process_logger.log(
-        levelno,
+        levelno if logging_level is None else logging_level,
         "[%s %s] %s",
         process.node.process_label,
         process.node.pk,

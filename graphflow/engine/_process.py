@@ -419,16 +419,19 @@ class Process:
         text = message % args if args else message
         self._log(REPORT, text)
 
-    def _log(self, levelno: int, text: str) -> None:
+    def _log(self, levelno: int, text: str, *, logging_level: int | None = None) -> None:
         if self._scope is not None:
-            emit(self, levelno, text, self._scope)
+            emit(self, levelno, text, self._scope, logging_level=logging_level)
         else:
-            self.logger.log(levelno, text)
+            self.logger.log(levelno if logging_level is None else logging_level, text)
 
     def _log_exception(self, exc: BaseException) -> str:
-        """Record the traceback of ``exc`` on the node; return the short exit message."""
+        """Record the traceback of ``exc`` on the node (an ERROR in ``process report``);
+        return the short exit message. Python logging gets it at REPORT, as AiiDA reports
+        it: a daemon worker's log keeps it, while a script, to which ``run()`` raises the
+        exception itself, does not print it twice."""
         detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        self._log(logging.ERROR, detail.rstrip())
+        self._log(logging.ERROR, detail.rstrip(), logging_level=REPORT)
         return f"{type(exc).__name__}: {exc}"
 
     def __repr__(self) -> str:
