@@ -15,7 +15,7 @@ from graphflow.broker._messages import (
     encode,
 )
 from graphflow.broker._protocol import Communicator
-from graphflow.broker._rabbitmq import Hold, RabbitMQCommunicator, TaskDelivery
+from graphflow.broker._rabbitmq import Hold, RabbitMQCommunicator, TaskDelivery, delete_topology
 
 __all__ = [
     "Communicator",
@@ -28,5 +28,6 @@ __all__ = [
     "TaskDelivery",
     "TaskMessage",
     "decode",
+    "delete_topology",
     "encode",
 ]

@@ -55,7 +55,7 @@ from graphflow.retry import BROKER_PUBLISH, Deadline, retry
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-__all__ = ["Hold", "RabbitMQCommunicator", "TaskDelivery"]
+__all__ = ["Hold", "RabbitMQCommunicator", "TaskDelivery", "delete_topology"]
 
 log = logging.getLogger(__name__)
 
@@ -597,3 +597,27 @@ class RabbitMQCommunicator:
         finally:
             self._replies.pop(correlation, None)
             self._collected.pop(correlation, None)
+
+
+async def delete_topology(url: str, prefix: str) -> list[str]:
+    """Remove a profile's queues and exchanges from the broker (``graphflow profile
+    delete``); returns what was removed. Hold queues of runners that died without
+    closing theirs are not known by name here and stay (they are empty once their holds
+    were dead-lettered)."""
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            connection = await aio_pika.connect(url, timeout=CONNECT_TIMEOUT)
+    except (TimeoutError, OSError, aiormq.exceptions.AMQPError) as exc:
+        raise BrokerUnavailableError(
+            f"cannot reach the broker at {_redact(url)}: {exc or type(exc).__name__}"
+        ) from exc
+    removed = []
+    async with connection:
+        channel = await connection.channel()
+        for queue in (f"{prefix}.tasks", f"{prefix}.dead"):
+            await channel.queue_delete(queue)  # absent: nothing to do
+            removed.append(f"queue {queue}")
+        for exchange in ("tasks", "dead", "rpc", "states"):
+            await channel.exchange_delete(f"{prefix}.{exchange}")
+            removed.append(f"exchange {prefix}.{exchange}")
+    return removed

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from graphflow import config
 from graphflow.cli._common import ask, console, non_interactive_option
+from graphflow.errors import ConfigError
 
 __all__ = ["profile"]
 
@@ -143,6 +144,55 @@ def set_default(name: str) -> None:
     """Make NAME the default profile."""
     config.set_default_profile(name)
     console.print(f"Default profile is now [bold]{name}[/].")
+
+
+@profile.command("delete")
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--keep-data", is_flag=True, help="Keep the profile's folder (store, repository, logs)."
+)
+def delete(name: str, yes: bool, keep_data: bool) -> None:
+    """Delete profile NAME: its embedded store is stopped, its broker queues and its folder
+    (the embedded store's data, the file repository) removed. A Neo4j server's data is
+    not touched. Refused while its daemon runs, or for the default while others exist."""
+    cfg = config.load_config()
+    prof = cfg.get(name)
+    others = sorted(set(cfg.profiles) - {name})
+    if cfg.default_profile == name and others:
+        raise ConfigError(
+            f"profile {name!r} is the default: make another the default first "
+            f"(graphflow profile set-default {others[0]}); nothing was deleted"
+        )
+    from graphflow.daemon import DaemonClient
+
+    pid = DaemonClient(prof).supervisor_pid()
+    if pid is not None:
+        raise ConfigError(
+            f"the daemon of profile {name!r} is running (supervisor pid {pid}): stop it "
+            f"first with 'graphflow -p {name} daemon stop'; nothing was deleted"
+        )
+    what = "" if keep_data else f" and its folder {prof.directory}"
+    if not yes and not click.confirm(f"Delete profile {name!r}{what}?", default=False):
+        raise click.Abort
+    _release_services(prof)
+    config.delete_profile(name, delete_data=not keep_data)
+    console.print(f"Deleted profile [bold]{name}[/]{what}.")
+
+
+def _release_services(prof: config.Profile) -> None:
+    """Stop the profile's embedded store and remove its broker queues: what outlives
+    the configuration entry. A broker that cannot be reached stops the deletion."""
+    from graphflow import _loop
+    from graphflow.broker import delete_topology
+    from graphflow.orm import embedded_server
+
+    if prof.store.kind == "embedded":
+        _loop.call(embedded_server(prof).stop())
+    url = prof.broker_url()
+    if url:
+        removed = _loop.call(delete_topology(url, prof.queue_prefix))
+        console.print(f"Removed from the broker: {', '.join(removed)}.")
 
 
 def _options_help() -> str:

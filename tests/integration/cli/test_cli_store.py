@@ -125,6 +125,24 @@ def test_profile_setup_list_show_set_default(tmp_path: Path, backend: Any) -> No
     invoke("profile", "set-default", "default")
 
 
+def test_the_default_profile_is_not_deleted_while_others_exist(graphflow_home: Path) -> None:
+    config.setup_profile("spare-for-delete")
+    result = CliRunner().invoke(cli, ["profile", "delete", "default", "--yes"])
+    assert result.exit_code != 0
+    assert "profile 'default' is the default: make another the default first" in str(
+        result.exception
+    )
+    assert "default" in config.load_config().profiles
+    assert (graphflow_home / "profiles" / "default").exists()
+    deleted = CliRunner().invoke(cli, ["profile", "delete", "spare-for-delete"], input="n\n")
+    assert deleted.exit_code != 0  # not confirmed: kept
+    assert "spare-for-delete" in config.load_config().profiles
+    deleted = CliRunner().invoke(cli, ["profile", "delete", "spare-for-delete", "--yes"])
+    assert deleted.exit_code == 0, deleted.output
+    assert "spare-for-delete" not in config.load_config().profiles
+    assert not (graphflow_home / "profiles" / "spare-for-delete").exists()
+
+
 def test_profile_setup_non_interactive_requires_options() -> None:
     result = CliRunner().invoke(
         cli, ["profile", "setup", "needs-user", "--store", "bolt://h:7687", "-n"]
