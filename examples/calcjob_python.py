@@ -6,9 +6,10 @@ Python interpreter registered as a code, and parses the result into a ``Dict``. 
 chain submits one job per distance, all at once, and picks the minimum.
 
 Run it with ``graphflow run examples/calcjob_python.py``. It sets up the computer
-``localhost`` (local transport, direct scheduler, work directory under /tmp) and the code
-``python@localhost`` the first time; point ``--computer`` at any computer made with
-``graphflow computer setup`` (SSH, SLURM, SGE, ...) that has ``python3`` to run it there.
+``localhost`` (local transport, direct scheduler, work directory in the profile's folder)
+and the code ``python@localhost`` the first time; point ``--computer`` at any computer
+made with ``graphflow computer setup`` (SSH, SLURM, SGE, ...) that has ``python3`` to
+run it there.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from graphflow import (
 )
 from graphflow.calculations.python_json import PythonJsonCalculation
 from graphflow.errors import NotExistentError
+from graphflow.orm import current_profile
 
 PROGRAM = """\
 import json, sys
@@ -90,9 +92,9 @@ def python_code(computer_label: str) -> Code:
     except NotExistentError:
         if computer_label != "localhost":
             raise
-        computer = Computer(
-            "localhost", hostname="localhost", workdir="/tmp/graphflow-work"
-        ).store()
+        # its jobs' folders under the profile's own folder: nothing outside GRAPHFLOW_HOME
+        work = current_profile().directory / "work"
+        computer = Computer("localhost", hostname="localhost", workdir=str(work)).store()
     executable = shutil.which("python3") if computer.transport == "core.local" else None
     return Code(
         label="python", computer=computer, executable=executable or "/usr/bin/python3"

@@ -84,7 +84,7 @@ def setup(
         option="--workdir",
         prompt="Work directory",
         non_interactive=n,
-        default="~/graphflow_run" if transport == "ssh" else None,
+        default="~/graphflow-work",
     )
     defaults = Computer.DEFAULT_SAFE_INTERVAL, Computer.DEFAULT_POLL_INTERVAL
     full_transport = f"core.{transport}"

@@ -28,14 +28,23 @@ def status(ctx: click.Context) -> None:
         rows = await backend.store.read(query("orm.count_nodes"))
         return backend.store.uri, int(rows[0]["count"])
 
-    try:
-        uri, count = _loop.call(store_state())
-        kind = "embedded ArcadeDB" if prof.store.kind == "embedded" else "Neo4j"
-        table.add_row("[bold]store[/]", f"[green]running[/] {kind} at {uri}, {count} nodes")
-        ok = True
-    except GraphflowError as exc:
-        table.add_row("[bold]store[/]", f"[red]unavailable[/]: {exc}")
-        ok = False
+    from graphflow.orm import embedded_server
+
+    stopped = prof.store.kind == "embedded" and embedded_server(prof).running_info() is None
+    ok = True
+    if stopped:  # said as it is: looking must not start it
+        table.add_row(
+            "[bold]store[/]",
+            "stopped: embedded ArcadeDB (it starts on first use, or 'graphflow store start')",
+        )
+    else:
+        try:
+            uri, count = _loop.call(store_state())
+            kind = "embedded ArcadeDB" if prof.store.kind == "embedded" else "Neo4j"
+            table.add_row("[bold]store[/]", f"[green]running[/] {kind} at {uri}, {count} nodes")
+        except GraphflowError as exc:
+            table.add_row("[bold]store[/]", f"[red]unavailable[/]: {exc}")
+            ok = False
     broker = prof.broker_url()
     from graphflow.config import redact_url
 
@@ -57,7 +66,7 @@ def status(ctx: click.Context) -> None:
             table.add_row(
                 "[bold]daemon[/]", f"[green]running[/]: {alive} workers (pid {daemon['pid']})"
             )
-        if ok:
+        if ok and not stopped:
             try:
                 from graphflow.engine._repair import arepair
 

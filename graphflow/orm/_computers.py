@@ -65,7 +65,7 @@ class Computer:
     hostname: str
     transport: str = "core.local"
     scheduler: str = "core.direct"
-    workdir: str = "/tmp/graphflow"
+    workdir: str = "~/graphflow-work"  # per user; never a folder every user shares
     description: str = ""
     mpirun_command: str = "mpirun -np {tot_num_mpiprocs}"
     mpiprocs_per_machine: int | None = None

@@ -37,6 +37,21 @@ def test_status_shows_profile_store_and_node_count() -> None:
     assert " nodes" in result.output
 
 
+def test_status_of_a_stopped_store_says_so_and_does_not_start_it(graphflow_home: Path) -> None:
+    config.setup_profile("quiet")
+    result = subprocess.run(
+        [Path(sys.executable).parent / "graphflow", "-p", "quiet", "status"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "GRAPHFLOW_HOME": str(graphflow_home)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "stopped: embedded ArcadeDB" in result.stdout
+    assert not (graphflow_home / "profiles" / "quiet" / "store" / "server.json").exists()
+    config.delete_profile("quiet", delete_data=True)
+
+
 def test_console_script_is_installed_and_works(graphflow_home: Path) -> None:
     exe = Path(sys.executable).parent / "graphflow"
     assert exe.exists(), f"the graphflow console script is not installed beside {sys.executable}"
