@@ -6,6 +6,7 @@ import click
 from rich.table import Table
 
 from graphflow.cli._common import ask, console, non_interactive_option, use_profile
+from graphflow.cli._output import chosen, code_json, emit, format_option
 
 __all__ = ["code"]
 
@@ -76,37 +77,50 @@ def create(
 
 @code.command("list")
 @click.option("--computer", "computer_label", help="Only codes on this computer.")
+@format_option()
 @click.pass_context
-def list_(ctx: click.Context, computer_label: str | None) -> None:
+def list_(
+    ctx: click.Context, computer_label: str | None, output_format: str, as_json: bool
+) -> None:
     """List the codes."""
     from graphflow.orm import list_codes
 
+    fmt = chosen(output_format, as_json)
     use_profile(ctx)
     codes = [c for c in list_codes() if computer_label in (None, c.computer_label)]
-    if not codes:
-        console.print("No codes yet: create one with 'graphflow code create'.")
-        return
-    table = Table("pk", "label", "computer", "executable", "default calcjob", box=None)
-    for item in codes:
-        table.add_row(
-            str(item.pk),
-            item.label,
-            item.computer_label,
-            item.executable,
-            item.default_calcjob or "",
-        )
-    console.print(table)
+
+    def table() -> None:
+        if not codes:
+            console.print("No codes yet: create one with 'graphflow code create'.")
+            return
+        shown = Table("pk", "label", "computer", "executable", "default calcjob", box=None)
+        for item in codes:
+            shown.add_row(
+                str(item.pk),
+                item.label,
+                item.computer_label,
+                item.executable,
+                item.default_calcjob or "",
+            )
+        console.print(shown)
+
+    emit(fmt, [code_json(c) for c in codes], table)
 
 
 @code.command("show")
 @click.argument("identifier")
+@format_option(csv_ok=False)
 @click.pass_context
-def show(ctx: click.Context, identifier: str) -> None:
+def show(ctx: click.Context, identifier: str, output_format: str, as_json: bool) -> None:
     """Show the code IDENTIFIER (pk, label or label@computer)."""
     from graphflow.orm import load_code
 
+    fmt = chosen(output_format, as_json)
     use_profile(ctx)
     found = load_code(identifier)
+    if fmt == "json":
+        emit(fmt, code_json(found), lambda: None)
+        return
     table = Table(show_header=False, box=None)
     for key, value in (
         ("pk", found.pk),

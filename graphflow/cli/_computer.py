@@ -10,6 +10,7 @@ from rich.table import Table
 
 from graphflow import _loop
 from graphflow.cli._common import ask, console, non_interactive_option, use_profile
+from graphflow.cli._output import chosen, computer_json, emit, format_option
 
 __all__ = ["computer"]
 
@@ -297,38 +298,51 @@ def test(ctx: click.Context, label: str) -> None:
 
 
 @computer.command("list")
+@format_option()
 @click.pass_context
-def list_(ctx: click.Context) -> None:
+def list_(ctx: click.Context, output_format: str, as_json: bool) -> None:
     """List the computers."""
     from graphflow.orm import list_computers
 
+    fmt = chosen(output_format, as_json)
     use_profile(ctx)
     computers = list_computers()
-    if not computers:
-        console.print("No computers yet: create one with 'graphflow computer setup'.")
-        return
-    table = Table("label", "hostname", "transport", "scheduler", "workdir", "configured", box=None)
-    for item in computers:
-        table.add_row(
-            item.label,
-            item.hostname,
-            item.transport,
-            item.scheduler,
-            item.workdir,
-            "yes" if item.is_configured else "no",
+
+    def table() -> None:
+        if not computers:
+            console.print("No computers yet: create one with 'graphflow computer setup'.")
+            return
+        shown = Table(
+            "label", "hostname", "transport", "scheduler", "workdir", "configured", box=None
         )
-    console.print(table)
+        for item in computers:
+            shown.add_row(
+                item.label,
+                item.hostname,
+                item.transport,
+                item.scheduler,
+                item.workdir,
+                "yes" if item.is_configured else "no",
+            )
+        console.print(shown)
+
+    emit(fmt, [computer_json(c) for c in computers], table)
 
 
 @computer.command("show")
 @click.argument("label")
+@format_option(csv_ok=False)
 @click.pass_context
-def show(ctx: click.Context, label: str) -> None:
+def show(ctx: click.Context, label: str, output_format: str, as_json: bool) -> None:
     """Show everything about computer LABEL."""
     from graphflow.orm import load_computer
 
+    fmt = chosen(output_format, as_json)
     use_profile(ctx)
     found = load_computer(label)
+    if fmt == "json":
+        emit(fmt, computer_json(found), lambda: None)
+        return
     table = Table(show_header=False, box=None)
     rows: list[tuple[str, Any]] = [
         ("label", found.label),

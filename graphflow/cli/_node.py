@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from graphflow.cli._output import format_option
 from graphflow.store._driver_import import import_driver
 
 __all__ = ["node", "parse_identifier"]
@@ -22,6 +23,10 @@ LINK_MODES = ("data", "logic", "all")
 
 def parse_identifier(text: str) -> int | str:
     """A pk when the text is all digits, else a uuid or uuid prefix."""
+    if text.startswith("-") and text[1:].isdigit():
+        from graphflow.errors import NotExistentError
+
+        raise NotExistentError(f"no node with pk {text}: a pk is a positive whole number")
     return int(text) if text.isdigit() else text
 
 
@@ -32,15 +37,20 @@ def node() -> None:
 
 @node.command("show")
 @click.argument("identifiers", nargs=-1, required=True)
+@format_option(csv_ok=False)
 @click.pass_context
-def show(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+def show(
+    ctx: click.Context, identifiers: tuple[str, ...], output_format: str, as_json: bool
+) -> None:
     """Show nodes (by pk, uuid or uuid prefix): properties, attributes and links."""
     import_driver()
     from graphflow import _loop
     from graphflow.cli._common import console, use_profile
+    from graphflow.cli._output import chosen, emit, link_json, node_json
     from graphflow.lineage._views import links_table, node_table
     from graphflow.orm import alinks, aload_node, get_backend
 
+    fmt = chosen(output_format, as_json)
     use_profile(ctx)
 
     async def load(identifier: str) -> tuple[Any, list[Any], list[Any]]:
@@ -51,12 +61,24 @@ def show(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
         outgoing = await alinks(backend, found, types, incoming=False)
         return found, incoming, outgoing
 
-    for identifier in identifiers:
-        found, incoming, outgoing = _loop.call(load(identifier))
-        console.print(node_table(found))
-        for title, links in (("incoming", incoming), ("outgoing", outgoing)):
-            if links:
-                console.print(links_table(title, links))
+    loaded = [_loop.call(load(identifier)) for identifier in identifiers]
+
+    def table() -> None:
+        for found, incoming, outgoing in loaded:
+            console.print(node_table(found))
+            for title, links in (("incoming", incoming), ("outgoing", outgoing)):
+                if links:
+                    console.print(links_table(title, links))
+
+    data = [
+        {
+            **node_json(found, details=True),
+            "incoming": [link_json(*link) for link in incoming],
+            "outgoing": [link_json(*link) for link in outgoing],
+        }
+        for found, incoming, outgoing in loaded
+    ]
+    emit(fmt, data, table)
 
 
 class Depth(click.ParamType[int, Any]):

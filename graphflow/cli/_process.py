@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.text import Text
@@ -12,6 +12,14 @@ from rich.text import Text
 from graphflow import _loop
 from graphflow.cli._common import console, use_profile
 from graphflow.cli._node import parse_identifier
+from graphflow.cli._output import (
+    call_tree_json,
+    chosen,
+    emit,
+    format_option,
+    link_json,
+    node_json,
+)
 from graphflow.lineage._views import (
     call_tree_view,
     links_table,
@@ -23,6 +31,8 @@ from graphflow.lineage._views import (
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from graphflow.broker import StateMessage
     from graphflow.engine import CallTree, LogRecord
     from graphflow.orm import Node, ProcessNode
@@ -45,35 +55,77 @@ def process() -> None:
     "states",
     multiple=True,
     type=click.Choice([s.value for s in ProcessState]),
-    help="Only processes in this state.",
+    help="Only processes in this state (repeatable).",
 )
+@click.option("-E", "--exit-status", type=int, help="Only finished with this exit status.")
+@click.option("-X", "--failed", is_flag=True, help="Only finished with a non-zero exit status.")
+@click.option("-L", "--process-label", help="Only processes with this label (class name).")
 @click.option(
     "-p", "--past-days", type=click.IntRange(min=1), help="Only created in the last N days."
 )
+@click.option(
+    "-O",
+    "--order-by",
+    type=click.Choice(["ctime", "pk"]),
+    default="ctime",
+    show_default=True,
+    help="Newest first, by creation time or by pk.",
+)
 @click.option("-l", "--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@format_option()
 @click.pass_context
 def list_processes(
-    ctx: click.Context, show_all: bool, states: tuple[str, ...], past_days: int | None, limit: int
+    ctx: click.Context,
+    show_all: bool,
+    states: tuple[str, ...],
+    exit_status: int | None,
+    failed: bool,
+    process_label: str | None,
+    past_days: int | None,
+    order_by: str,
+    limit: int,
+    output_format: str,
+    as_json: bool,
 ) -> None:
-    """List processes (by default those that are not terminated)."""
+    """List processes (by default those that are not terminated), as verdi process list.
+
+    --exit-status and --failed look at finished processes (of any age: they imply -a
+    unless --state says otherwise)."""
+    fmt = chosen(output_format, as_json)
+    if exit_status is not None and failed:
+        raise click.UsageError("--exit-status and --failed ask for different processes")
     use_profile(ctx)
     from graphflow.engine import alist_processes
     from graphflow.orm import get_backend
 
-    wanted = [ProcessState(s) for s in states] or (list(ProcessState) if show_all else None)
+    finished_only = exit_status is not None or failed
+    wanted = [ProcessState(s) for s in states] or (
+        [ProcessState.FINISHED] if finished_only else (list(ProcessState) if show_all else None)
+    )
 
     async def load() -> list[ProcessNode]:
         return await alist_processes(
-            await get_backend(), states=wanted, past_days=past_days, limit=limit
+            await get_backend(),
+            states=wanted,
+            past_days=past_days,
+            limit=limit,
+            exit_status=exit_status,
+            failed=failed,
+            process_label=process_label,
+            order_by=order_by,
         )
 
     nodes = _loop.call(load())
-    console.print(process_table(nodes))
-    console.print(
-        f"[dim]{len(nodes)} processes"
-        + ("" if show_all or states else " (not terminated; -a for all)")
-        + "[/]"
-    )
+
+    def table() -> None:
+        console.print(process_table(nodes))
+        console.print(
+            f"[dim]{len(nodes)} processes"
+            + ("" if show_all or states or finished_only else " (not terminated; -a for all)")
+            + "[/]"
+        )
+
+    emit(fmt, [node_json(n) for n in nodes], table)
 
 
 def _load_process(identifier: str) -> ProcessNode:
@@ -84,12 +136,18 @@ def _load_process(identifier: str) -> ProcessNode:
 
 @process.command("show")
 @click.argument("identifiers", nargs=-1, required=True)
+@format_option(csv_ok=False)
 @click.pass_context
-def show(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+def show(
+    ctx: click.Context, identifiers: tuple[str, ...], output_format: str, as_json: bool
+) -> None:
     """Show processes: state, inputs, outputs, caller and called processes."""
+    fmt = chosen(output_format, as_json)
     use_profile(ctx)
     from graphflow.orm import alinks, get_backend
 
+    shown: list[dict[str, Any]] = []
+    tables: list[Callable[[], None]] = []
     for identifier in identifiers:
         node = _load_process(identifier)
 
@@ -100,65 +158,108 @@ def show(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
             return incoming, outgoing
 
         incoming, outgoing = _loop.call(load())
-        console.print(node_table(node))
-        inputs = [link for link in incoming if link[0] == "INPUT"]
-        caller = [link for link in incoming if link[0] == "CALL"]
-        outputs = [link for link in outgoing if link[0] != "CALL"]
-        called = [link for link in outgoing if link[0] == "CALL"]
-        for title, links in (
-            ("inputs", inputs),
-            ("outputs", outputs),
-            ("caller", caller),
-            ("called", called),
-        ):
-            if links:
-                console.print(links_table(title, links))
+        groups = {
+            "inputs": [link for link in incoming if link[0] == "INPUT"],
+            "outputs": [link for link in outgoing if link[0] != "CALL"],
+            "caller": [link for link in incoming if link[0] == "CALL"],
+            "called": [link for link in outgoing if link[0] == "CALL"],
+        }
+        shown.append(
+            {
+                **node_json(node, details=True),
+                **{title: [link_json(*link) for link in links] for title, links in groups.items()},
+            }
+        )
+
+        def table(node: ProcessNode = node, groups: dict[str, list[Link]] = groups) -> None:
+            console.print(node_table(node))
+            for title, links in groups.items():
+                if links:
+                    console.print(links_table(title, links))
+
+        tables.append(table)
+
+    def all_tables() -> None:
+        for table in tables:
+            table()
+
+    emit(fmt, shown, all_tables)
 
 
 @process.command("report")
 @click.argument("identifiers", nargs=-1, required=True)
+@format_option()
 @click.pass_context
-def report(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+def report(
+    ctx: click.Context, identifiers: tuple[str, ...], output_format: str, as_json: bool
+) -> None:
     """Show the log records of processes (reports, warnings, tracebacks) with timestamps."""
+    fmt = chosen(output_format, as_json)
     use_profile(ctx)
     from graphflow.engine import alogs
     from graphflow.orm import get_backend
 
+    reports: list[tuple[ProcessNode, list[LogRecord]]] = []
     for identifier in identifiers:
         node = _load_process(identifier)
 
         async def load(node: ProcessNode = node) -> list[LogRecord]:
             return await alogs(await get_backend(), node)
 
-        records = _loop.call(load())
-        console.print(
-            Text.assemble((node.process_label, "bold"), f" pk {node.pk}: ", state_text(node))
-        )
-        if not records:
-            console.print("[dim]no log records[/]")
-        for record in records:
-            when = record.time.astimezone().strftime("%Y-%m-%d %H:%M:%S") if record.time else ""
+        reports.append((node, _loop.call(load())))
+
+    def record_json(record: LogRecord) -> dict[str, Any]:
+        when = record.time.isoformat() if record.time else None
+        return {"time": when, "level": record.level, "message": record.message}
+
+    def table() -> None:
+        for node, records in reports:
             console.print(
-                f"{when} [{record.level}] {record.message}", markup=False, highlight=False
+                Text.assemble((node.process_label, "bold"), f" pk {node.pk}: ", state_text(node))
             )
+            if not records:
+                console.print("[dim]no log records[/]")
+            for record in records:
+                when = record.time.astimezone().strftime("%Y-%m-%d %H:%M:%S") if record.time else ""
+                console.print(
+                    f"{when} [{record.level}] {record.message}", markup=False, highlight=False
+                )
+
+    emit(
+        fmt,
+        [{**node_json(n), "records": [record_json(r) for r in rs]} for n, rs in reports],
+        table,
+        rows=lambda: [{"pk": n.pk, **record_json(r)} for n, rs in reports for r in rs],
+    )
 
 
 @process.command("status")
 @click.argument("identifiers", nargs=-1, required=True)
+@format_option(csv_ok=False)
 @click.pass_context
-def status(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+def status(
+    ctx: click.Context, identifiers: tuple[str, ...], output_format: str, as_json: bool
+) -> None:
     """Show the call tree of processes, with states and exit statuses."""
+    fmt = chosen(output_format, as_json)
     use_profile(ctx)
     from graphflow.engine import acall_tree
     from graphflow.orm import get_backend
 
+    trees: list[CallTree] = []
     for identifier in identifiers:
         node = _load_process(identifier)
 
         async def load(node: ProcessNode = node) -> CallTree:
             return await acall_tree(await get_backend(), node)
 
-        console.print(call_tree_view(_loop.call(load())))
+        trees.append(_loop.call(load()))
+
+    def table() -> None:
+        for tree in trees:
+            console.print(call_tree_view(tree))
+
+    emit(fmt, [call_tree_json(tree) for tree in trees], table)
 
 
 def _control(action: str, identifiers: tuple[str, ...], message: str | None = None) -> None:

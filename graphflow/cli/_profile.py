@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
 
 from graphflow import config
 from graphflow.cli._common import ask, console, non_interactive_option
+from graphflow.cli._output import chosen, emit, format_option
 from graphflow.errors import ConfigError
 
 __all__ = ["profile"]
@@ -112,30 +114,68 @@ def _check_reachable(created: config.Profile) -> None:
     _loop.call(get_backend(created))
 
 
+def _profile_json(prof: config.Profile, *, default: bool) -> dict[str, Any]:
+    """A profile's stable keys (never a password; the broker URL without one)."""
+    from graphflow.config import redact_url
+
+    broker = prof.broker_url()
+    return {
+        "name": prof.name,
+        "default": default,
+        "directory": str(prof.directory),
+        "store": {
+            "kind": prof.store.kind,
+            "uri": redact_url(prof.store.uri) if prof.store.uri else None,
+            "user": prof.store.user,
+            "database": prof.store.database,
+        },
+        "broker": redact_url(broker) if broker else None,
+        "trusted_code": list(prof.trusted_code),
+    }
+
+
 @profile.command("list")
-def list_profiles() -> None:
+@format_option()
+def list_profiles(output_format: str, as_json: bool) -> None:
     """List the profiles."""
+    fmt = chosen(output_format, as_json)
     cfg = config.load_config()
-    table = Table("", "name", "store", "broker", box=None)
-    for name, prof in sorted(cfg.profiles.items()):
-        info = prof.describe()
-        marker = "*" if name == cfg.default_profile else ""
-        table.add_row(marker, name, info["store"], info["broker"])
-    if not cfg.profiles:
-        console.print("No profiles yet: the default one is created on first use.")
-        return
-    console.print(table)
+    profiles = sorted(cfg.profiles.items())
+
+    def table() -> None:
+        if not profiles:
+            console.print("No profiles yet: the default one is created on first use.")
+            return
+        shown = Table("", "name", "store", "broker", box=None)
+        for name, prof in profiles:
+            info = prof.describe()
+            marker = "*" if name == cfg.default_profile else ""
+            shown.add_row(marker, name, info["store"], info["broker"])
+        console.print(shown)
+
+    data = [_profile_json(p, default=n == cfg.default_profile) for n, p in profiles]
+    rows = [
+        {**{k: v for k, v in d.items() if k != "store"}, "store": d["store"]["kind"]} for d in data
+    ]
+    emit(fmt, data, table, rows=lambda: rows)
 
 
 @profile.command("show")
 @click.argument("name", required=False)
-def show(name: str | None) -> None:
+@format_option(csv_ok=False)
+def show(name: str | None, output_format: str, as_json: bool) -> None:
     """Show a profile (default: the current one). Passwords are never shown."""
+    fmt = chosen(output_format, as_json)
     prof = config.resolve_profile(name)
-    table = Table(show_header=False, box=None)
-    for key, value in prof.describe().items():
-        table.add_row(f"[bold]{key}[/]", value)
-    console.print(table)
+
+    def table() -> None:
+        shown = Table(show_header=False, box=None)
+        for key, value in prof.describe().items():
+            shown.add_row(f"[bold]{key}[/]", value)
+        console.print(shown)
+
+    default = config.load_config().default_profile == prof.name
+    emit(fmt, _profile_json(prof, default=default), table)
 
 
 @profile.command("set-default")

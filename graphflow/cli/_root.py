@@ -7,6 +7,7 @@ quick commands start fast.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 from typing import Any
@@ -82,6 +83,17 @@ def cli(ctx: click.Context, profile_name: str | None, show_traceback: bool) -> N
         os.environ["GRAPHFLOW_TRACEBACK"] = "1"
 
 
+def _json_error(args: list[str], exc: Exception, kind: str) -> bool:
+    """With --json (or --format json), the error as JSON on stdout; whether it was."""
+    from graphflow.cli._output import json_wanted
+
+    if not json_wanted(args):
+        return False
+    message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+    click.echo(json.dumps({"error": {"type": kind, "message": message}}, indent=2))
+    return True
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: graphflow errors become one clear line, a user's error
     its own frames (see ``_errors``); exit status 1."""
@@ -89,8 +101,9 @@ def main(argv: list[str] | None = None) -> Any:
     from graphflow.errors import GraphflowError
 
     entry_point = sys.argv[0]  # `graphflow run` replaces sys.argv with the script's
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return cli.main(args=argv, prog_name="graphflow", standalone_mode=False)
+        return cli.main(args=args, prog_name="graphflow", standalone_mode=False)
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click's name for Ctrl-C
             click.echo("Interrupted.", err=True)
@@ -98,6 +111,8 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
+        if _json_error(args, exc, "usage" if exc.exit_code == 2 else "error"):
+            sys.exit(exc.exit_code)
         exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
@@ -105,7 +120,8 @@ def main(argv: list[str] | None = None) -> Any:
     except GraphflowError as exc:
         if full_tracebacks():
             click.echo(user_traceback(exc), err=True, nl=False)
-        click.secho(f"Error: {exc}", fg="red", err=True)
+        if not _json_error(args, exc, type(exc).__name__):
+            click.secho(f"Error: {exc}", fg="red", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from rich.table import Table
 
 from graphflow import _loop
 from graphflow.cli._common import console, use_profile
+from graphflow.cli._output import chosen, emit, format_option
 from graphflow.errors import GraphflowError
 
 __all__ = ["status"]
 
 
 @click.command()
+@format_option(csv_ok=False)
 @click.pass_context
-def status(ctx: click.Context) -> None:
+def status(ctx: click.Context, output_format: str, as_json: bool) -> None:
     """Show the profile, the store (running, URI, node count), the broker and the daemon."""
+    fmt = chosen(output_format, as_json)
     prof = use_profile(ctx)
+    data: dict[str, Any] = {
+        "profile": {"name": prof.name, "directory": str(prof.directory)},
+        "store": None,
+        "broker": None,
+        "daemon": None,
+        "warnings": [],
+    }
     from graphflow.orm import get_backend
     from graphflow.store import query
 
@@ -32,18 +44,26 @@ def status(ctx: click.Context) -> None:
 
     stopped = prof.store.kind == "embedded" and embedded_server(prof).running_info() is None
     ok = True
+    kind = "embedded ArcadeDB" if prof.store.kind == "embedded" else "Neo4j"
     if stopped:  # said as it is: looking must not start it
         table.add_row(
             "[bold]store[/]",
             "stopped: embedded ArcadeDB (it starts on first use, or 'graphflow store start')",
         )
+        data["store"] = {"state": "stopped", "kind": prof.store.kind, "uri": None, "nodes": None}
     else:
         try:
             uri, count = _loop.call(store_state())
-            kind = "embedded ArcadeDB" if prof.store.kind == "embedded" else "Neo4j"
             table.add_row("[bold]store[/]", f"[green]running[/] {kind} at {uri}, {count} nodes")
+            data["store"] = {
+                "state": "running",
+                "kind": prof.store.kind,
+                "uri": uri,
+                "nodes": count,
+            }
         except GraphflowError as exc:
             table.add_row("[bold]store[/]", f"[red]unavailable[/]: {exc}")
+            data["store"] = {"state": "unavailable", "kind": prof.store.kind, "error": str(exc)}
             ok = False
     broker = prof.broker_url()
     from graphflow.config import redact_url
@@ -54,6 +74,7 @@ def status(ctx: click.Context) -> None:
         if broker
         else "none (processes run in the interpreter that starts them)",
     )
+    data["broker"] = redact_url(broker) if broker else None
     warnings: list[str] = []
     if broker:
         from graphflow.daemon import DaemonClient
@@ -61,11 +82,13 @@ def status(ctx: click.Context) -> None:
         daemon = DaemonClient(prof).status()
         if daemon is None:
             table.add_row("[bold]daemon[/]", "not running ('graphflow daemon start')")
+            data["daemon"] = {"running": False, "pid": None, "workers": 0}
         else:
             alive = sum(1 for w in daemon["workers"] if w["alive"])
             table.add_row(
                 "[bold]daemon[/]", f"[green]running[/]: {alive} workers (pid {daemon['pid']})"
             )
+            data["daemon"] = {"running": True, "pid": daemon["pid"], "workers": alive}
         if ok and not stopped:
             try:
                 from graphflow.engine._repair import arepair
@@ -80,9 +103,16 @@ def status(ctx: click.Context) -> None:
                     )
             except GraphflowError as exc:
                 table.add_row("[bold]broker[/]", f"[red]unreachable[/]: {exc}")
+                warnings.append(f"the broker is unreachable: {exc}")
                 ok = False
-    console.print(table)
-    for warning in warnings:
-        console.print(f"[yellow]Warning:[/] {warning}")
+    data["warnings"] = warnings
+    data["ok"] = ok
+
+    def show() -> None:
+        console.print(table)
+        for warning in warnings:
+            console.print(f"[yellow]Warning:[/] {warning}")
+
+    emit(fmt, data, show)
     if not ok:
         ctx.exit(1)

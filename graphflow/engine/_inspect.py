@@ -46,14 +46,27 @@ async def alist_processes(
     states: Sequence[ProcessState] | None = None,
     past_days: int | None = None,
     limit: int = 100,
+    exit_status: int | None = None,
+    failed: bool = False,
+    process_label: str | None = None,
+    order_by: str = "ctime",
 ) -> list[ProcessNode]:
-    """Processes in ``states`` (default: not terminated), newest first."""
+    """Processes in ``states`` (default: not terminated), newest (by ``order_by``: ctime or
+    pk) first; optionally only those with ``exit_status``, a non-zero one (``failed``), or
+    ``process_label``."""
     wanted = [s.value for s in (states or ACTIVE)]
     since = None
     if past_days is not None:
         since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=past_days)
     rows = await backend.store.read(
-        query("engine.list_processes"), states=wanted, since=since, limit=limit
+        query("engine.list_processes"),
+        states=wanted,
+        since=since,
+        limit=limit,
+        exit_status=exit_status,
+        failed=failed,
+        label=process_label,
+        by_pk=order_by == "pk",
     )
     nodes = [node_from_record(row["node"]) for row in rows]
     return [n for n in nodes if isinstance(n, ProcessNode)]
