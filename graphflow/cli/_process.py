@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from graphflow.broker import StateMessage
+    from graphflow.config import Profile
     from graphflow.engine import CallTree, LogRecord
     from graphflow.orm import Node, ProcessNode
 
@@ -367,7 +368,9 @@ def kill(
 @click.argument("identifier")
 @click.pass_context
 def watch(ctx: click.Context, identifier: str) -> None:
-    """Print the state changes of a process and its children as they happen (Ctrl-C stops)."""
+    """Follow a process and its children until it terminates (Ctrl-C stops): on a terminal
+    the call tree, redrawn live with states, exit statuses and elapsed times; otherwise one
+    line per state change."""
     profile = use_profile(ctx)
     if not profile.broker_url():
         raise click.ClickException(
@@ -379,6 +382,10 @@ def watch(ctx: click.Context, identifier: str) -> None:
     from graphflow.engine._messaging import communicator_for
 
     node = _load_process(identifier)
+    if console.is_terminal:
+        with contextlib.suppress(KeyboardInterrupt):
+            _loop.call(_watch_live(profile, node))
+        return
     console.print(process_line(node))
     if node.is_terminated:
         return
@@ -413,6 +420,46 @@ def watch(ctx: click.Context, identifier: str) -> None:
 
     with contextlib.suppress(KeyboardInterrupt):
         _loop.call(follow())
+
+
+#: how often the live tree refreshes its elapsed times without a state change (seconds)
+LIVE_TICK = 1.0
+
+
+async def _watch_live(profile: Profile, node: ProcessNode) -> None:
+    """On a terminal: the call tree, redrawn in place whenever a process of it changes
+    state (and every second, for the elapsed times), until the process terminates."""
+    import asyncio
+    import datetime
+
+    from rich.live import Live
+
+    from graphflow.engine import acall_tree
+    from graphflow.engine._messaging import communicator_for
+    from graphflow.orm import get_backend
+
+    backend = await get_backend()
+    changed = asyncio.Event()
+    watched = {node.uuid}
+
+    def on_state(message: StateMessage) -> None:
+        if message.uuid in watched or message.caller in watched:
+            watched.add(message.uuid)
+            changed.set()
+
+    communicator = await communicator_for(profile)
+    await communicator.subscribe_states(on_state)
+    with Live(console=console, auto_refresh=False, transient=False) as live:
+        while True:
+            tree = await acall_tree(backend, await _reload(node.uuid))
+            watched.update(branch.node.uuid for _, branch in tree.walk())
+            now = datetime.datetime.now(datetime.UTC)
+            live.update(call_tree_view(tree, now=now), refresh=True)
+            if tree.node.is_terminated:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout=LIVE_TICK)
+            changed.clear()
 
 
 async def _reload(uuid: str) -> ProcessNode:

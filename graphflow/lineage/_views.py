@@ -18,6 +18,8 @@ from rich.tree import Tree
 from graphflow.orm import CalcJobNode, Node, ProcessNode
 
 if TYPE_CHECKING:
+    import datetime
+
     from graphflow.engine import CallTree
 
 __all__ = [
@@ -50,9 +52,26 @@ def state_text(node: ProcessNode) -> Text:
     return text
 
 
-def process_line(node: ProcessNode) -> Text:
-    """``AddWorkChain <12> finished``: a process in one line."""
-    return Text(f"{node.process_label} <{node.pk}> ").append_text(state_text(node))
+def process_line(node: ProcessNode, *, now: datetime.datetime | None = None) -> Text:
+    """``AddWorkChain <12> finished``: a process in one line; given ``now``, with the
+    time it has run (until now, or until it ended)."""
+    line = Text(f"{node.process_label} <{node.pk}> ").append_text(state_text(node))
+    if now is not None and node.ctime is not None:
+        end = node.mtime if node.is_terminated and node.mtime is not None else now
+        seconds = max(0.0, (end - node.ctime).total_seconds())
+        line.append(f" {_duration(seconds)}", style="dim")
+    return line
+
+
+def _duration(seconds: float) -> str:
+    """``4.2 s``, ``3 min 07 s``, ``2 h 05 min``."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
 
 
 def process_table(nodes: list[ProcessNode]) -> Table:
@@ -130,14 +149,15 @@ def links_table(title: str, links: list[tuple[str, str, Node]]) -> Table:
     return table
 
 
-def call_tree_view(tree: CallTree) -> Tree:
-    """A process and every process it called, with states and exit statuses."""
+def call_tree_view(tree: CallTree, *, now: datetime.datetime | None = None) -> Tree:
+    """A process and every process it called, with states and exit statuses (and, given
+    ``now``, how long each has run)."""
 
-    root = Tree(process_line(tree.node))
+    root = Tree(process_line(tree.node, now=now))
 
     def grow(parent: Tree, branch: CallTree) -> None:
         for child in branch.children:
-            grow(parent.add(process_line(child.node)), child)
+            grow(parent.add(process_line(child.node, now=now)), child)
 
     grow(root, tree)
     return root

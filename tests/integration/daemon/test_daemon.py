@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shlex
 import signal
 import subprocess
 import uuid
@@ -14,6 +15,7 @@ from pathlib import Path
 import aio_pika
 import psutil
 import pytest
+from support.daemon import GRAPHFLOW
 from support.daemon_workflows import (
     Extreme,
     Parent,
@@ -113,6 +115,45 @@ def test_watch_prints_live_state_changes(daemon) -> None:
     assert any("SlowParent" in line and "finished" in line for line in lines), watch.stdout
     tickers = [line for line in lines if "Ticker" in line and "finished" in line]
     assert len(tickers) == 2, watch.stdout
+
+
+def test_watch_on_a_terminal_redraws_the_call_tree_until_it_ends(daemon) -> None:
+    """In a real terminal (tmux): the tree is drawn while the process runs, with elapsed
+    times, updated in place as children finish, and watch ends by itself."""
+    node = gf.submit(SlowParent, ticks=gf.Int(60))
+    socket = f"gfwatch-{uuid.uuid4().hex[:8]}"
+    names = ("GRAPHFLOW_HOME", "GRAPHFLOW_PROFILE", "GRAPHFLOW_BROKER", "PYTHONPATH", "PATH")
+    exported = {name: daemon.env()[name] for name in names}
+    command = " ".join(
+        [
+            "env",
+            *(shlex.quote(f"{k}={v}") for k, v in exported.items()),
+            shlex.quote(GRAPHFLOW),
+            "process",
+            "watch",
+            str(node.pk),
+            "; echo WATCH-ENDED $?; sleep 120",
+        ]
+    )
+    tmux = ["tmux", "-L", socket]
+    subprocess.run([*tmux, "new-session", "-d", "-x", "160", "-y", "40", command], check=True)
+
+    def screen() -> str:
+        return subprocess.run(
+            [*tmux, "capture-pane", "-p"], capture_output=True, text=True, check=True
+        ).stdout
+
+    try:
+        live = re.compile(rf"SlowParent <{node.pk}> (running|waiting) \d+\.\d s")
+        wait_until(lambda: live.search(screen()), what="the live tree of a running process")
+        wait_until(lambda: "WATCH-ENDED" in screen(), what="watch ending by itself", timeout=120)
+        final = screen()
+        assert "WATCH-ENDED 0" in final, final
+        assert re.search(rf"SlowParent <{node.pk}> finished \d", final), final
+        assert len(re.findall(r"Ticker <\d+> finished", final)) == 2, final
+        assert final.count(f"SlowParent <{node.pk}>") == 1, final  # redrawn, not appended
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
 
 
 def test_unknown_pk_is_a_clear_error(daemon) -> None:
