@@ -12,6 +12,7 @@ from graphflow.engine._outline import if_, return_, while_
 from graphflow.engine._parser import Parser
 from graphflow.engine._ports import InputPort, OutputPort, Port, PortNamespace
 from graphflow.engine._process import Process
+from graphflow.engine._restart import BaseRestartWorkChain, ProcessHandlerReport, process_handler
 from graphflow.engine._runner import Runner, get_runner
 from graphflow.engine._spec import ExitCode, ExitCodesNamespace, ProcessSpec
 from graphflow.engine._states import TRANSITIONS, Event, next_state
@@ -20,6 +21,7 @@ from graphflow.engine._workchain import ToContext, WorkChain, append_
 __all__ = [
     "REPORT",
     "TRANSITIONS",
+    "BaseRestartWorkChain",
     "CalcInfo",
     "CalcJob",
     "CalculationFactory",
@@ -36,6 +38,7 @@ __all__ = [
     "PortNamespace",
     "Process",
     "ProcessFunction",
+    "ProcessHandlerReport",
     "ProcessSpec",
     "Runner",
     "Sandbox",
@@ -50,6 +53,7 @@ __all__ = [
     "get_runner",
     "if_",
     "next_state",
+    "process_handler",
     "report",
     "return_",
     "run",

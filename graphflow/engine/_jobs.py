@@ -253,6 +253,12 @@ class JobDriver:
         async with queue.request(computer.label, factory, computer.effective_safe_interval) as t:
             yield t
 
+    async def clean_remote(self, remote: RemoteData) -> None:
+        """Remove a job's remote working directory (a work chain's ``clean_workdir``)."""
+        computer = await self.computer(remote.computer_label)
+        async with self.transport(computer) as transport:
+            await transport.rmtree(remote.remote_path)
+
     async def _poll(self, key: str, job_ids: list[str]) -> Mapping[str, JobInfo]:
         computer = await self.computer(key)
         scheduler = get_scheduler(computer.scheduler)

@@ -27,6 +27,7 @@ from graphflow.plugins import entry_point_name
 from graphflow.types import LinkType, ProcessState
 
 if TYPE_CHECKING:
+    from graphflow.engine._runner import Runner
     from graphflow.orm import WriteScope
 
 __all__ = ["AttributeDict", "Process", "flatten_links"]
@@ -424,6 +425,10 @@ class Process:
             emit(self, levelno, text, self._scope, logging_level=logging_level)
         else:
             self.logger.log(levelno if logging_level is None else logging_level, text)
+
+    async def _on_terminated(self, runner: Runner) -> None:
+        """Called by the runner on the loop once the end of the process is durable;
+        whatever it raises is logged and changes nothing (a work chain cleans up here)."""
 
     def _log_exception(self, exc: BaseException) -> str:
         """Record the traceback of ``exc`` on the node (an ERROR in ``process report``);

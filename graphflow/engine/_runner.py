@@ -706,6 +706,10 @@ class Runner:
             process = handle.process
             if process.state.is_terminal and process.store_provenance:
                 process._cache_links()
+                try:
+                    await process._on_terminated(self)
+                except Exception:
+                    log.exception("%s: cleaning up after the end failed", process.process_label())
         except Exception as exc:
             if handle.exception is None:
                 handle.exception = exc

@@ -3,6 +3,7 @@ bugs that except, a job the scheduler forgets, kill, and the provenance they lea
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import textwrap
@@ -330,3 +331,27 @@ def test_a_failed_command_fails_the_job_even_with_a_parser_unless_the_parser_dec
     forgiven = failing_with(ForgivesFailures)
     assert forgiven.is_finished_ok
     assert forgiven.exit_message is None
+
+
+def test_a_restart_work_chain_reruns_a_failing_job_and_cleans_its_folders(python_code):
+    """examples/restart_calcjob.py's Relax on this machine: the job fails until a handler
+    raised its input; clean_workdir removes every job's remote folder at the end."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[3] / "examples" / "restart_calcjob.py"
+    spec = importlib.util.spec_from_file_location("restart_calcjob_example", path)
+    assert spec is not None
+    assert spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    program = SinglefileData(io.BytesIO(example.PROGRAM.encode()), filename="relax.py")
+    job = {"code": python_code, "script": program, "parameters": Dict({"max_steps": 15})}
+    result, node = gf.run_get_node(example.Relax, job=job, clean_workdir=gf.Bool(True))
+    assert node.is_finished_ok, node.exit_message
+    assert result["results"]["energy"] == -1.25
+    jobs = node.called
+    assert [j.exit_status for j in jobs] == [300, 300, 0]
+    assert [j.inputs["parameters"]["max_steps"] for j in jobs] == [15, 30, 60]
+    for finished in jobs:
+        assert not Path(finished.outputs["remote_folder"].remote_path).exists()
+    assert "cleaned the remote folders of calculations" in reports(node)
