@@ -255,7 +255,9 @@ def test_two_processes_writing_the_same_types_at_once_both_finish() -> None:
         assert proc.returncode == 0, err[-3000:]
         word, _tag, retries = out.split()
         assert word == "done", out
-        assert int(retries) <= 5, f"{retries} write transactions were run again"
+        # each of its 12 transactions loses at most one conflict: its retry runs alone
+        # (without write turns, a loser retried among the other's commits dozens of times)
+        assert int(retries) <= 12, f"{retries} write transactions were run again"
     for tag in tags:
         rows = gf.cypher("MATCH (n:Int {label: $tag}) RETURN count(n) AS n", tag=tag)
         assert rows == [{"n": 12}]

@@ -13,35 +13,27 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from graphflow import config
+
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from conftest import Shell
 
 pytestmark = [pytest.mark.usefixtures("backend"), pytest.mark.arcadedb_only]
 
-EXECUTABLE = Path(sys.executable).parent / "graphflow"
-
 
 def setup_profile(home: Path, name: str, uri: str) -> None:
-    """A profile on ``uri`` as the embedded server's root user (created even if the URI
-    does not answer: the set-up's connection check then fails, and says so)."""
+    """A profile on ``uri`` as the embedded server's root user, made without the check
+    `graphflow profile setup` does (which creates nothing when the URI does not answer):
+    the store goes away after set-up here."""
     password = home / "profiles" / "default" / "store" / "password"
-    subprocess.run(
-        [
-            *(str(EXECUTABLE), "profile", "setup", name, "--store", uri, "--user", "root"),
-            *("--password-file", str(password), "--database", "graphflow", "--broker", "", "-n"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "GRAPHFLOW_HOME": str(home)},
-        check=False,
+    config.setup_profile(
+        name, store_uri=uri, user="root", password_file=password, database="graphflow"
     )
 
 
