@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BaseRestartWorkChain", "ProcessHandlerReport", "process_handler"]
 
+
 class ProcessHandlerReport(NamedTuple):
     """What a process handler did: ``exit_code`` 0 restarts the child, a non-zero one ends
     the work chain with it; ``do_break`` skips the handlers of lower priority."""
