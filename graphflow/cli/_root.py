@@ -83,6 +83,20 @@ def cli(ctx: click.Context, profile_name: str | None, show_traceback: bool) -> N
         os.environ["GRAPHFLOW_TRACEBACK"] = "1"
 
 
+def _say_when_the_store_starts() -> None:
+    """A command that starts the embedded store (seconds of waiting) says so on stderr."""
+    import logging
+
+    logger = logging.getLogger("graphflow.store._embedded")
+    if any(getattr(h, "graphflow_cli", False) for h in logger.handlers):
+        return  # main() called again in this interpreter
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("graphflow: %(message)s"))
+    handler.graphflow_cli = True  # type: ignore[attr-defined]
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+
+
 def _json_error(args: list[str], exc: Exception, kind: str) -> bool:
     """With --json (or --format json), the error as JSON on stdout; whether it was."""
     from graphflow.cli._output import json_wanted
@@ -100,6 +114,7 @@ def main(argv: list[str] | None = None) -> Any:
     from graphflow.cli._errors import full_tracebacks, user_traceback
     from graphflow.errors import GraphflowError
 
+    _say_when_the_store_starts()
     entry_point = sys.argv[0]  # `graphflow run` replaces sys.argv with the script's
     args = list(sys.argv[1:] if argv is None else argv)
     try:

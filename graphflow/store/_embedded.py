@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import importlib.util
 import json
+import logging
 import os
 import platform
 import signal
@@ -42,6 +43,8 @@ from graphflow.store._write_lock import WriteLock
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+log = logging.getLogger(__name__)
 
 __all__ = ["EmbeddedServer", "ServerInfo"]
 
@@ -345,6 +348,7 @@ class EmbeddedServer:
         return [str(java), f"@{self.args_file}"]
 
     async def _start(self, previous: ServerInfo | None = None) -> ServerInfo:
+        log.info("starting the embedded store under %s (it takes a few seconds)", self.directory)
         last_error = ""
         for attempt in range(3):
             if attempt == 0 and previous is not None and _port_free(previous.bolt_port):

@@ -49,6 +49,24 @@ def test_status_of_a_stopped_store_says_so_and_does_not_start_it(graphflow_home:
     assert result.returncode == 0, result.stderr
     assert "stopped: embedded ArcadeDB" in result.stdout
     assert not (graphflow_home / "profiles" / "quiet" / "store" / "server.json").exists()
+    # a command that needs the store starts it, and says so on stderr (once)
+    env = {**os.environ, "GRAPHFLOW_HOME": str(graphflow_home)}
+    for said in (True, False):
+        listed = subprocess.run(
+            [Path(sys.executable).parent / "graphflow", "-p", "quiet", "process", "list"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert ("graphflow: starting the embedded store under" in listed.stderr) is said
+    subprocess.run(
+        [Path(sys.executable).parent / "graphflow", "-p", "quiet", "store", "stop"],
+        capture_output=True,
+        timeout=120,
+        env=env,
+    )
     config.delete_profile("quiet", delete_data=True)
 
 
