@@ -33,6 +33,7 @@ from graphflow.engine._exit_codes import ExitCode
 from graphflow.engine._ports import PortNamespace
 from graphflow.engine._process import AttributeDict
 from graphflow.engine._workchain import ToContext, WorkChain, append_
+from graphflow.errors import ProcessError
 from graphflow.orm import Bool, CalcJobNode, Dict, Int, Node, RemoteData, to_node
 
 if TYPE_CHECKING:
@@ -203,7 +204,12 @@ class BaseRestartWorkChain(WorkChain):
 
         last_report: ProcessHandlerReport | None = None
         for handler in self._handlers_in_order():
-            report = handler(self, node)
+            try:
+                report = handler(self, node)
+            except Exception as exc:  # the work chain excepts, naming the handler
+                raise ProcessError(
+                    f"process handler {handler.__name__} raised {type(exc).__name__}: {exc}"
+                ) from exc
             if report is not None and not isinstance(report, ProcessHandlerReport):
                 raise TypeError(
                     f"process handler {handler.__name__} returned {report!r}; a handler "

@@ -139,6 +139,22 @@ def test_an_excepted_child_ends_the_work_chain_with_301() -> None:
     assert node.called[0].is_excepted
 
 
+class BrokenHandler(RestartFlaky):
+    @process_handler(priority=1000)
+    def crash(self, node: gf.Node) -> None:
+        raise KeyError("no such thing")
+
+
+def test_a_handler_that_raises_excepts_the_work_chain_naming_it() -> None:
+    with pytest.raises(gf.GraphflowError, match="process handler crash raised KeyError"):
+        gf.run(BrokenHandler, x=gf.Int(3))
+    node = gf.cypher(
+        "MATCH (p:WorkChain {process_label: 'BrokenHandler'}) RETURN p ORDER BY p.pk DESC LIMIT 1"
+    )[0]["p"]
+    assert node.is_excepted
+    assert "process handler crash raised KeyError" in node.exit_message
+
+
 def test_bad_overrides_are_refused_before_anything_runs() -> None:
     with pytest.raises(ValueError, match=r"handler_overrides.*'enabled' must be a bool"):
         gf.run(RestartFlaky, x=gf.Int(3), handler_overrides=gf.Dict({"raise_x": {"enabled": 1}}))
