@@ -26,6 +26,7 @@ VERBS: dict[str, tuple[str, str, str]] = {
     "daemon": ("graphflow.cli._daemon", "daemon", "Run processes in background workers."),
     "computer": ("graphflow.cli._computer", "computer", "Set up and test computers."),
     "code": ("graphflow.cli._code", "code", "Register codes installed on computers."),
+    "group": ("graphflow.cli._group", "group", "Named collections of nodes."),
     "run": ("graphflow.cli._run", "run", "Run a Python file with graphflow loaded."),
     "shell": ("graphflow.cli._shell", "shell", "Explore provenance with Cypher interactively."),
     "export": ("graphflow.cli._export", "export", "Export provenance (W3C PROV)."),

@@ -24,6 +24,14 @@ from graphflow.orm._computers import (
 )
 from graphflow.orm._data import BaseType, Bool, Data, Dict, Float, Int, List, Str, to_node
 from graphflow.orm._files import ArrayData, FolderData, RemoteData, SinglefileData
+from graphflow.orm._groups import (
+    Group,
+    aload_group,
+    copy_group,
+    delete_group,
+    list_groups,
+    load_group,
+)
 from graphflow.orm._links import check_link
 from graphflow.orm._load import alinks, aload_node, aload_nodes, load_node, node_from_record
 from graphflow.orm._nodes import Node
@@ -62,6 +70,7 @@ __all__ = [
     "Dict",
     "Float",
     "FolderData",
+    "Group",
     "Int",
     "LinkManager",
     "List",
@@ -78,19 +87,24 @@ __all__ = [
     "alinks",
     "aload_code",
     "aload_computer",
+    "aload_group",
     "aload_node",
     "aload_nodes",
     "astore_nodes",
     "check_link",
     "close_backends",
+    "copy_group",
     "current_profile",
     "current_scope",
+    "delete_group",
     "embedded_server",
     "get_backend",
     "list_codes",
     "list_computers",
+    "list_groups",
     "load_code",
     "load_computer",
+    "load_group",
     "load_node",
     "load_profile",
     "node_from_record",

@@ -16,7 +16,7 @@ from rich.text import Text
 from graphflow.engine import acall_tree, alogs
 from graphflow.errors import NotExistentError
 from graphflow.lineage._views import call_tree_view, links_table, node_table, state_text
-from graphflow.orm import Node, ProcessNode, alinks, aload_node, node_from_record
+from graphflow.orm import Node, ProcessNode, alinks, aload_group, aload_node, node_from_record
 from graphflow.shell._args import parse_args, parse_choice, parse_count, parse_node_id
 from graphflow.shell._render import OutputFormat
 from graphflow.store import QueryResult, query
@@ -36,6 +36,7 @@ __all__ = [
     "LINK_MODES",
     "do_ancestors",
     "do_descendants",
+    "do_group",
     "do_path",
     "do_report",
     "do_show",
@@ -188,6 +189,36 @@ async def do_tree(ctx: ShellContext, args: str) -> None:
         node = await _load_process(ctx, word)
         tree = await acall_tree(await ctx.backend(), node)
         await ctx.show(call_tree_view(tree))
+
+
+async def do_group(ctx: ShellContext, args: str) -> None:
+    """The nodes of a group, by pk; without a label, every group with its size."""
+    parsed = parse_args(args, least=0, most=1)
+    store = (await ctx.backend()).store
+    started = time.perf_counter()
+    if not parsed.positional:
+        rows = await store.read(query("orm.list_groups"), type_string=None)
+        listed = [
+            {
+                "label": r["group"]["label"],
+                "nodes": r["count"],
+                "description": r["group"]["description"],
+            }
+            for r in rows
+        ]
+        result = QueryResult(["label", "nodes", "description"], listed)
+        await ctx.show_result(result, time.perf_counter() - started)
+        return
+    found = await aload_group(parsed.positional[0])
+    rows = await store.read(query("orm.group_nodes"), key=found.key, limit=ROW_LIMIT)
+    nodes = [node_from_record(row["node"]) for row in rows]
+    table = [{"pk": n.pk, "type": n.type_label, "node": describe(n)} for n in nodes]
+    await _title(ctx, f"group {found.label} ({len(nodes)} nodes):")
+    await ctx.show_result(QueryResult(["pk", "type", "node"], table), time.perf_counter() - started)
+
+
+#: the most nodes :group lists
+ROW_LIMIT = 10_000
 
 
 async def do_report(ctx: ShellContext, args: str) -> None:

@@ -260,6 +260,15 @@ TABLE: Final[tuple[Command, ...]] = (
         store=True,
     ),
     Command(
+        ":group",
+        ":group [LABEL]",
+        "The nodes of group LABEL; without one, every group and its size.",
+        _provenance.do_group,
+        Group.PROVENANCE,
+        args=ArgSpec(None),
+        store=True,
+    ),
+    Command(
         ":report",
         ":report PK",
         "The log records of a process (reports, warnings, tracebacks).",

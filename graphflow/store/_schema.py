@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "setup_schema"]
 
-SCHEMA_VERSION = 2  # 2: SchemaInfo.name is unique
+SCHEMA_VERSION = 3  # 2: SchemaInfo.name is unique; 3: groups
 _ATTEMPTS = 3
 #: two set-ups racing: the loser looks again shortly
 SCHEMA_RACE = Backoff(first=0.3, cap=1.0)

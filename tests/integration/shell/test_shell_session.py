@@ -125,6 +125,12 @@ def test_lineage_commands_on_the_workflow_result(shell: type[Shell], workflow: W
     assert [int(row["pk"]) for row in rows] == path[::-1]  # upstream, said so in the title
     rows = csv_rows(session.run(f":path {workflow.x} {workflow.x}", until=r"rows? in"))
     assert [int(row["pk"]) for row in rows] == [workflow.x]  # Neo4j's shortestPath refuses
+    label = f"shell-{workflow.workflow}"
+    gf.Group(label=label).store().add_nodes(
+        [gf.load_node(workflow.result), gf.load_node(workflow.x)]
+    )
+    rows = csv_rows(session.run(f":group {label}", until=r"rows in"))
+    assert [int(row["pk"]) for row in rows] == sorted([workflow.x, workflow.result])
     session.run(":format table", until="format: table")
     out = session.run(f":tree {workflow.workflow}", until=f"multiply <{workflow.multiply}>")
     assert f"add_multiply <{workflow.workflow}> finished" in out
