@@ -15,7 +15,7 @@ PACKAGES=(
     slurm-wlm munge
     gridengine-master gridengine-exec gridengine-client gridengine-common
     rabbitmq-server
-    graphviz tmux
+    graphviz tmux jq
     python3-venv
 )
 # The Cypher linter runs on Node.js (>= 18, which Debian 12 ships). A machine that
