@@ -21,7 +21,6 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from graphflow.engine._calcinfo import CalcInfo
 from graphflow.engine._process import AttributeDict, Process
 from graphflow.errors import PortProblem, PortValidationError, ProcessError, ValidationError
 from graphflow.orm import CalcJobNode, Code, FolderData, RemoteData
@@ -30,7 +29,7 @@ from graphflow.schedulers import JobResources, JobTemplate, get_scheduler
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from graphflow.engine._calcinfo import Sandbox
+    from graphflow.engine._calcinfo import CalcInfo, Sandbox
     from graphflow.engine._checkpoint import Checkpoint
     from graphflow.engine._spec import ProcessSpec
     from graphflow.orm import Computer, Node, WriteScope
@@ -146,16 +145,29 @@ class CalcJob(Process):
     def _check_options(self) -> None:
         """Refuse options the computer's scheduler cannot honour (SLURM's ``qos`` on a
         direct scheduler, resources it cannot express) before anything is stored, as AiiDA
-        validates them with the inputs; the job would otherwise fail only once uploaded."""
+        validates them with the inputs; the job would otherwise fail only once uploaded.
+        The scheduler's name is recorded on the code: no store read from a step."""
         code = self.inputs.get("code")
         if not isinstance(code, Code):
             return
-        computer = code.computer()
+        scheduler = code.scheduler or code.computer().scheduler  # codes made before it was recorded
+        options = self.options
         try:
-            template = self.job_template(CalcInfo(), computer, workdir="/")
-            get_scheduler(computer.scheduler).job_script(template)
-        except ValidationError as exc:
-            problem = PortProblem("metadata.options", f"on computer {computer.label!r}: {exc}")
+            template = JobTemplate(
+                job_name="options-check",
+                working_directory="/",
+                resources=JobResources(**{"num_machines": 1, **(options.get("resources") or {})}),
+                max_wallclock_seconds=options.get("max_wallclock_seconds"),
+                max_memory_kb=options.get("max_memory_kb"),
+                queue_name=options.get("queue_name"),
+                account=options.get("account"),
+                qos=options.get("qos"),
+            )
+            get_scheduler(scheduler).job_script(template)
+        except (TypeError, ValidationError) as exc:
+            problem = PortProblem(
+                "metadata.options", f"on computer {code.computer_label!r} ({scheduler}): {exc}"
+            )
             raise PortValidationError(self.process_label(), [problem]) from None
 
     # --- the job script -----------------------------------------------------------------

@@ -244,10 +244,20 @@ class Code(Data):
                 "append_text": append_text,
             }
         )
+        if isinstance(computer, Computer):
+            self._attributes["scheduler"] = computer.scheduler
 
     @property
     def computer_label(self) -> str:
         return str(self._attributes["computer"])
+
+    @property
+    def scheduler(self) -> str | None:
+        """The scheduler of the code's computer, recorded with the code (a computer's
+        scheduler never changes), so a CalcJob checks its options without a store read;
+        ``None`` for codes stored before it was recorded."""
+        value = self._attributes.get("scheduler")
+        return str(value) if value else None
 
     @property
     def executable(self) -> str:
@@ -274,7 +284,8 @@ class Code(Data):
             raise NotStorableError(
                 f"a code labelled {self.full_label!r} already exists (pk {existing[0].pk})"
             )
-        load_computer(self.computer_label)  # the computer must exist
+        found = load_computer(self.computer_label)  # the computer must exist
+        self._attributes.setdefault("scheduler", found.scheduler)
 
     def _repr_extra(self) -> str:
         return f" {self.full_label} {self.executable}"
