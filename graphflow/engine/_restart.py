@@ -236,13 +236,18 @@ class BaseRestartWorkChain(WorkChain):
 
         self.ctx.unhandled_failure = False
         if last_report is not None:
-            if last_report.exit_code.status == 0:
-                return None  # a handler changed the inputs: run again
-            self.report(
-                f"{node.process_label}<{node.pk}>: a handler stopped the work chain with "
-                f"exit status {last_report.exit_code.status}"
-            )
-            return last_report.exit_code
+            child = f"{node.process_label}<{node.pk}>"
+            if last_report.exit_code.status != 0:
+                self.report(
+                    f"{child} failed and a handler found it unrecoverable: aborting with "
+                    f"exit status {last_report.exit_code.status}"
+                )
+                return last_report.exit_code
+            if node.is_finished_ok:
+                self.report(f"{child} finished successfully but a handler asked to restart")
+            else:
+                self.report(f"{child} failed and a handler dealt with it: restarting")
+            return None
         self.ctx.is_finished = True
         return None
 

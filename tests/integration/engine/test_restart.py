@@ -97,6 +97,7 @@ def test_a_handler_changes_the_inputs_until_the_child_succeeds() -> None:
     reports = _reports(node)
     assert any("launching Flaky" in r and "iteration #3" in r for r in reports)
     assert "raised x to 2" in reports
+    assert any("failed and a handler dealt with it: restarting" in r for r in reports)
     assert "work chain completed after 3 iterations" in reports
     assert node.outputs["result"].value == 6
 
@@ -112,6 +113,7 @@ def test_a_handler_can_stop_the_work_chain_with_its_own_exit_code() -> None:
     _, node = gf.run_get_node(RestartFlaky, x=gf.Int(13))
     assert node.exit_status == 500
     assert len(node.called) == 1
+    assert any("found it unrecoverable: aborting with exit status 500" in r for r in _reports(node))
 
 
 def test_an_unhandled_failure_is_retried_once_then_402() -> None:
