@@ -148,6 +148,9 @@ class Group:
     def __len__(self) -> int:
         return self.count()
 
+    def __bool__(self) -> bool:
+        return True  # a group is a group even when empty (and `if group:` reads nothing)
+
     def __iter__(self) -> Any:
         return iter(self.nodes)
 
