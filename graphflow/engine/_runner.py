@@ -74,6 +74,10 @@ STEP_PK_RESERVE = 256
 
 log = logging.getLogger(__name__)
 
+#: called on the loop with every state change a runner of this interpreter makes durable
+#: (the command line's live tree of ``graphflow run``); an observer must not block
+state_observers: list[Callable[[StateMessage], None]] = []
+
 #: a process may have this many commits in flight before its next step waits for one
 MAX_WRITES_IN_FLIGHT = 16
 TERMINAL_STATES = frozenset(s.value for s in ProcessState if s.is_terminal)
@@ -372,7 +376,7 @@ class Runner:
         """Broadcast the process's state once ``future`` (its write) is durable, in order."""
         process = handle.process
         current = (process.state.value, process.node.paused)
-        if self.communicator is None or current == handle.announced:
+        if current == handle.announced or (self.communicator is None and not state_observers):
             return
         handle.announced = current
         message = StateMessage(
@@ -393,7 +397,10 @@ class Runner:
                     await previous
             try:
                 await future
-                await communicator.broadcast_state(message)
+                for observer in state_observers.copy():  # the CLI may remove one meanwhile
+                    observer(message)
+                if communicator is not None:
+                    await communicator.broadcast_state(message)
             except Exception as exc:
                 log.warning("could not announce %s %s: %s", message.label, message.state, exc)
 

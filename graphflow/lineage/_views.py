@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from graphflow.engine import CallTree
 
 __all__ = [
+    "STATE_STYLE",
     "call_tree_view",
+    "duration",
     "links_table",
     "node_table",
     "process_line",
@@ -59,11 +61,11 @@ def process_line(node: ProcessNode, *, now: datetime.datetime | None = None) -> 
     if now is not None and node.ctime is not None:
         end = node.mtime if node.is_terminated and node.mtime is not None else now
         seconds = max(0.0, (end - node.ctime).total_seconds())
-        line.append(f" {_duration(seconds)}", style="dim")
+        line.append(f" {duration(seconds)}", style="dim")
     return line
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     """``4.2 s``, ``3 min 07 s``, ``2 h 05 min``."""
     if seconds < 60:
         return f"{seconds:.1f} s"
