@@ -95,12 +95,17 @@ def process_handler(
     return handler
 
 
-def _validate_handler_overrides(value: Any, port: Any = None) -> str | None:
-    """``{name: bool}`` or ``{name: {"enabled": bool, "priority": int}}``."""
+def _validate_handler_overrides(
+    process_class: type[BaseRestartWorkChain], value: Any, port: Any = None
+) -> str | None:
+    """``{name: bool}`` or ``{name: {"enabled": bool, "priority": int}}``, each name a
+    process handler of ``process_class``."""
     if value is None:
         return None
     overrides = value.get_dict() if isinstance(value, Dict) else value
     for name, override in overrides.items():
+        if not process_class.is_process_handler(name):
+            return f"{name!r} is not a process handler of {process_class.__name__}"
         if isinstance(override, bool):
             continue
         if not isinstance(override, Mapping) or set(override) - {"enabled", "priority"}:
@@ -152,7 +157,7 @@ class BaseRestartWorkChain(WorkChain):
             "handler_overrides",
             valid_type=Dict,
             required=False,
-            validator=_validate_handler_overrides,
+            validator=functools.partial(_validate_handler_overrides, cls),
             help="Per handler: enable or disable it, or change its priority, for this run.",
         )
         spec.exit_code(301, "ERROR_SUB_PROCESS_EXCEPTED", "the sub process excepted")
@@ -190,7 +195,9 @@ class BaseRestartWorkChain(WorkChain):
         """Submit the child with ``self.ctx.inputs`` (plain values wrapped as nodes)."""
         self.ctx.iteration += 1
         inputs = _wrap_bare_values(self.process_class.spec().inputs, self.ctx.inputs)
-        node = self.submit(self.process_class, **inputs)
+        metadata = dict(inputs.get("metadata") or {})
+        metadata.setdefault("call_link_label", f"iteration_{self.ctx.iteration:02d}")
+        node = self.submit(self.process_class, **{**inputs, "metadata": metadata})
         self.report(f"launching {node.process_label}<{node.pk}> iteration #{self.ctx.iteration}")
         return ToContext(children=append_(node))
 
@@ -220,33 +227,35 @@ class BaseRestartWorkChain(WorkChain):
                 if report.do_break:
                     break
 
+        child = f"{node.process_label}<{node.pk}>"
         if node.is_failed and last_report is None:
             if self.ctx.unhandled_failure:
                 self.report(
-                    f"{node.process_label}<{node.pk}> failed and the previous failure was "
-                    "not handled either: aborting"
+                    f"{child} failed and error was not handled for the second consecutive "
+                    "time, aborting"
                 )
                 return self.exit_codes.ERROR_SECOND_CONSECUTIVE_UNHANDLED_FAILURE
             self.ctx.unhandled_failure = True
             self.report(
-                f"{node.process_label}<{node.pk}> failed with exit status "
-                f"{node.exit_status} and no handler took it: restarting once"
+                f"{child} failed with exit status {node.exit_status} and error was not "
+                "handled, restarting once more"
             )
             return None
 
         self.ctx.unhandled_failure = False
         if last_report is not None:
-            child = f"{node.process_label}<{node.pk}>"
             if last_report.exit_code.status != 0:
                 self.report(
-                    f"{child} failed and a handler found it unrecoverable: aborting with "
-                    f"exit status {last_report.exit_code.status}"
+                    f"{child} failed but a handler detected an unrecoverable problem, "
+                    f"aborting with exit status {last_report.exit_code.status}"
                 )
                 return last_report.exit_code
             if node.is_finished_ok:
-                self.report(f"{child} finished successfully but a handler asked to restart")
+                self.report(
+                    f"{child} finished successfully but a handler was triggered, restarting"
+                )
             else:
-                self.report(f"{child} failed and a handler dealt with it: restarting")
+                self.report(f"{child} failed but a handler dealt with the problem, restarting")
             return None
         self.ctx.is_finished = True
         return None
@@ -309,6 +318,7 @@ class BaseRestartWorkChain(WorkChain):
         """With ``clean_workdir``: remove every called CalcJob's remote folder."""
         clean = self.inputs.get("clean_workdir")
         if not (isinstance(clean, Bool) and clean.value):
+            await _report_after_end(self, runner, "remote folders will not be cleaned")
             return
         from graphflow.engine._inspect import acall_tree
         from graphflow.orm import alinks
@@ -324,14 +334,19 @@ class BaseRestartWorkChain(WorkChain):
                 if label == "remote_folder" and isinstance(output, RemoteData):
                     await runner.jobs.clean_remote(output)
                     cleaned.append(str(branch.node.pk))
-        if cleaned:  # a report after the end, as AiiDA's on_terminated makes it
-            from graphflow.engine._logging import REPORT, emit
-            from graphflow.store import WriteBatch
+        if cleaned:
+            message = f"cleaned remote folders of calculations: {' '.join(cleaned)}"
+            await _report_after_end(self, runner, message)
 
-            batch = WriteBatch()
-            message = f"cleaned the remote folders of calculations: {' '.join(cleaned)}"
-            emit(self, REPORT, message, batch)
-            await runner.backend.writer.write(batch)
+
+async def _report_after_end(process: Process, runner: Runner, message: str) -> None:
+    """A report written once the process has ended, as AiiDA's ``on_terminated`` makes."""
+    from graphflow.engine._logging import REPORT, emit
+    from graphflow.store import WriteBatch
+
+    batch = WriteBatch()
+    emit(process, REPORT, message, batch)
+    await runner.backend.writer.write(batch)
 
 
 def _positive(value: Int, port: Any = None) -> str | None:

@@ -91,8 +91,11 @@ class ProcessSpec:
         """Declare the output namespace ``name``."""
         return self.outputs.create_namespace(name, **kwargs)
 
-    def exit_code(self, status: int, label: str, message: str) -> None:
-        """Declare a known failure mode (listing 4).
+    def exit_code(
+        self, status: int, label: str, message: str, invalidates_cache: bool = False
+    ) -> None:
+        """Declare a known failure mode (listing 4). ``invalidates_cache`` is accepted as
+        AiiDA's is, and has no effect until graphflow caches calculations.
 
         Raises:
             TypeError: a status that is not an int, a label or message that is not a str.

@@ -354,4 +354,4 @@ def test_a_restart_work_chain_reruns_a_failing_job_and_cleans_its_folders(python
     assert [j.inputs["parameters"]["max_steps"] for j in jobs] == [15, 30, 60]
     for finished in jobs:
         assert not Path(finished.outputs["remote_folder"].remote_path).exists()
-    assert "cleaned the remote folders of calculations" in reports(node)
+    assert "cleaned remote folders of calculations" in reports(node)

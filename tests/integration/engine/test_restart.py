@@ -97,7 +97,13 @@ def test_a_handler_changes_the_inputs_until_the_child_succeeds() -> None:
     reports = _reports(node)
     assert any("launching Flaky" in r and "iteration #3" in r for r in reports)
     assert "raised x to 2" in reports
-    assert any("failed and a handler dealt with it: restarting" in r for r in reports)
+    assert any("failed but a handler dealt with the problem, restarting" in r for r in reports)
+    assert "remote folders will not be cleaned" in reports
+    labels = gf.cypher(
+        "MATCH (:WorkChain {uuid: $u})-[c:CALL]->(child) RETURN c.label AS label ORDER BY label",
+        u=node.uuid,
+    )
+    assert [row["label"] for row in labels] == ["iteration_01", "iteration_02", "iteration_03"]
     assert "work chain completed after 3 iterations" in reports
     assert node.outputs["result"].value == 6
 
@@ -113,7 +119,7 @@ def test_a_handler_can_stop_the_work_chain_with_its_own_exit_code() -> None:
     _, node = gf.run_get_node(RestartFlaky, x=gf.Int(13))
     assert node.exit_status == 500
     assert len(node.called) == 1
-    assert any("found it unrecoverable: aborting with exit status 500" in r for r in _reports(node))
+    assert any("detected an unrecoverable problem, aborting" in r for r in _reports(node))
 
 
 def test_an_unhandled_failure_is_retried_once_then_402() -> None:
@@ -122,8 +128,8 @@ def test_an_unhandled_failure_is_retried_once_then_402() -> None:
     assert node.exit_status == 402
     assert [c.exit_status for c in node.called] == [310, 310]
     reports = _reports(node)
-    assert any("no handler took it: restarting once" in r for r in reports)
-    assert any("previous failure was not handled either" in r for r in reports)
+    assert any("error was not handled, restarting once more" in r for r in reports)
+    assert any("not handled for the second consecutive time, aborting" in r for r in reports)
 
 
 def test_overrides_enable_a_handler_and_change_priorities() -> None:
@@ -160,6 +166,8 @@ def test_a_handler_that_raises_excepts_the_work_chain_naming_it() -> None:
 def test_bad_overrides_are_refused_before_anything_runs() -> None:
     with pytest.raises(ValueError, match=r"handler_overrides.*'enabled' must be a bool"):
         gf.run(RestartFlaky, x=gf.Int(3), handler_overrides=gf.Dict({"raise_x": {"enabled": 1}}))
+    with pytest.raises(ValueError, match="'nope' is not a process handler of RestartFlaky"):
+        gf.run(RestartFlaky, x=gf.Int(3), handler_overrides=gf.Dict({"nope": True}))
 
 
 def test_process_handler_checks_its_arguments() -> None:
