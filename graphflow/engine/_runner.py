@@ -601,7 +601,7 @@ class Runner:
             # the child runs wherever its task went: wake up on its termination broadcast,
             # and look in the store once after subscribing so a fast child is never missed
             waiter = self._external.get(uuid)
-            if waiter is None:
+            if waiter is None or waiter.cancelled():
                 waiter = asyncio.get_running_loop().create_future()
                 self._external[uuid] = waiter
             node = await self._load_process(uuid)
@@ -615,7 +615,9 @@ class Runner:
                 # it again; if the first task exists after all, the claim drops one.
                 log.info("queueing awaited child %s again (it was never taken)", uuid)
                 await self.communicator.publish_task(TaskMessage(uuid, node.pk))
-            await waiter
+            # shielded: a pause cancels this wait, and must not cancel the waiter that the
+            # wait after play (or another parent) shares
+            await asyncio.shield(waiter)
             return await self._load_process(uuid)
         node = await self._load_process(uuid)
         if node.is_terminated:

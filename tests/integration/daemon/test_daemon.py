@@ -156,6 +156,28 @@ def test_watch_on_a_terminal_redraws_the_call_tree_until_it_ends(daemon) -> None
         subprocess.run([*tmux, "kill-server"], capture_output=True)
 
 
+def test_pause_and_play_while_children_run_lets_the_parent_finish(daemon) -> None:
+    """A new user found it: paused while waiting for its children and played again before
+    they ended, a parent in the daemon stayed waiting for good (its shared wait for a
+    child run by another worker had been cancelled by the pause). Several parents, so
+    that some children run in the other worker."""
+    parents = [gf.submit(SlowParent, ticks=gf.Int(60)) for _ in range(4)]
+
+    def all_waiting() -> bool:
+        fresh = [gf.load_node(p.pk) for p in parents]
+        return all(len(p.called) == 2 and p.process_state.value == "waiting" for p in fresh)
+
+    wait_until(all_waiting, what="every parent waiting for its two children")
+    for parent in parents:
+        (paused,) = control.pause(parent.pk)
+        assert paused.done, paused.message
+        (played,) = control.play(parent.pk)
+        assert played.done, played.message
+    for done in wait_terminated(parents, timeout=180):
+        assert done.is_finished_ok, (done.process_state, done.exit_message)
+        assert all(child.is_finished_ok for child in done.called)
+
+
 def test_unknown_pk_is_a_clear_error(daemon) -> None:
     result = daemon.cli("process", "kill", "987654321")
     assert result.returncode != 0
