@@ -11,7 +11,7 @@ traceback, for the report.
 from __future__ import annotations
 
 import os
-import runpy
+import sysconfig
 import traceback
 from pathlib import Path
 
@@ -21,12 +21,16 @@ import graphflow
 
 __all__ = ["full_tracebacks", "user_traceback"]
 
-_INTERNAL_DIRS = tuple(
-    str(Path(module.__file__).resolve().parent) + os.sep
-    for module in (graphflow, click)
-    if module.__file__ is not None
+# graphflow, click, and the standard library (the thread pool a step runs in): never the
+# user's own frames
+_INTERNAL_DIRS = (
+    *(
+        str(Path(module.__file__).resolve().parent) + os.sep
+        for module in (graphflow, click)
+        if module.__file__ is not None
+    ),
+    str(Path(sysconfig.get_paths()["stdlib"]).resolve()) + os.sep,
 )
-_RUNPY = str(Path(runpy.__file__).resolve()) if runpy.__file__ else "<runpy>"
 
 
 def full_tracebacks() -> bool:
@@ -38,7 +42,7 @@ def _internal(filename: str, entry_point: str | None) -> bool:
     if filename.startswith("<frozen runpy"):
         return True
     resolved = str(Path(filename).resolve())
-    if resolved == _RUNPY or (entry_point is not None and resolved == entry_point):
+    if entry_point is not None and resolved == entry_point:
         return True
     return resolved.startswith(_INTERNAL_DIRS)
 

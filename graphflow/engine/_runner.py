@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import traceback
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -650,17 +649,11 @@ class Runner:
         scope = self._end_scope(handle)
         process._scope = scope
         try:
-            detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            from graphflow.engine._logging import emit
-
-            emit(process, logging.ERROR, detail.rstrip(), scope)
+            exit_message = process._log_exception(exc)  # kept as an ERROR, logged at REPORT
         finally:
             process._scope = None
         if not process.state.is_terminal:
-            scope.update(
-                process.node,
-                process.transition(Event.EXCEPT, exit_message=f"{type(exc).__name__}: {exc}"),
-            )
+            scope.update(process.node, process.transition(Event.EXCEPT, exit_message=exit_message))
         self.commit(handle, scope, ends=True)
         await self._kill_children(handle, f"the parent {process.process_label()} excepted")
 

@@ -82,3 +82,30 @@ def test_a_syntax_error_is_shown_as_python_shows_it(tmp_path: Path) -> None:
         "        ^",
         "SyntaxError: '(' was never closed",
     ]
+
+
+FAILING_STEP = textwrap.dedent(
+    """
+    import graphflow as gf
+
+    class Bad(gf.WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.boom)
+
+        def boom(self):
+            return 1 / 0
+
+    if __name__ == "__main__":
+        gf.run(Bad)
+    """
+)
+
+
+def test_an_error_in_a_work_chain_step_shows_the_users_frames_once(tmp_path: Path) -> None:
+    err = _run(tmp_path, FAILING_STEP).stderr
+    assert err.count("ZeroDivisionError: division by zero") == 1, err
+    assert "in boom" in err
+    for noise in ("graphflow/engine", "concurrent/futures", "runpy", "[Bad "):
+        assert noise not in err, err
