@@ -29,6 +29,10 @@ def _group_json(found: Any, count: int) -> dict[str, Any]:
     }
 
 
+def _nodes_phrase(count: int) -> str:
+    return f"{count} node" if count == 1 else f"{count} nodes"
+
+
 def _nodes(identifiers: tuple[str, ...]) -> list[Any]:
     from graphflow.cli._node import parse_identifier
     from graphflow.orm import load_node
@@ -88,7 +92,7 @@ def show(ctx: click.Context, label: str, limit: int, output_format: str, as_json
     count = found.count()
 
     def table() -> None:
-        console.print(f"[bold]{found.label}[/] ({count} nodes) {found.description}")
+        console.print(f"[bold]{found.label}[/] ({_nodes_phrase(count)}) {found.description}")
         shown = Table("pk", "type", "label", box=None)
         for node in nodes:
             shown.add_row(str(node.pk), node.type_label, node.label)
@@ -108,7 +112,7 @@ def add(ctx: click.Context, label: str, identifiers: tuple[str, ...]) -> None:
     use_profile(ctx)
     found = load_group(label)
     found.add_nodes(_nodes(identifiers))
-    console.print(f"Group [bold]{label}[/] holds {found.count()} nodes.")
+    console.print(f"Group [bold]{label}[/] holds {_nodes_phrase(found.count())}.")
 
 
 @group.command("remove")
@@ -122,7 +126,7 @@ def remove(ctx: click.Context, label: str, identifiers: tuple[str, ...]) -> None
     use_profile(ctx)
     found = load_group(label)
     found.remove_nodes(_nodes(identifiers))
-    console.print(f"Group [bold]{label}[/] holds {found.count()} nodes.")
+    console.print(f"Group [bold]{label}[/] holds {_nodes_phrase(found.count())}.")
 
 
 @group.command("delete")
@@ -153,4 +157,4 @@ def copy(ctx: click.Context, source: str, target: str) -> None:
 
     use_profile(ctx)
     made = copy_group(source, target)
-    console.print(f"Group [bold]{target}[/] holds {made.count()} nodes.")
+    console.print(f"Group [bold]{target}[/] holds {_nodes_phrase(made.count())}.")

@@ -120,11 +120,13 @@ def list_processes(
 
     def table() -> None:
         console.print(process_table(nodes))
-        console.print(
-            f"[dim]{len(nodes)} processes"
-            + ("" if show_all or states or finished_only else " (not terminated; -a for all)")
-            + "[/]"
-        )
+        count = f"{len(nodes)} process" + ("" if len(nodes) == 1 else "es")
+        notes = []
+        if not (show_all or states or finished_only):
+            notes.append("not terminated; -a for all")
+        if len(nodes) == limit:
+            notes.append(f"the newest {limit}; -l N for more")
+        console.print(f"[dim]{count}" + (f" ({'; '.join(notes)})" if notes else "") + "[/]")
 
     emit(fmt, [node_json(n) for n in nodes], table)
 

@@ -278,7 +278,17 @@ def trust(name: str, origin: str) -> None:
 @profile.command("set-broker")
 @click.argument("name")
 @click.argument("url", required=False)
-def set_broker(name: str, url: str | None) -> None:
-    """Set (or with no URL remove) the RabbitMQ broker of profile NAME."""
-    config.update_profile(name, broker=url or None)
+@click.option("--remove", is_flag=True, help="Remove the profile's broker.")
+def set_broker(name: str, url: str | None, remove: bool) -> None:
+    """Set the RabbitMQ broker of profile NAME to URL (--remove: no broker)."""
+    if "://" in name:  # `graphflow -p P profile set-broker URL`: the URL took NAME's place
+        raise click.UsageError(
+            f"{config.redact_url(name)} is a URL, not a profile name: "
+            "graphflow profile set-broker NAME URL"
+        )
+    if url is None and not remove:
+        raise click.UsageError("give the broker URL, or --remove to remove the broker")
+    if url is not None and remove:
+        raise click.UsageError("give a URL or --remove, not both")
+    config.update_profile(name, broker=url)
     console.print(f"Broker of [bold]{name}[/]: {config.redact_url(url) if url else 'none'}.")

@@ -84,10 +84,12 @@ def cli(ctx: click.Context, profile_name: str | None, show_traceback: bool) -> N
         os.environ["GRAPHFLOW_TRACEBACK"] = "1"
 
 
-def _say_when_the_store_starts() -> None:
-    """A command that starts the embedded store (seconds of waiting) says so on stderr."""
+def _command_line_logging() -> None:
+    """A command that starts the embedded store (seconds of waiting) says so on stderr;
+    the Bolt driver's own warnings are not printed (graphflow says what failed, once)."""
     import logging
 
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     logger = logging.getLogger("graphflow.store._embedded")
     if any(getattr(h, "graphflow_cli", False) for h in logger.handlers):
         return  # main() called again in this interpreter
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None) -> Any:
     from graphflow.cli._errors import full_tracebacks, user_traceback
     from graphflow.errors import GraphflowError
 
-    _say_when_the_store_starts()
+    _command_line_logging()
     entry_point = sys.argv[0]  # `graphflow run` replaces sys.argv with the script's
     args = list(sys.argv[1:] if argv is None else argv)
     try:

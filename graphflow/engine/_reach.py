@@ -42,7 +42,7 @@ async def load_process(identifier: int | str | ProcessNode) -> ProcessNode:
         return identifier
     node = await aload_node(await get_backend(), identifier)
     if not isinstance(node, ProcessNode):
-        raise NotExistentError(f"node {identifier} is a {node.type_label}, not a process")
+        raise NotExistentError(f"node {identifier} ({node.type_label}) is not a process")
     return node
 
 

@@ -303,7 +303,7 @@ async def aload_code(identifier: int | str) -> Code:
     if isinstance(identifier, int) or (isinstance(identifier, str) and identifier.isdigit()):
         node = await aload_node(await get_backend(), int(identifier))
         if not isinstance(node, Code):
-            raise NotExistentError(f"node {identifier} is a {node.type_label}, not a code")
+            raise NotExistentError(f"node {identifier} ({node.type_label}) is not a code")
         return node
     label, _, computer = identifier.partition("@")
     found = await _afind_codes(label, computer or None)

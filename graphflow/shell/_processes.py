@@ -39,7 +39,8 @@ async def do_ps(ctx: ShellContext, args: str) -> None:
     nodes = await alist_processes(await ctx.backend(), states=states, limit=limit)
     table = process_table(nodes)
     note = "" if states else " (not terminated; -a for all)"
-    await ctx.show(table, Text(f"{len(nodes)} processes{note}", style="dim"))
+    count = f"{len(nodes)} process" + ("" if len(nodes) == 1 else "es")
+    await ctx.show(table, Text(f"{count}{note}", style="dim"))
 
 
 async def _control(

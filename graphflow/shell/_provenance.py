@@ -56,7 +56,7 @@ async def _load(ctx: ShellContext, word: str) -> Node:
 async def _load_process(ctx: ShellContext, word: str) -> ProcessNode:
     node = await _load(ctx, word)
     if not isinstance(node, ProcessNode):
-        raise NotExistentError(f"node {node.pk} is a {node.type_label}, not a process")
+        raise NotExistentError(f"node {node.pk} ({node.type_label}) is not a process")
     return node
 
 

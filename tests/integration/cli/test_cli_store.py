@@ -176,6 +176,22 @@ def test_the_default_profile_is_not_deleted_while_others_exist(graphflow_home: P
     assert not (graphflow_home / "profiles" / "spare-for-delete").exists()
 
 
+def test_set_broker_takes_a_name_and_a_url_and_never_shows_a_password() -> None:
+    config.setup_profile("brokered")
+    slipped = CliRunner().invoke(cli, ["profile", "set-broker", "amqp://me:s3cret@h:5672/"])
+    assert slipped.exit_code == 2
+    assert "is a URL, not a profile name" in slipped.output
+    assert "s3cret" not in slipped.output
+    bare = CliRunner().invoke(cli, ["profile", "set-broker", "brokered"])
+    assert bare.exit_code == 2
+    assert "--remove" in bare.output
+    assert invoke("profile", "set-broker", "brokered", "amqp://me:s3cret@h:5672/").exit_code == 0
+    assert config.load_config().get("brokered").broker == "amqp://me:s3cret@h:5672/"
+    assert invoke("profile", "set-broker", "brokered", "--remove").exit_code == 0
+    assert config.load_config().get("brokered").broker is None
+    config.delete_profile("brokered", delete_data=True)
+
+
 def test_profile_setup_non_interactive_requires_options() -> None:
     result = CliRunner().invoke(
         cli, ["profile", "setup", "needs-user", "--store", "bolt://h:7687", "-n"]

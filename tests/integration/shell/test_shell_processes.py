@@ -47,7 +47,7 @@ def crashed_process() -> int:
 def test_process_commands_list_pause_play_and_kill(shell: type[Shell]) -> None:
     pk = crashed_process()
     session = shell()
-    out = session.run(":ps", until=r"\d+ processes \(not terminated")
+    out = session.run(":ps", until=r"\d+ process(es)? \(not terminated")
     row = next(line for line in out.splitlines() if line.strip().startswith(f"{pk} "))
     assert "Crashing" in row, out
     assert "running" in row, out
