@@ -357,6 +357,29 @@ class PortNamespace(Port, MutableMapping[str, Port]):
 
     # --- defaults and validation --------------------------------------------------------
 
+    def serialize(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` with plain Python values given to declared stored ports made data
+        nodes (``run(P, x=1)`` for an ``Int`` port), as AiiDA's default serializer
+        ``to_aiida_type`` makes them; anything else is left to validation."""
+        from graphflow.orm import Node, to_node  # the ORM imports nothing of the engine
+
+        result = dict(values)
+        for name, value in values.items():
+            port = self._ports.get(name)
+            if isinstance(port, PortNamespace):
+                if isinstance(value, Mapping) and not isinstance(value, Node):
+                    result[name] = port.serialize(value)
+            elif (
+                port is not None
+                and not port.non_db
+                and port.valid_type is not None
+                and isinstance(value, (bool, int, float, str, dict, list))
+            ):
+                node = to_node(value)
+                if isinstance(node, port.valid_type):
+                    result[name] = node
+        return result
+
     def apply_defaults(self, values: Mapping[str, Any] | None) -> dict[str, Any]:
         """A copy of ``values`` with the defaults of every absent port filled in."""
         result = dict(values or {})

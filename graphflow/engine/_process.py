@@ -204,7 +204,7 @@ class Process:
     ) -> None:
         refuse_launch_while_importing(self.process_label())
         spec = self.spec()
-        raw = dict(inputs or {})
+        raw = spec.inputs.serialize(inputs or {})
         processed = spec.inputs.apply_defaults(raw)
         problems = spec.inputs.validate(processed)
         reported = {p.path for p in problems}
@@ -312,10 +312,11 @@ class Process:
         """
         trust_launch(scope.backend.profile, self.process_type())
         inputs = flatten_links(self.inputs, self.spec().inputs)
+        for label, node in inputs.items():  # every link checked before anything is stored
+            check_link(LinkType.INPUT, node, self.node, label)
         new_inputs = [node for node in inputs.values() if not node.is_stored]
         scope.add_nodes([*new_inputs, self.node])
         for label, node in inputs.items():
-            check_link(LinkType.INPUT, node, self.node, label)
             scope.add_link(LinkType.INPUT, node, self.node, label)
         if with_parent_link and self.parent is not None:
             label = self.metadata.get("call_link_label", "CALL")

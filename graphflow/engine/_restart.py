@@ -34,7 +34,7 @@ from graphflow.engine._ports import PortNamespace
 from graphflow.engine._process import AttributeDict
 from graphflow.engine._workchain import ToContext, WorkChain, append_
 from graphflow.errors import ProcessError
-from graphflow.orm import Bool, CalcJobNode, Dict, Int, Node, RemoteData, to_node
+from graphflow.orm import Bool, CalcJobNode, Dict, Int, RemoteData
 
 if TYPE_CHECKING:
     from graphflow.engine._process import Process
@@ -194,7 +194,7 @@ class BaseRestartWorkChain(WorkChain):
     def run_process(self) -> ToContext:
         """Submit the child with ``self.ctx.inputs`` (plain values wrapped as nodes)."""
         self.ctx.iteration += 1
-        inputs = _wrap_bare_values(self.process_class.spec().inputs, self.ctx.inputs)
+        inputs = dict(self.ctx.inputs)  # plain values become nodes in the child's ports
         metadata = dict(inputs.get("metadata") or {})
         metadata.setdefault("call_link_label", f"iteration_{self.ctx.iteration:02d}")
         node = self.submit(self.process_class, **{**inputs, "metadata": metadata})
@@ -351,27 +351,3 @@ async def _report_after_end(process: Process, runner: Runner, message: str) -> N
 
 def _positive(value: Int, port: Any = None) -> str | None:
     return None if value.value >= 1 else f"must be at least 1, got {value.value}"
-
-
-def _wrap_bare_values(namespace: PortNamespace, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """``inputs`` with plain values given to stored ports wrapped as data nodes: a handler
-    edits ``self.ctx.inputs.parameters`` as a plain dict (as in AiiDA, whose
-    ``_wrap_bare_dict_inputs`` does this for dicts) or sets ``self.ctx.inputs.x = 4``,
-    which a checkpoint keeps where an unstored node it could not. Namespaces recursed."""
-    wrapped: dict[str, Any] = {}
-    for name, value in inputs.items():
-        port = namespace.get(name)
-        if isinstance(port, PortNamespace) and isinstance(value, Mapping):
-            wrapped[name] = _wrap_bare_values(port, value)
-        elif (
-            port is not None
-            and not port.non_db
-            and isinstance(value, (bool, int, float, str, Mapping, list))
-            and not isinstance(value, Node)
-        ):
-            node = to_node(value)
-            fits = port.valid_type is None or isinstance(node, port.valid_type)
-            wrapped[name] = node if fits else value  # else: validation names the port
-        else:
-            wrapped[name] = value
-    return wrapped

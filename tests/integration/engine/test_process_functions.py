@@ -271,6 +271,20 @@ def test_a_keyword_clashing_with_a_variadic_label_is_refused() -> None:
         open_ended(gf.Int(1), values_0=gf.Int(2))
 
 
+def test_a_keyword_that_is_no_link_label_is_refused_before_anything_is_stored() -> None:
+    """The compatibility trial found the inputs and a process stuck in 'created' stored
+    before the label was refused; AiiDA stores nothing."""
+
+    @gf.calcfunction
+    def takes_any(x, **extra):
+        return x + 0
+
+    before = gf.cypher("MATCH (n:Node) RETURN count(n) AS n")
+    with pytest.raises(ValueError, match=r"link label 'bad-name' .* is not valid"):
+        takes_any(gf.Int(1), **{"bad-name": gf.Int(2)})
+    assert gf.cypher("MATCH (n:Node) RETURN count(n) AS n") == before
+
+
 def test_a_calcfunction_creating_one_node_under_two_labels_is_refused() -> None:
     @gf.calcfunction
     def twice(x):

@@ -179,3 +179,13 @@ def test_process_handler_checks_its_arguments() -> None:
     assert not RestartFlaky.is_process_handler("setup")
     names = {h.__name__ for h in RestartFlaky.get_process_handlers()}
     assert names == {"raise_x", "give_up_when_unlucky", "opt_in_observer"}
+
+
+def test_plain_values_are_inputs_as_in_aiida() -> None:
+    """run(P, x=3) for an Int port: the value becomes the Int node, as AiiDA's default
+    serializer makes it."""
+    result, node = gf.run_get_node(RestartFlaky, x=3, max_iterations=2)
+    assert node.is_finished_ok
+    assert result["result"].value == 6
+    assert node.inputs["x"].value == 3
+    assert node.inputs["max_iterations"].value == 2

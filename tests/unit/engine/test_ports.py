@@ -354,3 +354,24 @@ def test_get_port_creates_a_namespace_only_when_asked_and_dynamic() -> None:
     for bad in ("", 3):
         with pytest.raises(ValueError, match="port name"):
             spec.inputs.get_port(bad)  # type: ignore[arg-type]
+
+
+def test_plain_values_for_stored_ports_become_nodes_as_aiidas_serializer_makes_them() -> None:
+    spec = ProcessSpec()
+    spec.input("x", valid_type=Int)
+    spec.input("f", valid_type=Float)
+    spec.input("label", valid_type=Str)
+    spec.input("nested.y", valid_type=Int)
+    spec.input("plain", valid_type=int, non_db=True)
+    given = spec.inputs.serialize(
+        {"x": 1, "f": "not a float", "label": "a", "nested": {"y": 2}, "plain": 3, "extra": 4}
+    )
+    assert isinstance(given["x"], Int)
+    assert given["x"].value == 1
+    assert given["f"] == "not a float"  # left to validation, which names the port
+    assert isinstance(given["label"], Str)
+    assert isinstance(given["nested"]["y"], Int)
+    assert given["plain"] == 3  # non_db: kept as it is
+    assert given["extra"] == 4  # no port: left to validation
+    problems = spec.inputs.validate(spec.inputs.apply_defaults(given))
+    assert {p.path for p in problems} == {"f", "extra"}
