@@ -127,14 +127,19 @@ class ProcessSpec:
         include: list[str] | tuple[str, ...] | None = None,
         exclude: list[str] | tuple[str, ...] | None = None,
     ) -> None:
-        """Copy ``process_class``'s inputs (not its metadata) into this spec (section 2.2.9)."""
+        """Copy ``process_class``'s inputs into this spec (section 2.2.9). Into a namespace
+        its ``metadata`` comes too (as AiiDA exposes it: a child's label or CalcJob options
+        are given through the parent, ``pw.metadata.options``); at the top level it would
+        clash with the parent's own and stays out."""
         if include is not None and exclude is not None:
             raise ValueError(
                 f"expose_inputs({getattr(process_class, '__name__', process_class)}): "
                 "give include or exclude, not both"
             )
         source = process_class.spec().inputs  # type: ignore[attr-defined]
-        excluded = [*list(exclude or ()), "metadata"] if include is None else None
+        excluded = list(exclude or ()) if include is None else None
+        if excluded is not None and namespace is None:
+            excluded.append("metadata")
         names = self.inputs.absorb(source, namespace=namespace, include=include, exclude=excluded)
         self.exposed_inputs[(process_class, namespace)] = names
 

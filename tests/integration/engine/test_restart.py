@@ -189,3 +189,37 @@ def test_plain_values_are_inputs_as_in_aiida() -> None:
     assert result["result"].value == 6
     assert node.inputs["x"].value == 3
     assert node.inputs["max_iterations"].value == 2
+
+
+class Inner(gf.WorkChain):
+    @classmethod
+    def define(cls, spec: gf.ProcessSpec) -> None:
+        super().define(spec)
+        spec.input("a", valid_type=gf.Int)
+        spec.input("factor", valid_type=gf.Int, required=False)
+        spec.outline(cls.go)
+
+    def go(self) -> None:
+        pass
+
+
+class PassesMetadata(gf.WorkChain):
+    @classmethod
+    def define(cls, spec: gf.ProcessSpec) -> None:
+        super().define(spec)
+        spec.expose_inputs(Inner, namespace="first", exclude=("factor",))
+        spec.outline(cls.go)
+
+    def go(self) -> None:
+        self.to_context(child=self.submit(Inner, **self.exposed_inputs(Inner, "first")))
+
+
+def test_an_exposed_namespace_carries_the_childs_metadata_as_in_aiida() -> None:
+    """``pw.metadata.options``: a child's label or options are given through the parent."""
+    _, node = gf.run_get_node(
+        PassesMetadata, first={"a": gf.Int(5), "metadata": {"label": "via parent"}}
+    )
+    assert node.is_finished_ok
+    assert [child.label for child in node.called] == ["via parent"]
+    assert "metadata" in PassesMetadata.spec().inputs["first"]
+    assert "factor" not in PassesMetadata.spec().inputs["first"]
