@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from graphflow.engine import (
+        AttributeDict,
         BaseRestartWorkChain,
         CalcInfo,
         CalcJob,
@@ -86,6 +87,7 @@ _EXPORTS: dict[str, str] = {
     "load_node": "graphflow.orm",
     "load_profile": "graphflow.orm",
     "cypher": "graphflow.orm._cypher",
+    "AttributeDict": "graphflow.engine",
     "BaseRestartWorkChain": "graphflow.engine",
     "CalcInfo": "graphflow.engine",
     "CalcJob": "graphflow.engine",
@@ -113,6 +115,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "ArrayData",
+    "AttributeDict",
     "BaseRestartWorkChain",
     "Bool",
     "CalcInfo",

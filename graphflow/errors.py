@@ -287,6 +287,11 @@ class ProcessError(GraphflowError):
     """A process could not be created, run or controlled."""
 
 
+class ProcessArgumentError(ProcessError, TypeError):
+    """Arguments that do not fit how a process is called (too many, an unknown keyword, a
+    positional where a mapping goes): a ``TypeError`` too, as Python's and AiiDA's are."""
+
+
 class IllegalTransitionError(ProcessError):
     """A state-machine event that is not legal in the current state."""
 

@@ -11,7 +11,7 @@ from graphflow.engine._logging import REPORT, report
 from graphflow.engine._outline import if_, return_, while_
 from graphflow.engine._parser import Parser
 from graphflow.engine._ports import InputPort, OutputPort, Port, PortNamespace
-from graphflow.engine._process import Process
+from graphflow.engine._process import AttributeDict, Process
 from graphflow.engine._restart import BaseRestartWorkChain, ProcessHandlerReport, process_handler
 from graphflow.engine._runner import Runner, get_runner
 from graphflow.engine._spec import ExitCode, ExitCodesNamespace, ProcessSpec
@@ -21,6 +21,7 @@ from graphflow.engine._workchain import ToContext, WorkChain, append_
 __all__ = [
     "REPORT",
     "TRANSITIONS",
+    "AttributeDict",
     "BaseRestartWorkChain",
     "CalcInfo",
     "CalcJob",

@@ -29,7 +29,7 @@ from graphflow.engine._importing import import_name
 from graphflow.engine._process import Process, exit_code_of, flatten_links, nest_outputs
 from graphflow.engine._spec import ExitCode, ProcessSpec
 from graphflow.engine._states import Event
-from graphflow.errors import ProcessError
+from graphflow.errors import ProcessArgumentError, ProcessError
 from graphflow.orm import (
     BaseType,
     Bool,
@@ -248,7 +248,7 @@ class ProcessFunction:
             # missing arguments are reported by port validation, with the others
             bound = signature.bind_partial(*args, **kwargs)
         except TypeError as exc:
-            raise ProcessError(f"{self.func.__qualname__}: {exc}") from exc
+            raise ProcessArgumentError(f"{self.func.__qualname__}: {exc}") from exc
         inputs: dict[str, Any] = {}
         extra_args: list[Any] = []
         extra_kwargs: dict[str, Any] = {}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphflow.engine._functions import ProcessFunction
 from graphflow.engine._process import Process
-from graphflow.errors import ProcessError
+from graphflow.errors import ProcessArgumentError, ProcessError
 
 if TYPE_CHECKING:
     from graphflow.orm import ProcessNode
@@ -36,7 +36,7 @@ def run_get_node(
             if isinstance(process, ProcessFunction)
             else ""
         )
-        raise ProcessError(
+        raise ProcessArgumentError(
             f"run({name}, ...): inputs are given as a dict or as keywords, not as a "
             f"{type(inputs).__name__}{hint}"
         )

@@ -34,3 +34,20 @@ def test_a_value_a_type_cannot_hold_is_a_value_error_as_in_aiida() -> None:
 
 def test_a_link_against_the_rules_is_a_value_error_as_in_aiida() -> None:
     assert issubclass(LinkRuleError, ValueError)
+
+
+@gf.calcfunction
+def add(a: gf.Int, b: gf.Int) -> gf.Int:
+    return a + b
+
+
+def test_arguments_that_do_not_fit_are_a_type_error_as_in_python() -> None:
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        add(gf.Int(1), gf.Int(2), gf.Int(3))
+    with pytest.raises(TypeError, match="inputs are given as a dict or as keywords"):
+        gf.run(NeedsAnInt, gf.Int(1))  # type: ignore[arg-type]
+
+
+def test_attribute_dict_is_there_for_ported_code() -> None:
+    data = gf.AttributeDict({"a": 1})
+    assert data.a == 1
