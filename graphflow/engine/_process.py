@@ -97,8 +97,9 @@ class _ExitCodes:
 def _define_base(spec: ProcessSpec) -> None:
     """What every process has: the metadata namespace and the standard exit codes."""
     if "metadata" not in spec.inputs:
-        metadata = spec.input_namespace("metadata", non_db=True, required=False)
-        metadata.dynamic = True
+        # not dynamic: an unknown key is refused, as AiiDA refuses it (a misspelt
+        # "lable" would otherwise be dropped without a word)
+        spec.input_namespace("metadata", non_db=True, required=False)
     if "label" not in spec.inputs["metadata"]:  # type: ignore[operator]
         spec.input(
             "metadata.label",
@@ -127,6 +128,13 @@ def _define_base(spec: ProcessSpec) -> None:
             default="CALL",
             non_db=True,
             help="The label of the CALL link from the caller.",
+        )
+        spec.input(
+            "metadata.disable_cache",
+            valid_type=bool,
+            required=False,
+            non_db=True,
+            help="Accepted as AiiDA's; graphflow does not cache calculations yet.",
         )
     for status, label, message in STANDARD_EXIT_CODES:
         if label not in spec.exit_codes:

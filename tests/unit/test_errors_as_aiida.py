@@ -51,3 +51,8 @@ def test_arguments_that_do_not_fit_are_a_type_error_as_in_python() -> None:
 def test_attribute_dict_is_there_for_ported_code() -> None:
     data = gf.AttributeDict({"a": 1})
     assert data.a == 1
+
+
+def test_an_unknown_metadata_key_is_refused_as_in_aiida() -> None:
+    with pytest.raises(ValueError, match="metadata.lable"):
+        NeedsAnInt({"x": gf.Int(1), "metadata": {"lable": "misspelt"}})
