@@ -54,5 +54,5 @@ def test_attribute_dict_is_there_for_ported_code() -> None:
 
 
 def test_an_unknown_metadata_key_is_refused_as_in_aiida() -> None:
-    with pytest.raises(ValueError, match="metadata.lable"):
+    with pytest.raises(ValueError, match=r"metadata\.lable"):
         NeedsAnInt({"x": gf.Int(1), "metadata": {"lable": "misspelt"}})
