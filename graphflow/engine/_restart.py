@@ -9,8 +9,9 @@ called in order of priority (highest first); a handler returns ``None`` (it did 
 or a :class:`ProcessHandlerReport`. The rules:
 
 - a child that excepted or was killed ends the work chain (301, 302);
-- a failed child that no handler reported on is run once more; a second unhandled
-  failure in a row ends the work chain (402);
+- a failed child that no handler reported on ends the work chain (402), as AiiDA 2.9's
+  default ``on_unhandled_failure="abort"``; with ``"restart_once"`` (AiiDA's earlier
+  rule) it is run once more, and a second unhandled failure in a row ends it;
 - a report whose exit code is 0 restarts; a non-zero one ends the work chain with it;
 - after ``max_iterations`` children without success the work chain ends (401);
 - a successful child that no handler reported on is the result: its outputs that the
@@ -34,7 +35,7 @@ from graphflow.engine._ports import PortNamespace
 from graphflow.engine._process import AttributeDict
 from graphflow.engine._workchain import ToContext, WorkChain, append_
 from graphflow.errors import ProcessError
-from graphflow.orm import Bool, CalcJobNode, Dict, Int, RemoteData
+from graphflow.orm import Bool, CalcJobNode, Dict, Int, RemoteData, Str
 
 if TYPE_CHECKING:
     from graphflow.engine._process import Process
@@ -167,10 +168,15 @@ class BaseRestartWorkChain(WorkChain):
             "ERROR_MAXIMUM_ITERATIONS_EXCEEDED",
             "the maximum number of iterations was exceeded",
         )
+        spec.input(
+            "on_unhandled_failure",
+            valid_type=Str,
+            default=lambda: Str("abort"),
+            validator=_unhandled_failure_mode,
+            help="What a failure no handler takes does: 'abort', or 'restart_once'.",
+        )
         spec.exit_code(
-            402,
-            "ERROR_SECOND_CONSECUTIVE_UNHANDLED_FAILURE",
-            "the process failed for an unknown reason, twice in a row",
+            402, "ERROR_UNHANDLED_FAILURE", "The process failed with an unhandled failure."
         )
 
     @property
@@ -229,12 +235,11 @@ class BaseRestartWorkChain(WorkChain):
 
         child = f"{node.process_label}<{node.pk}>"
         if node.is_failed and last_report is None:
-            if self.ctx.unhandled_failure:
-                self.report(
-                    f"{child} failed and error was not handled for the second consecutive "
-                    "time, aborting"
-                )
-                return self.exit_codes.ERROR_SECOND_CONSECUTIVE_UNHANDLED_FAILURE
+            once = self.inputs.on_unhandled_failure.value == "restart_once"
+            if not once or self.ctx.unhandled_failure:
+                again = " for the second consecutive time" if once else ""
+                self.report(f"{child} failed and error was not handled{again}, aborting")
+                return self.exit_codes.ERROR_UNHANDLED_FAILURE
             self.ctx.unhandled_failure = True
             self.report(
                 f"{child} failed with exit status {node.exit_status} and error was not "
@@ -347,6 +352,13 @@ async def _report_after_end(process: Process, runner: Runner, message: str) -> N
     batch = WriteBatch()
     emit(process, REPORT, message, batch)
     await runner.backend.writer.write(batch)
+
+
+def _unhandled_failure_mode(value: Str, port: Any = None) -> str | None:
+    modes = ("abort", "restart_once")
+    if value.value in modes:
+        return None
+    return f"must be one of {', '.join(modes)}, not {value.value!r}"
 
 
 def _positive(value: Int, port: Any = None) -> str | None:

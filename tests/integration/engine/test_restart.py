@@ -122,14 +122,30 @@ def test_a_handler_can_stop_the_work_chain_with_its_own_exit_code() -> None:
     assert any("detected an unrecoverable problem, aborting" in r for r in _reports(node))
 
 
-def test_an_unhandled_failure_is_retried_once_then_402() -> None:
+def test_an_unhandled_failure_aborts_with_402_as_in_aiida_2_9() -> None:
     overrides = gf.Dict({"give_up_when_unlucky": False})
     _, node = gf.run_get_node(RestartFlaky, x=gf.Int(13), handler_overrides=overrides)
+    assert node.exit_status == 402
+    assert node.exit_message == "The process failed with an unhandled failure."
+    assert [c.exit_status for c in node.called] == [310]
+    assert any("error was not handled, aborting" in r for r in _reports(node))
+
+
+def test_restart_once_retries_an_unhandled_failure_then_402() -> None:
+    overrides = gf.Dict({"give_up_when_unlucky": False})
+    _, node = gf.run_get_node(
+        RestartFlaky,
+        x=gf.Int(13),
+        handler_overrides=overrides,
+        on_unhandled_failure=gf.Str("restart_once"),
+    )
     assert node.exit_status == 402
     assert [c.exit_status for c in node.called] == [310, 310]
     reports = _reports(node)
     assert any("error was not handled, restarting once more" in r for r in reports)
     assert any("not handled for the second consecutive time, aborting" in r for r in reports)
+    with pytest.raises(ValueError, match=r"on_unhandled_failure.*must be one of abort"):
+        gf.run(RestartFlaky, x=gf.Int(3), on_unhandled_failure=gf.Str("pause"))
 
 
 def test_overrides_enable_a_handler_and_change_priorities() -> None:
