@@ -26,7 +26,7 @@ def run(ctx: click.Context, file: Path, args: tuple[str, ...]) -> None:
     sys.path.insert(0, str(file.resolve().parent))
     try:
         with live_call_tree():
-            runpy.run_path(str(file), run_name="__main__")
+            runpy.run_path(str(file.resolve()), run_name="__main__")
     except KeyboardInterrupt as exc:
         # click would turn it into "Aborted." and status 1; a shell expects 130
         if not getattr(exc, "reported", False):  # run() already said what it did

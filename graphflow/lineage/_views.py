@@ -43,13 +43,14 @@ STATE_STYLE = {
 }
 
 
-def state_text(node: ProcessNode) -> Text:
-    """``finished``, ``waiting (paused)``, ``finished [404]``, coloured by state."""
+def state_text(node: ProcessNode, *, exit_status: bool = True) -> Text:
+    """``finished``, ``waiting (paused)``, ``finished [404]`` (without ``exit_status``,
+    where a column of its own shows it), coloured by state."""
     state = node.process_state.value
     text = Text(state, style=STATE_STYLE.get(state, ""))
     if node.paused:
         text.append(" (paused)", style="yellow")
-    if node.exit_status not in (None, 0):
+    if exit_status and node.exit_status not in (None, 0):
         text.append(f" [{node.exit_status}]", style="red")
     return text
 
@@ -83,7 +84,11 @@ def process_table(nodes: list[ProcessNode]) -> Table:
         created = node.ctime.astimezone().strftime("%Y-%m-%d %H:%M:%S") if node.ctime else ""
         exit_status = "" if node.exit_status is None else str(node.exit_status)
         table.add_row(
-            str(node.pk), Text(node.process_label), state_text(node), exit_status, created
+            str(node.pk),
+            Text(node.process_label),
+            state_text(node, exit_status=False),
+            exit_status,
+            created,
         )
     return table
 

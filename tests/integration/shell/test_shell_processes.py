@@ -53,14 +53,14 @@ def test_process_commands_list_pause_play_and_kill(shell: type[Shell]) -> None:
     assert "running" in row, out
     out = session.run(f":pause {pk}", until="pause: ")
     assert "not running anywhere" in out, out
-    out = session.run(":ps --state running", until=r"\d+ processes")
+    out = session.run(":ps --state running", until=r"\d+ process(es)?\b")
     assert "(paused)" in out, out
     session.run(f":play {pk}", until="play: ")
-    out = session.run(":ps --state running", until=r"\d+ processes")
+    out = session.run(":ps --state running", until=r"\d+ process(es)?\b")
     assert "(paused)" not in out, out
     out = session.run(f":kill {pk}", until="kill: ")
     assert "not running anywhere" in out, out
-    out = session.run(":ps -a --limit 500", until=r"\d+ processes")
+    out = session.run(":ps -a --limit 500", until=r"\d+ process(es)?\b")
     row = next(line for line in out.splitlines() if line.strip().startswith(f"{pk} "))
     assert "killed" in row, row
     session.run(":kill 987654321", until="no node with pk 987654321")
