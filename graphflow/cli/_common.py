@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -16,7 +17,9 @@ __all__ = ["ask", "console", "err_console", "non_interactive_option", "use_profi
 
 T = TypeVar("T")
 
-console = Console(highlight=False, soft_wrap=True)
+#: piped or redirected, tables keep their full width (no terminal to fit, and a cut
+#: path or label would be lost to the script reading it)
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 1000)
 err_console = Console(stderr=True, highlight=False)
 
 non_interactive_option = click.option(
