@@ -107,12 +107,7 @@ def show(ctx: click.Context, label: str, limit: int, output_format: str, as_json
 @click.pass_context
 def add(ctx: click.Context, label: str, identifiers: tuple[str, ...]) -> None:
     """Add nodes (pks or uuids) to the group LABEL."""
-    from graphflow.orm import load_group
-
-    use_profile(ctx)
-    found = load_group(label)
-    found.add_nodes(_nodes(identifiers))
-    console.print(f"Group [bold]{label}[/] holds {_nodes_phrase(found.count())}.")
+    _change_members(ctx, label, identifiers, add=True)
 
 
 @group.command("remove")
@@ -121,11 +116,21 @@ def add(ctx: click.Context, label: str, identifiers: tuple[str, ...]) -> None:
 @click.pass_context
 def remove(ctx: click.Context, label: str, identifiers: tuple[str, ...]) -> None:
     """Take nodes out of the group LABEL (the nodes stay)."""
+    _change_members(ctx, label, identifiers, add=False)
+
+
+def _change_members(
+    ctx: click.Context, label: str, identifiers: tuple[str, ...], *, add: bool
+) -> None:
     from graphflow.orm import load_group
 
     use_profile(ctx)
     found = load_group(label)
-    found.remove_nodes(_nodes(identifiers))
+    nodes = _nodes(identifiers)
+    if add:
+        found.add_nodes(nodes)
+    else:
+        found.remove_nodes(nodes)
     console.print(f"Group [bold]{label}[/] holds {_nodes_phrase(found.count())}.")
 
 

@@ -11,10 +11,11 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.config import Profile, create_secret, resolve_profile
-from graphflow.errors import ConfigError
+from graphflow.errors import ConfigError, GraphflowError, StoreError
 from graphflow.store import (
     DEFAULT_COMMAND_TIMEOUT,
     EmbeddedServer,
@@ -22,11 +23,16 @@ from graphflow.store import (
     GroupCommitWriter,
     PkAllocator,
     Store,
+    query,
     setup_schema,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 __all__ = [
     "Backend",
+    "create_unique",
     "current_profile",
     "embedded_server",
     "get_backend",
@@ -175,3 +181,26 @@ async def close_backends() -> None:
     while _backends:
         _, backend = _backends.popitem()
         await backend.close()
+
+
+def create_unique(
+    create: str,
+    props: Mapping[str, Any],
+    lookup: str,
+    lookup_params: Mapping[str, Any],
+    refusal: GraphflowError,
+) -> None:
+    """Run the named ``create`` statement for a record with a unique key (a computer, a
+    group); ``refusal`` if one with that key exists. Servers word a unique-constraint
+    violation differently, so a failed create looks the record up instead."""
+
+    async def run() -> None:
+        backend = await get_backend()
+        try:
+            await backend.store.write(query(create), props=dict(props))
+        except StoreError as exc:
+            if await backend.store.read(query(lookup), **lookup_params):
+                raise refusal from exc
+            raise
+
+    _loop.call(run())

@@ -24,9 +24,8 @@ from graphflow.errors import (
     MultipleObjectsError,
     NotExistentError,
     NotStorableError,
-    StoreError,
 )
-from graphflow.orm._backend import get_backend
+from graphflow.orm._backend import create_unique, get_backend
 from graphflow.orm._data import Data
 from graphflow.orm._load import aload_node, node_from_record
 from graphflow.orm._nodes import register_node_class
@@ -144,20 +143,15 @@ class Computer:
     def store(self) -> Computer:
         """Create it in the store; a computer with the same label is an error."""
 
-        async def create() -> None:
-            backend = await get_backend()
-            try:
-                await backend.store.write(query("orm.create_computer"), props=self._props())
-            except StoreError as exc:
-                # servers word a unique-constraint violation differently: look instead
-                if await backend.store.read(query("orm.get_computer"), label=self.label):
-                    raise ConfigError(
-                        f"a computer labelled {self.label!r} already exists "
-                        "(see 'graphflow computer show')"
-                    ) from exc
-                raise
-
-        _loop.call(create())
+        create_unique(
+            "orm.create_computer",
+            self._props(),
+            "orm.get_computer",
+            {"label": self.label},
+            ConfigError(
+                f"a computer labelled {self.label!r} already exists (see 'graphflow computer show')"
+            ),
+        )
         return self
 
     def configure(self, **settings: Any) -> Computer:

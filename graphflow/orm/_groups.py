@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
-from graphflow.errors import NotExistentError, StoreError, ValidationError
-from graphflow.orm._backend import get_backend
+from graphflow.errors import NotExistentError, ValidationError
+from graphflow.orm._backend import create_unique, get_backend
 from graphflow.orm._load import node_from_record
 from graphflow.orm._nodes import Node
 from graphflow.store import query
@@ -68,20 +68,15 @@ class Group:
             "ctime": self.ctime,
         }
 
-        async def create() -> None:
-            backend = await get_backend()
-            try:
-                await backend.store.write(query("orm.create_group"), props=props)
-            except StoreError as exc:
-                # servers word a unique-constraint violation differently: look instead
-                if await backend.store.read(query("orm.get_group"), key=self.key):
-                    raise ValidationError(
-                        f"a group labelled {self.label!r} (type {self.type_string!r}) "
-                        "already exists"
-                    ) from exc
-                raise
-
-        _loop.call(create())
+        create_unique(
+            "orm.create_group",
+            props,
+            "orm.get_group",
+            {"key": self.key},
+            ValidationError(
+                f"a group labelled {self.label!r} (type {self.type_string!r}) already exists"
+            ),
+        )
         self._stored = True
         return self
 

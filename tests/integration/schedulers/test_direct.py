@@ -14,7 +14,7 @@ import pytest
 from graphflow.schedulers import DirectScheduler, JobState
 from graphflow.transports import LocalTransport
 
-from ._cluster import Computer
+from ._cluster import Computer, Job, Session
 
 if TYPE_CHECKING:
     import pathlib
@@ -31,6 +31,17 @@ def direct(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Computer:
         return Computer("direct-local", LocalTransport, DirectScheduler(), str(tmp_path))
     computer: Computer = request.getfixturevalue("direct_over_ssh")
     return computer
+
+
+async def _left_in_its_group(session: Session, job: Job) -> list[str]:
+    """The job's process group's processes still alive (zombies only wait for PID 1 here,
+    which reaps late)."""
+    table = await session.run("ps -e -o pgid=,stat=,args=")
+    return [
+        line
+        for line in table.stdout.splitlines()
+        if line.split()[0] == job.job_id and not line.split()[1].startswith("Z")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -59,15 +70,8 @@ def test_a_job_killed_with_the_kill_command(direct: Computer):
             info = await session.wait_done(job)
             assert info is None or info.state is JobState.DONE
             assert await session.exit_code_file(job) is None
-            # The whole process group went: the sleep the script started is gone too
-            # (zombies only wait for PID 1 here, which reaps late).
-            table = await session.run("ps -e -o pgid=,stat=,args=")
-            alive = [
-                line
-                for line in table.stdout.splitlines()
-                if line.split()[0] == job.job_id and not line.split()[1].startswith("Z")
-            ]
-            assert alive == []
+            # the whole process group went: the sleep the script started is gone too
+            assert await _left_in_its_group(session, job) == []
 
     asyncio.run(scenario())
 
@@ -86,13 +90,7 @@ def test_a_job_past_its_wall_clock_limit_is_stopped_and_says_so(direct: Computer
             assert await session.exit_code_file(job) == 143
             stderr = await session.run(f"cat {job.workdir}/_scheduler-stderr.txt")
             assert "ran past max_wallclock_seconds (2 s) and was stopped" in stderr.stdout
-            table = await session.run("ps -e -o pgid=,stat=,args=")
-            alive = [
-                line
-                for line in table.stdout.splitlines()
-                if line.split()[0] == job.job_id and not line.split()[1].startswith("Z")
-            ]
-            assert alive == []
+            assert await _left_in_its_group(session, job) == []
 
     asyncio.run(scenario())
 
@@ -105,11 +103,6 @@ def test_a_job_within_its_wall_clock_limit_leaves_no_watchdog(direct: Computer):
             )
             await session.wait_done(job)
             assert await session.exit_code_file(job) == 3
-            table = await session.run("ps -e -o pgid=,stat=,args=")
-            assert not [
-                line
-                for line in table.stdout.splitlines()
-                if line.split()[0] == job.job_id and not line.split()[1].startswith("Z")
-            ]
+            assert await _left_in_its_group(session, job) == []
 
     asyncio.run(scenario())
