@@ -17,7 +17,7 @@ from graphflow import _loop
 from graphflow.errors import NotExistentError, ValidationError
 from graphflow.orm._backend import create_unique, get_backend
 from graphflow.orm._load import node_from_record
-from graphflow.orm._nodes import Node
+from graphflow.orm._nodes import Node, _as_utc
 from graphflow.store import query
 
 if TYPE_CHECKING:
@@ -161,10 +161,7 @@ class Group:
             type_string=props.get("type_string") or "core",
             uuid=props["uuid"],
         )
-        created: Any = props.get("ctime")
-        if hasattr(created, "to_native"):
-            created = created.to_native()
-        group.ctime = created if isinstance(created, datetime.datetime) else None
+        group.ctime = _as_utc(props.get("ctime"))  # ArcadeDB hands back a naive one
         group._stored = True
         return group
 

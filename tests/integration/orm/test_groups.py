@@ -3,6 +3,7 @@ queryable in Cypher, managed from Python and from `graphflow group`."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -55,6 +56,8 @@ def test_a_group_holds_stored_nodes_once_and_leaves_them_alone() -> None:
     assert [n.pk for n in group.nodes] == [result.pk]
     assert gf.load_node(x.pk).value == 1  # the node stays
     loaded = gf.load_group(label)
+    assert loaded.ctime is not None
+    assert loaded.ctime.utcoffset() == datetime.timedelta(0)  # UTC, as nodes' times are
     assert loaded.description == "converged runs"
     assert loaded.uuid == group.uuid
     assert loaded.count() == 1
