@@ -885,20 +885,50 @@ rabbitmq_status() {
     fi
 }
 
+# The suite's queues and exchanges live in a virtual host of their own: every
+# test profile declares durable ones, and a broker that has to recover
+# thousands of them at boot (with Debian's 1024 open files for the rabbitmq
+# user) never finishes booting. Deleting the vhost removes them all at once.
+TEST_VHOST=graphflow-test
+
+# The broker's boot recovers one file per durable queue: start it as the
+# rabbitmq user with the hard open-files limit, which `su` (what Debian's
+# wrapper uses) would reset to 1024.
+launch_rabbitmq() { # LOG
+    local hard
+    hard=$(ulimit -Hn)
+    [[ $hard == unlimited ]] && hard=65536
+    (
+        ulimit -n "$hard"
+        cd /var/lib/rabbitmq
+        exec setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups \
+            env HOME=/var/lib/rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server -detached
+    ) >"$1" 2>&1 9>&-
+}
+
+fresh_test_vhost() { # LOG
+    rabbitmqctl delete_vhost "$TEST_VHOST" >>"$1" 2>&1 || true # absent on a first start
+    rabbitmqctl add_vhost "$TEST_VHOST" >>"$1" 2>&1 &&
+        rabbitmqctl set_permissions -p "$TEST_VHOST" guest '.*' '.*' '.*' >>"$1" 2>&1
+}
+
 start_rabbitmq() {
     local d=$RABBIT_DIR
     mkdir -p "$d"
     if ! amqp_ok; then
         log "rabbitmq: not answering on $AMQP_HOST:$AMQP_PORT; starting rabbitmq-server -detached"
-        rabbitmq-server -detached >"$d/start.log" 2>&1 9>&- || fail rabbitmq "rabbitmq-server -detached failed" "$d/start.log"
+        launch_rabbitmq "$d/start.log" || fail rabbitmq "rabbitmq-server -detached failed" "$d/start.log"
         touch "$d/started-here"
-        wait_for "$((READY_TIMEOUT * 2))" rabbit_up "$d/start.log" ||
+        wait_for "$((READY_TIMEOUT * 6))" rabbit_up "$d/start.log" ||
             fail rabbitmq "RabbitMQ did not start" "$d/start.log" /var/log/rabbitmq/rabbit@*.log
     fi
+    # A previous run's leftovers (a killed suite does not clean up) go here.
+    fresh_test_vhost "$d/vhost.log" ||
+        fail rabbitmq "cannot create the test vhost $TEST_VHOST" "$d/vhost.log"
     write_fragment rabbitmq \
-        "GRAPHFLOW_TEST_AMQP_URL=amqp://guest:guest@$AMQP_HOST:$AMQP_PORT/" \
+        "GRAPHFLOW_TEST_AMQP_URL=amqp://guest:guest@$AMQP_HOST:$AMQP_PORT/$TEST_VHOST" \
         "RABBITMQCTL=$(command -v rabbitmqctl || echo /usr/sbin/rabbitmqctl)"
-    log "rabbitmq ready on $AMQP_HOST:$AMQP_PORT"
+    log "rabbitmq ready on $AMQP_HOST:$AMQP_PORT (vhost $TEST_VHOST)"
 }
 
 # Only a broker that services.sh started is stopped: the machine's own
@@ -906,6 +936,9 @@ start_rabbitmq() {
 stop_rabbitmq() {
     local d=$RABBIT_DIR
     rm -f "$d/env"
+    # The suite's vhost goes on the machine's own broker too: it is ours.
+    # (absent when the broker never started here: the next start deletes it anyway)
+    amqp_ok && { timeout 30 rabbitmqctl delete_vhost "$TEST_VHOST" >/dev/null 2>&1 || true; }
     if [[ ! -e $d/started-here ]]; then
         [[ -n ${QUIET:-} ]] || log "rabbitmq: not started by services.sh; left as it is"
         return 0
