@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         while_,
         workfunction,
     )
-    from graphflow.engine._submit import submit
+    from graphflow.engine._submit import submit, submit_many
     from graphflow.errors import GraphflowError
     from graphflow.orm import (
         ArrayData,
@@ -111,6 +111,7 @@ _EXPORTS: dict[str, str] = {
     "while_": "graphflow.engine",
     "workfunction": "graphflow.engine",
     "submit": "graphflow.engine._submit",
+    "submit_many": "graphflow.engine._submit",
 }
 
 __all__ = [
@@ -158,6 +159,7 @@ __all__ = [
     "run",
     "run_get_node",
     "submit",
+    "submit_many",
     "while_",
     "workfunction",
 ]

@@ -3,11 +3,17 @@
 The process is validated and stored (created, with its inputs and first checkpoint)
 before its task is published; if the broker cannot take the task, the stored node is
 marked killed with the reason, so nothing is left half-submitted, and the error says so.
+
+``submit_many`` does the same for a whole sweep: every inputs dict is validated before
+anything is stored, and then each chunk of processes is one commit and its tasks are
+published together, so a client submits at the store's pace rather than one round trip
+per process. ``submit`` is ``submit_many`` of one.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.broker import TaskMessage
@@ -23,11 +29,68 @@ from graphflow.orm._session import commit_scope
 from graphflow.store import WriteBatch
 from graphflow.types import ProcessState
 
-__all__ = ["submit"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from graphflow.config import Profile
+    from graphflow.orm import Backend
+
+__all__ = ["submit", "submit_many"]
+
+#: processes per commit in ``submit_many``: big enough that the commit, not the round
+#: trip, is the cost; small enough that a commit stays far below the store's message limit
+#: and workers get the first tasks while the rest are still being stored
+CHUNK = 250
 
 
 def submit(process: Any, inputs: dict[str, Any] | None = None, **kwargs: Any) -> ProcessNode:
     """Send ``process`` with ``inputs`` to the daemon; returns its stored node at once."""
+    return _submit_all(process, [{**(inputs or {}), **kwargs}], many=False)[0]
+
+
+def submit_many(process: Any, inputs: Iterable[Mapping[str, Any]]) -> list[ProcessNode]:
+    """Send ``process`` once for each inputs dict; returns their stored nodes, in order.
+
+    Every inputs dict is validated first: a bad one stores nothing, and its error says
+    which (``inputs[i]``). If the broker fails part way, the processes already queued
+    stay submitted, those stored but not queued are marked killed, and the error says how
+    many of each.
+    """
+    return _submit_all(process, inputs, many=True)
+
+
+def _submit_all(
+    process: Any, inputs: Iterable[Mapping[str, Any]], *, many: bool
+) -> list[ProcessNode]:
+    _check_submittable(process)
+    instances = []
+    for index, values in enumerate(inputs):
+        try:
+            instances.append(process(dict(values)))
+        except Exception as exc:
+            if many:
+                exc.add_note(f"in inputs[{index}] given to submit_many: nothing was submitted")
+            raise
+    if not instances:
+        return []
+    backend = _loop.call(get_backend())
+    profile = current_profile()
+    for start in range(0, len(instances), CHUNK):
+        chunk = instances[start : start + CHUNK]
+        _loop.call(backend.pks.ensure(_node_count(chunk)))  # storing never waits on the loop
+        scope = WriteScope(backend)
+        try:
+            _write_submissions(scope, chunk)
+        except BaseException:
+            scope.rollback()
+            raise
+        killed, reason = _loop.call(_store_and_publish(backend, profile, scope, chunk))
+        if reason is not None:
+            raise type(reason)(_not_queued_message(reason, killed, instances, start)) from reason
+    return [instance.node for instance in instances]
+
+
+def _check_submittable(process: Any) -> None:
     if isinstance(process, ProcessFunction):
         raise ProcessError(
             f"{process.func.__qualname__} is a process function: it runs where it is called "
@@ -51,34 +114,69 @@ def submit(process: Any, inputs: dict[str, Any] | None = None, **kwargs: Any) ->
             f"{process.process_label()} cannot be submitted: a daemon worker would have to "
             f"import it, and {reason}; or run() it here"
         )
-    instance = process({**(inputs or {}), **kwargs})
-    backend = _loop.call(get_backend())
-    scope = WriteScope(backend)
-    instance._write_creation(scope)
+
+
+async def _store_and_publish(
+    backend: Backend, profile: Profile, scope: WriteScope, chunk: list[Process]
+) -> tuple[list[Process], BrokerError | None]:
+    """Commit ``chunk`` (one commit), then publish its tasks together. Returns the
+    processes the broker did not take, now marked killed, and why."""
+    await commit_scope(scope)
+    results: list[BaseException | None]
+    try:
+        communicator = await communicator_for(profile)
+        tasks = (communicator.publish_task(TaskMessage(p.node.uuid, p.node.pk)) for p in chunk)
+        results = list(await asyncio.gather(*tasks, return_exceptions=True))
+    except BrokerError as exc:
+        results = [exc] * len(chunk)
+    mark_published(backend, [p.node.uuid for p, r in zip(chunk, results, strict=True) if r is None])
+    failures = [(p, r) for p, r in zip(chunk, results, strict=True) if r is not None]
+    if not failures:
+        return [], None
+    reason = failures[0][1]
+    if not isinstance(reason, BrokerError):
+        raise reason  # not the broker's refusal: the outbox republishes these
+    killed = [p for p, _ in failures]
+    await _mark_killed(backend, killed, f"not submitted: {reason}")
+    return killed, reason
+
+
+def _node_count(chunk: list[Process]) -> int:
+    return sum(1 + len(p.inputs) for p in chunk)
+
+
+def _write_submissions(scope: WriteScope, chunk: list[Process]) -> None:
     # the outbox: stored with the process, cleared once its task is confirmed; a daemon
     # worker republishes what a submitter that died in between left (engine._outbox)
-    scope.update(instance.node, {"checkpoint": instance.initial_checkpoint(), UNPUBLISHED: True})
+    for instance in chunk:
+        instance._write_creation(scope)
+        scope.update(
+            instance.node, {"checkpoint": instance.initial_checkpoint(), UNPUBLISHED: True}
+        )
 
-    async def store_and_publish() -> None:
-        await commit_scope(scope)
-        try:
-            communicator = await communicator_for(profile)
-            await communicator.publish_task(TaskMessage(instance.node.uuid, instance.node.pk))
-            mark_published(backend, [instance.node.uuid])
-        except BrokerError as exc:
-            batch = WriteBatch()
-            reason = f"not submitted: {exc}"
-            batch.update(
-                instance.node.uuid,
-                instance.node._state_update(
-                    state=ProcessState.KILLED, exit_message=reason, clear_checkpoint=True
-                ),
-            )
-            await backend.writer.write(batch)
-            raise type(exc)(
-                f"{instance.node._ident()} was stored but could not be queued, and is marked "
-                f"killed: {exc}"
-            ) from exc
 
-    _loop.call(store_and_publish())
-    return instance.node
+async def _mark_killed(backend: Backend, processes: list[Process], reason: str) -> None:
+    batch = WriteBatch()
+    for instance in processes:
+        batch.update(
+            instance.node.uuid,
+            instance.node._state_update(
+                state=ProcessState.KILLED, exit_message=reason, clear_checkpoint=True
+            ),
+        )
+    await backend.writer.write(batch)
+
+
+def _not_queued_message(
+    exc: BrokerError, killed: list[Process], instances: list[Process], start: int
+) -> str:
+    first = killed[0].node._ident()
+    if len(instances) == 1:
+        return f"{first} was stored but could not be queued, and is marked killed: {exc}"
+    queued = start + len(instances[start : start + CHUNK]) - len(killed)
+    unstored = len(instances) - start - min(CHUNK, len(instances) - start)
+    return (
+        f"submit_many: {queued} of {len(instances)} processes were submitted; {len(killed)} "
+        f"(the first {first}) were stored but could not be queued and are marked killed; "
+        f"{unstored} were not stored: {exc}"
+    )

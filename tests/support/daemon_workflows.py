@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from graphflow import Int, Str, WorkChain, append_, calcfunction, while_
+from graphflow import Int, Str, ToContext, WorkChain, append_, calcfunction, while_
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,6 +53,24 @@ class Parent(WorkChain):
     def gather(self):
         values = {f"v{i}": kid.outputs.y for i, kid in enumerate(self.ctx.kids)}
         self.out("sum", total(**values))
+
+
+class FanIn(WorkChain):
+    """Waits on one child and returns what it computed: ten thousand of these, submitted
+    before any worker runs, wake together when their children (queued behind them) end."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("x", valid_type=Int)
+        spec.output("y", valid_type=Int)
+        spec.outline(cls.launch, cls.collect)
+
+    def launch(self):
+        return ToContext(child=self.submit(Child, x=self.inputs.x))
+
+    def collect(self):
+        self.out("y", self.ctx.child.outputs.y)
 
 
 class Ticker(WorkChain):
