@@ -4,8 +4,9 @@
 // returns: owner: a label or relationship type, key: a property key seen on it
 // relies on: nothing; every branch stops after $sample elements, so the cost does not
 //            grow with the graph (db.propertyKeys() answers nothing on ArcadeDB)
-// Processes and data are sampled apart so that a graph of a million Int nodes still
-// shows the keys of its few processes; the last branches catch everything else.
+// Processes, data and Dicts are sampled apart so that a graph of a million Int nodes
+// still shows the keys of its few processes, and the entries of its Dicts (which are
+// properties: store/_model.py); the last branches catch everything else.
 MATCH (n:Process)
 WITH n LIMIT $sample
 UNWIND labels(n) AS owner
@@ -13,6 +14,12 @@ UNWIND keys(n) AS key
 RETURN owner, key
 UNION
 MATCH (n:Data)
+WITH n LIMIT $sample
+UNWIND labels(n) AS owner
+UNWIND keys(n) AS key
+RETURN owner, key
+UNION
+MATCH (n:Dict)
 WITH n LIMIT $sample
 UNWIND labels(n) AS owner
 UNWIND keys(n) AS key

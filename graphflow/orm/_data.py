@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from graphflow.errors import NotStorableError
 from graphflow.orm._nodes import Node, register_node_class
 from graphflow.orm._values import canonical_json, check_storable
-from graphflow.store import INT64_MAX, INT64_MIN, MAX_TEXT_BYTES
+from graphflow.store import INT64_MAX, INT64_MIN, MAX_TEXT_BYTES, entry_properties
 
 __all__ = ["BaseType", "Bool", "Data", "Dict", "Float", "Int", "List", "Str", "to_node"]
 
@@ -261,6 +261,10 @@ class Dict(Data):
         if value is not None and not isinstance(value, Mapping):
             raise NotStorableError(f"Dict needs a mapping, got {type(value).__name__}")
         self._attributes = check_storable(content, "", f"Dict {self.uuid[:8]}")
+
+    def _native_properties(self) -> dict[str, Any]:
+        # the entries Cypher can filter on: MATCH (d:Dict) WHERE d.energy < -10
+        return entry_properties(self._attributes)
 
     def get_dict(self) -> dict[str, Any]:
         """A deep copy of the content."""

@@ -2,9 +2,11 @@
 
 Every node written to the graph has ``:Node``, ``uuid``, ``pk``, ``ctime``, ``mtime``,
 ``label``, ``description``, ``node_type`` (the entry point of its class, used to load it
-back) and ``attributes``/``extras`` as canonical JSON text. Subclasses add their own
-native properties (``value`` of base types, the state of process nodes) through
-:meth:`Node._native_properties` so users' Cypher can filter on them.
+back) and ``attributes``/``extras`` as canonical JSON text, which is what is read back.
+For users' Cypher, extras are also properties ``extras__<key>`` (:mod:`graphflow.store.
+_model` says which), and subclasses add their own native properties (``value`` of base
+types, a Dict's entries, the state of process nodes) through
+:meth:`Node._native_properties`.
 
 Storing goes through the profile's write path (:mod:`graphflow.orm._session`): outside a
 process step it commits and waits; inside one, the node joins the step's write and becomes
@@ -23,6 +25,7 @@ from graphflow.orm._session import store_nodes, update_stored_node
 from graphflow.orm._time import utc_now
 from graphflow.orm._values import canonical_json, check_storable, load_json
 from graphflow.plugins import load_entry_point
+from graphflow.store import EXTRAS, entry_properties
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -154,12 +157,23 @@ class Node:
     def set_extra(self, key: str, value: Any) -> None:
         """Set one extra; on a stored node this is written at once."""
         checked = check_storable(value, f"extras.{key}", self._ident())
+        stale = self._extra_properties(key)
         self._extras[key] = checked
-        self._after_mutable_change({"extras": canonical_json(self._extras)})
+        fresh = self._extra_properties(key)
+        self._after_mutable_change(
+            {**dict.fromkeys(stale), **fresh, "extras": canonical_json(self._extras)}
+        )
 
     def delete_extra(self, key: str) -> None:
+        stale = self._extra_properties(key)
         self._extras.pop(key, None)
-        self._after_mutable_change({"extras": canonical_json(self._extras)})
+        self._after_mutable_change({**dict.fromkeys(stale), "extras": canonical_json(self._extras)})
+
+    def _extra_properties(self, key: str) -> dict[str, Any]:
+        """The properties that stand for extra ``key`` (store._model), for Cypher."""
+        if key not in self._extras:
+            return {}
+        return entry_properties({key: self._extras[key]}, EXTRAS)
 
     def _after_mutable_change(self, props: dict[str, Any]) -> None:
         if self._stored:
@@ -214,6 +228,7 @@ class Node:
             "node_type": self.node_type,
             "attributes": canonical_json(self._attributes),
             "extras": canonical_json(self._extras),
+            **entry_properties(self._extras, EXTRAS),
             **self._native_properties(),
         }
 

@@ -7,6 +7,7 @@ the threads that run user code). It imports nothing of graphflow but errors and 
 from graphflow.store._client import QueryResult, Store, Transaction
 from graphflow.store._embedded import DEFAULT_COMMAND_TIMEOUT, EmbeddedServer, ServerInfo
 from graphflow.store._limits import INT64_MAX, INT64_MIN, MAX_TEXT_BYTES
+from graphflow.store._model import EXTRAS, entry_properties
 from graphflow.store._pk import PkAllocator
 from graphflow.store._positions import error_position, marks_its_own_position
 from graphflow.store._queries import CypherQuery, all_queries, cypher_directory, query
@@ -17,6 +18,7 @@ from graphflow.store._writer import GroupCommitWriter, WriteBatch
 
 __all__ = [
     "DEFAULT_COMMAND_TIMEOUT",
+    "EXTRAS",
     "INT64_MAX",
     "INT64_MIN",
     "MAX_TEXT_BYTES",
@@ -33,6 +35,7 @@ __all__ = [
     "WriteBatch",
     "all_queries",
     "cypher_directory",
+    "entry_properties",
     "error_position",
     "find_write_clause",
     "marks_its_own_position",

@@ -9,13 +9,15 @@ moment collide (one gets a non-retryable ``TypeAlreadyExistsException``).
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphflow.errors import SchemaError, StoreError, StoreUnavailableError
 from graphflow.retry import Backoff, Deadline, retry
 from graphflow.store._client import STORE_DEADLINE
+from graphflow.store._model import EXTRAS, entry_properties
 from graphflow.store._queries import all_queries, query
 from graphflow.store._writer import WriteBatch, node_groups
 
@@ -24,8 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "setup_schema"]
 
-SCHEMA_VERSION = 3  # 2: SchemaInfo.name is unique; 3: groups
+SCHEMA_VERSION = 4  # 2: SchemaInfo.name is unique; 3: groups; 4: entries as properties
 _ATTEMPTS = 3
+_BACKFILL_PAGE = 1000
 #: two set-ups racing: the loser looks again shortly
 SCHEMA_RACE = Backoff(first=0.3, cap=1.0)
 
@@ -58,6 +61,34 @@ async def _create_label_combinations(tx: Transaction) -> None:
         await tx.run(query("schema.delete_probe"), uuid=probe)
 
 
+async def _backfill_entry_properties(store: Store) -> None:
+    """Give Dicts and extras stored before schema 4 their entries as properties
+    (store._model); idempotent, so two upgrades racing do no harm."""
+    after = -(2**63)
+    while rows := await store.read(
+        query("schema.entries_to_backfill"), after=after, limit=_BACKFILL_PAGE
+    ):
+        batch = WriteBatch()
+        for row in rows:
+            props = entry_properties(_mapping(row["extras"]), EXTRAS)
+            props.update(entry_properties(_mapping(row["attributes"])))
+            if props:
+                batch.update(row["uuid"], props)
+        if batch.updates:
+            await store.write_tx(batch.apply, tags={"query": "schema.backfill"})
+        after = rows[-1]["pk"]
+
+
+def _mapping(text: str | None) -> dict[str, Any]:
+    """A JSON object read back for the backfill; anything else (absent, damaged: loading
+    that node names it) contributes no properties."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 async def _setup_once(store: Store) -> bool:
     try:
         rows = await store.read(query("schema.get_version"))
@@ -79,6 +110,8 @@ async def _setup_once(store: Store) -> bool:
                 await store.write(query(name))
         await store.write(query("store.ensure_sequence"), name="pk")
         await store.write_tx(_create_label_combinations, tags={"query": "schema.labels"})
+        if isinstance(applied, int) and applied < 4:
+            await _backfill_entry_properties(store)
         await store.write(query("schema.set_version"), version=SCHEMA_VERSION)
     except StoreUnavailableError:
         raise
