@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds of each way (3)")
     args = parser.parse_args()
 
+    started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     home = Path(tempfile.mkdtemp(prefix="graphflow-bench-"))
     os.environ["GRAPHFLOW_HOME"] = str(home)
     os.environ.pop("GRAPHFLOW_PROFILE", None)
@@ -78,7 +79,7 @@ def main() -> None:
     finally:
         cli("profile", "delete", "default", "--yes")
     report = {
-        "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "started": started,
         "commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=BENCH
         ).stdout.strip(),

@@ -17,7 +17,7 @@ from graphflow.store._driver_import import import_driver
 
 __all__ = ["node", "parse_identifier"]
 
-FORMATS = ("svg", "png", "pdf", "dot")
+FORMATS = ("svg", "png", "pdf", "dot", "html")
 LINK_MODES = ("data", "logic", "all")
 
 
@@ -141,7 +141,9 @@ def graph(
     output: str | None,
     max_nodes: int,
 ) -> None:
-    """Draw the provenance graph of nodes (by pk, uuid or uuid prefix) with Graphviz.
+    """Draw the provenance graph of nodes (by pk, uuid or uuid prefix) with Graphviz, or
+    as an interactive page (--format html: zoom, pan, hover for attributes; needs the
+    jupyter extra).
 
     Data are green ellipses, calculations red boxes, workflows orange rounded boxes; the
     nodes asked about have a double border and failed processes a red one. Links are
@@ -149,6 +151,7 @@ def graph(
     """
     import_driver()
     from graphflow import _loop
+    from graphflow.lineage._interactive import ainteractive
     from graphflow.lineage._render import arender
     from graphflow.orm import aload_node, get_backend, load_profile
 
@@ -157,6 +160,15 @@ def graph(
     async def draw() -> tuple[bytes, list[Any]]:
         backend = await get_backend()
         found = [await aload_node(backend, parse_identifier(text)) for text in identifiers]
+        if fmt == "html":  # the interactive page, as a notebook shows it
+            view = await ainteractive(
+                found,
+                ancestor_depth=ancestor_depth,
+                descendant_depth=descendant_depth,
+                links=links,
+                max_nodes=max_nodes,
+            )
+            return view.html.encode(), found
         data = await arender(
             found,
             fmt,

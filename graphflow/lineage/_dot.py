@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from graphflow.lineage._graph import ProvenanceGraph
     from graphflow.orm import Node
 
-__all__ = ["DEFAULT_MAX_NODES", "FORMATS", "node_id", "render_graph", "to_dot"]
+__all__ = ["DEFAULT_MAX_NODES", "FORMATS", "node_id", "render_graph", "run_dot", "to_dot"]
 
 FORMATS: Final = ("svg", "png", "pdf", "dot")
 #: more nodes than this and a drawing is refused (dot needs minutes, nobody can read it)
@@ -107,7 +107,7 @@ def to_dot(graph: ProvenanceGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _run_dot(source: str, format: str) -> bytes:
+def run_dot(source: str, format: str) -> bytes:
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizNotFoundError(
@@ -164,7 +164,7 @@ def render_graph(
             limit=limit,
         )
     source = to_dot(graph)
-    data = source.encode() if fmt == "dot" else _run_dot(source, fmt)
+    data = source.encode() if fmt == "dot" else run_dot(source, fmt)
     if output is not None:
         Path(output).write_bytes(data)
     return data

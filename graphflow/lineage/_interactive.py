@@ -5,7 +5,8 @@ script is inlined, so the view works offline, in JupyterLab, classic Notebook, V
 in exported HTML, with no widget extension. In a notebook the page is shown in an
 ``<iframe srcdoc>`` so its styles stay out of the notebook's. Colours and shapes are the
 Graphviz drawing's (:mod:`graphflow.lineage._style`); a layered layout from top to
-bottom keeps the provenance readable as a flow.
+bottom keeps the provenance readable as a flow: Graphviz's ``dot`` places the nodes and
+the links' captions (as in the static drawing), so captions never overlap.
 """
 
 from __future__ import annotations
@@ -13,17 +14,23 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from graphflow import _loop
 from graphflow.errors import GraphTooLargeError
 from graphflow.lineage._args import check_limit
+from graphflow.lineage._dot import run_dot, to_dot
 from graphflow.lineage._extras import jupyter_module
 from graphflow.lineage._graph import register_view
 from graphflow.lineage._read import agraph_of
 from graphflow.lineage._style import (
+    CALCULATION_FILL,
+    DATA_FILL,
     LINK_STYLES,
+    WORKFLOW_FILL,
     link_caption,
     node_caption,
     node_details,
@@ -41,16 +48,11 @@ __all__ = ["DEFAULT_MAX_NODES", "InteractiveGraph", "ainteractive", "interactive
 
 #: more nodes than this and the browser's layout becomes slow and unreadable
 DEFAULT_MAX_NODES: Final = 500
+#: dot measures in points; the page in CSS pixels (96 an inch against 72)
+_PX_PER_POINT: Final = 96 / 72
 _OPTIONS: Final = {
-    "layout": {
-        "hierarchical": {
-            "enabled": True,
-            "direction": "UD",
-            "sortMethod": "directed",
-            "levelSeparation": 110,
-            "nodeSpacing": 160,
-        }
-    },
+    # positions come from Graphviz (_dot_layout): nothing moves them
+    "layout": {"hierarchical": {"enabled": False}},
     "physics": {"enabled": False},
     "interaction": {"hover": True, "navigationButtons": True, "tooltipDelay": 100},
     "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.6}}, "smooth": False},
@@ -63,6 +65,15 @@ _REMOTE: Final = re.compile(
     re.DOTALL,
 )
 _TOOLTIP_CSS: Final = "<style>div.vis-tooltip { white-space: pre; font-family: monospace; }</style>"
+_LEGEND_CSS: Final = (
+    "<style>.graphflow-legend { position: absolute; top: 8px; left: 8px; z-index: 10; "
+    "background: rgba(255,255,255,0.9); border: 1px solid #ccc; padding: 6px 10px; "
+    "font: 12px Helvetica, sans-serif; line-height: 18px; }"
+    ".graphflow-legend .swatch { display: inline-block; width: 14px; height: 10px; "
+    "margin-right: 6px; border: 1px solid #444; vertical-align: middle; }"
+    ".graphflow-legend .line { display: inline-block; width: 26px; height: 0; "
+    "margin-right: 6px; vertical-align: middle; }</style>"
+)
 
 
 class InteractiveGraph:
@@ -132,25 +143,93 @@ def _page(graph: ProvenanceGraph, height: int) -> str:
             },
         }
         net.add_node(node.pk, **options)
-    for link in graph.links:
+    layout = _dot_layout(graph)
+    for node in graph.sorted_nodes():
+        net.node_map[node.pk].update(layout.nodes[node.pk])
+    for index, link in enumerate(graph.links):
         source, target = graph.nodes[link.source], graph.nodes[link.target]
         line = LINK_STYLES.get(link.type)
-        net.add_edge(
-            source.pk,
-            target.pk,
-            label=link_caption(link.type, link.label).replace("\n", " "),
-            title=f"{link.type} {link.label!r}: pk {source.pk} -> pk {target.pk}",
-            dashes=bool(line and line.style != "solid"),
-            color=line.colour if line else "#555555",
-            width=line.width if line else 1.0,
-            font={"size": 10, "align": "middle"},
-        )
+        caption = link_caption(link.type, link.label)
+        title = f"{link.type} {link.label!r}: pk {source.pk} -> pk {target.pk}"
+        look = {
+            "title": title,
+            "dashes": bool(line and line.style != "solid"),
+            "color": line.colour if line else "#555555",
+            "width": line.width if line else 1.0,
+        }
+        # the caption is a node of its own where Graphviz put it, and the link passes
+        # through it: Graphviz's layout keeps captions off each other and off nodes
+        caption_id = f"link{index}"
+        x, y = layout.captions[(source.pk, target.pk, caption)].pop()
+        net.add_node(
+            caption_id, label=caption, title=title, shape="text", x=x, y=y, physics=False,
+            font={"size": 12, "color": look["color"]}, link=link.type,
+        )  # fmt: skip
+        net.add_edge(source.pk, caption_id, arrows={"to": {"enabled": False}}, **look)
+        net.add_edge(caption_id, target.pk, **look)
     net.set_options(json.dumps(_OPTIONS))
     page: str = net.generate_html()
     # pyvis always adds Bootstrap from a CDN (for menus we do not use): without it the page
     # needs no network at all, and cannot hang on a blocked one
     page = _REMOTE.sub("", page)
-    return page.replace("</head>", _TOOLTIP_CSS + "</head>", 1)
+    page = page.replace("</head>", _TOOLTIP_CSS + _LEGEND_CSS + "</head>", 1)
+    return page.replace("<body>", "<body>" + _legend(), 1)
+
+
+@dataclass
+class _Layout:
+    """Graphviz's positions, in the page's pixels: of each node (by pk) and of each link's
+    caption (by source pk, target pk and caption; a list for links that repeat)."""
+
+    nodes: dict[int | None, dict[str, Any]] = field(default_factory=dict)
+    captions: dict[tuple[Any, Any, str], list[tuple[float, float]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+def _dot_layout(graph: ProvenanceGraph) -> _Layout:
+    """Lay the graph out with Graphviz's ``dot`` (as the static drawing is), whose ranks
+    make room for every caption, so that none overlaps another or a node."""
+    drawn = json.loads(run_dot(to_dot(graph), "json"))
+    layout = _Layout()
+    names: dict[int, Any] = {}
+    for item in drawn.get("objects", []):
+        pk = int(item["name"][1:])  # N<pk>, dot's node names
+        names[item["_gvid"]] = pk
+        x, y = _point(item["pos"])
+        layout.nodes[pk] = {"x": x, "y": y, "physics": False}
+    for edge in drawn.get("edges", []):
+        if "lp" in edge:
+            key = (names[edge["tail"]], names[edge["head"]], edge["label"].replace("\\n", "\n"))
+            layout.captions[key].append(_point(edge["lp"]))
+    for positions in layout.captions.values():
+        positions.reverse()  # popped in the order the links come
+    return layout
+
+
+def _point(text: str) -> tuple[float, float]:
+    """A dot position (points, y up) as the page's pixels (y down)."""
+    x, y = (float(part) for part in text.split(",")[:2])
+    return x * _PX_PER_POINT, -y * _PX_PER_POINT
+
+
+def _legend() -> str:
+    """What the shapes, colours and lines mean, in the page's top left corner."""
+    rows = [
+        f'<div><span class="swatch" style="background:{fill};border-radius:{radius}"></span>'
+        f"{html.escape(kind)}</div>"
+        for kind, fill, radius in (
+            ("data", DATA_FILL, "50%"),
+            ("calculation", CALCULATION_FILL, "0"),
+            ("workflow", WORKFLOW_FILL, "4px"),
+        )
+    ]
+    rows += [
+        f'<div><span class="line" style="border-top:{max(style.width, 1.5) + 0.5}px '
+        f'{style.style} {style.colour}"></span>{html.escape(kind)}</div>'
+        for kind, style in LINK_STYLES.items()
+    ]
+    return f'<div class="graphflow-legend">{"".join(rows)}</div>'
 
 
 async def ainteractive(

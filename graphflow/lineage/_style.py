@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from graphflow.orm import Node
 
 __all__ = [
+    "CALCULATION_FILL",
+    "DATA_FILL",
     "LINK_STYLES",
+    "WORKFLOW_FILL",
     "LinkStyle",
     "NodeStyle",
     "link_caption",
@@ -62,11 +65,12 @@ class LinkStyle:
     width: float
 
 
+#: every link kind told apart by colour and line, not only by its caption
 LINK_STYLES: dict[str, LinkStyle] = {
-    "INPUT": LinkStyle("solid", "#000000", 1.0),
-    "CREATE": LinkStyle("solid", "#000000", 1.0),
-    "RETURN": LinkStyle("dashed", "#000000", 1.0),
-    "CALL": LinkStyle("dotted", "#000000", 1.5),
+    "INPUT": LinkStyle("solid", "#2f5d9e", 1.0),
+    "CREATE": LinkStyle("solid", "#1d7a46", 2.0),
+    "RETURN": LinkStyle("dashed", "#b35a12", 1.5),
+    "CALL": LinkStyle("dotted", "#555555", 1.5),
 }
 
 

@@ -16,6 +16,7 @@ PACKAGES=(
     gridengine-master gridengine-exec gridengine-client gridengine-common
     rabbitmq-server
     graphviz tmux jq
+    chromium  # tests/integration/lineage/test_pictures.py looks at the interactive graph
     python3-venv
 )
 # The Cypher linter runs on Node.js (>= 18, which Debian 12 ships). A machine that

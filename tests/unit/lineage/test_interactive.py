@@ -23,16 +23,27 @@ def network_data(page: str, name: str) -> list[dict]:
 
 def test_the_page_holds_every_node_and_link_with_details(paper: ProvenanceGraph) -> None:
     page = InteractiveGraph(paper).html
-    nodes = {n["id"]: n for n in network_data(page, "nodes")}
+    drawn = network_data(page, "nodes")
+    nodes = {n["id"]: n for n in drawn if n.get("shape") != "text"}
+    captions = {n["id"]: n for n in drawn if n.get("shape") == "text"}
     assert sorted(nodes) == list(range(1, 9))
+    # every node and every link's caption has the place Graphviz gave it
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in drawn)
     assert nodes[5]["label"] == "add (5)\nCalcFunction: finished [0]"
     assert nodes[5]["color"]["background"] == "#de707f"
     assert "uuid: " + str(paper.nodes[paper.roots[0]].uuid) in nodes[8]["title"]
     assert nodes[8]["borderWidth"] == 3  # the node asked about
     assert nodes[4]["shapeProperties"]["borderRadius"] == 8  # a workflow
+    # a link is two lines through its caption: 12 links
     edges = network_data(page, "edges")
-    assert len(edges) == 12
-    assert {e["label"] for e in edges} >= {"INPUT x", "CREATE result", "RETURN result", "CALL"}
+    assert len(captions) == 12
+    assert len(edges) == 24
+    assert {c["label"] for c in captions.values()} >= {
+        "INPUT\nx",
+        "CREATE\nresult",
+        "RETURN\nresult",
+        "CALL",
+    }
 
 
 def test_the_page_works_offline(paper: ProvenanceGraph, tmp_path: Path) -> None:
