@@ -25,6 +25,7 @@ import importlib
 import importlib.util
 import sys
 import sysconfig
+import threading
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,9 @@ __all__ = ["import_name", "load_named", "refuse_launch_while_importing", "unsubm
 _SCRIPT_PREFIX = "graphflow_script_"
 #: the private module names of imported scripts, and their files
 _scripts: dict[str, Path] = {}
+#: held while a script is imported (see _import_script); re-entrant, as a script may
+#: load another
+_script_lock = threading.RLock()
 #: the script being imported in this thread, to continue a process it defines
 _importing: ContextVar[Path | None] = ContextVar("graphflow_importing_script", default=None)
 
@@ -159,6 +163,14 @@ def _not_importable(module_name: str, name: str, exc: ImportError) -> PluginErro
 
 
 def _import_script(path: Path) -> Any:
+    # One import at a time: the module is in sys.modules while its code runs (as Python's
+    # own imports do, for scripts that import themselves), and a second thread must not
+    # take that half-run module for the whole (a worker loads a backlog on many threads).
+    with _script_lock:
+        return _import_script_once(path)
+
+
+def _import_script_once(path: Path) -> Any:
     if not path.is_file():
         raise PluginError(f"the script {path} that defines the process no longer exists")
     module_name = _SCRIPT_PREFIX + hashlib.sha256(str(path).encode()).hexdigest()[:12]

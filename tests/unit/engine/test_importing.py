@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import runpy
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -87,3 +87,32 @@ def test_the_origin_of_a_process_type_is_what_must_be_trusted(
     from graphflow.engine._trust import origin_of
 
     assert origin_of(process_type) == origin
+
+
+def test_threads_loading_one_script_at_once_all_get_the_whole_module(tmp_path: Path) -> None:
+    """A daemon worker loads the processes of a backlog on several threads: one thread must
+    never see another's half-executed script (a new user's daemon excepted 14 of 1,500)."""
+    import threading
+
+    script = tmp_path / "slow_script.py"
+    script.write_text("import time\ntime.sleep(0.3)\n\nclass Small:\n    pass\n")
+    name = f"file:{script}:Small"
+    found: list[Any] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def load() -> None:
+        start.wait()
+        try:
+            found.append(load_named(name))
+        except BaseException as exc:  # collected: the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(found) == 8
+    assert len(set(found)) == 1
