@@ -128,6 +128,9 @@ def list_processes(
             notes.append(f"the newest {limit}; -l N for more")
         console.print(f"[dim]{count}" + (f" ({'; '.join(notes)})" if notes else "") + "[/]")
 
+    if fmt != "table" and len(nodes) == limit:
+        # JSON and CSV stay data; a script's user still learns the list was cut
+        click.echo(f"graphflow: the newest {limit} processes; -l N for more", err=True)
     emit(fmt, [node_json(n) for n in nodes], table)
 
 

@@ -232,7 +232,10 @@ def _release_services(prof: config.Profile) -> None:
     url = prof.broker_url()
     if url:
         removed = _loop.call(delete_topology(url, prof.queue_prefix))
-        console.print(f"Removed from the broker: {', '.join(removed)}.")
+        console.print(
+            f"Removed from the broker: {', '.join(removed)}. The hold queues of its past "
+            f"workers ({prof.queue_prefix}.hold.*) are empty and expire within a day."
+        )
 
 
 def _options_help() -> str:

@@ -106,9 +106,15 @@ def _json_error(args: list[str], exc: Exception, kind: str) -> bool:
 
     if not json_wanted(args):
         return False
-    message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+    message = exc.format_message() if isinstance(exc, click.ClickException) else _said(exc)
     click.echo(json.dumps({"error": {"type": kind, "message": message}}, indent=2))
     return True
+
+
+def _said(exc: BaseException) -> str:
+    """The error's message with its notes (``submit_many`` names the bad inputs in one),
+    as Python's own traceback would end."""
+    return "\n".join([str(exc), *getattr(exc, "__notes__", ())])
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -139,7 +145,7 @@ def main(argv: list[str] | None = None) -> Any:
         if full_tracebacks():
             click.echo(user_traceback(exc), err=True, nl=False)
         if not _json_error(args, exc, type(exc).__name__):
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            click.secho(f"Error: {_said(exc)}", fg="red", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -13,6 +13,7 @@ per process. ``submit`` is ``submit_many`` of one.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
@@ -30,7 +31,7 @@ from graphflow.store import WriteBatch
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
     from graphflow.config import Profile
     from graphflow.orm import Backend
@@ -65,6 +66,12 @@ def _submit_all(
     _check_submittable(process)
     instances = []
     for index, values in enumerate(inputs):
+        if not isinstance(values, Mapping):
+            where = f"inputs[{index}] given to submit_many" if many else "the inputs"
+            raise TypeError(
+                f"{where} is of type {type(values).__name__}, not a dict of inputs; "
+                "nothing was submitted"
+            )
         try:
             instances.append(process(dict(values)))
         except Exception as exc:

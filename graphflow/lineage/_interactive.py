@@ -48,6 +48,8 @@ __all__ = ["DEFAULT_MAX_NODES", "InteractiveGraph", "ainteractive", "interactive
 
 #: more nodes than this and the browser's layout becomes slow and unreadable
 DEFAULT_MAX_NODES: Final = 500
+#: vis-network's dash patterns for the drawing's line styles (dashes and dots differ)
+_DASHES: Final[dict[str, Any]] = {"solid": False, "dashed": [8, 5], "dotted": [2, 4]}
 #: dot measures in points; the page in CSS pixels (96 an inch against 72)
 _PX_PER_POINT: Final = 96 / 72
 _OPTIONS: Final = {
@@ -153,7 +155,7 @@ def _page(graph: ProvenanceGraph, height: int) -> str:
         title = f"{link.type} {link.label!r}: pk {source.pk} -> pk {target.pk}"
         look = {
             "title": title,
-            "dashes": bool(line and line.style != "solid"),
+            "dashes": _DASHES.get(line.style if line else "solid", False),
             "color": line.colour if line else "#555555",
             "width": line.width if line else 1.0,
         }

@@ -109,3 +109,22 @@ def test_an_error_in_a_work_chain_step_shows_the_users_frames_once(tmp_path: Pat
     assert "in boom" in err
     for noise in ("graphflow/engine", "concurrent/futures", "runpy", "[Bad "):
         assert noise not in err, err
+
+
+def test_a_graphflow_error_keeps_its_notes(tmp_path: Path) -> None:
+    """submit_many says which inputs dict is bad in a note: the one line keeps it."""
+    source = textwrap.dedent(
+        """
+        from graphflow.errors import ProcessError
+
+        error = ProcessError("Small: 1 problem with the given values")
+        error.add_note("in inputs[5] given to submit_many: nothing was submitted")
+        raise error
+        """
+    )
+    done = _run(tmp_path, source)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "Error: Small: 1 problem with the given values\n"
+        "in inputs[5] given to submit_many: nothing was submitted\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -43,6 +44,10 @@ def test_list_defaults_to_active_processes_and_filters_by_state_and_limit() -> N
     assert node.pk in listed_pks(finished)
     assert node.pk not in listed_pks(invoke("process", "list", "--state", "excepted"))
     assert len(listed_pks(invoke("process", "list", "-a", "--limit", "2"))) == 2
+    # JSON stays a list; that it was cut at the limit goes to stderr
+    cut = CliRunner().invoke(cli, ["process", "list", "-a", "-l", "2", "--json"])
+    assert len(json.loads(cut.stdout)) == 2
+    assert "the newest 2 processes; -l N for more" in cut.stderr
 
 
 def test_show_names_inputs_outputs_caller_and_called() -> None:

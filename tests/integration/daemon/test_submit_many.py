@@ -64,6 +64,16 @@ def test_an_unreachable_broker_kills_what_it_stored_and_says_how_many(
     assert all(r["state"] == "killed" and r["why"].startswith("not submitted:") for r in killed)
 
 
+def test_an_entry_that_is_not_a_dict_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHFLOW_BROKER", "amqp://guest:guest@127.0.0.1:1/")
+    before = stored_children()
+    with pytest.raises(
+        TypeError, match=r"inputs\[1\] given to submit_many is of type int, not a dict"
+    ):
+        gf.submit_many(Child, [{"x": gf.Int(1)}, 5])
+    assert stored_children() == before
+
+
 def test_an_empty_sweep_submits_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRAPHFLOW_BROKER", "amqp://guest:guest@127.0.0.1:1/")
     assert gf.submit_many(Child, []) == []

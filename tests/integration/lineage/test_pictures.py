@@ -107,10 +107,11 @@ def test_every_node_and_link_is_drawn_told_apart_and_readable(paper: Run, tmp_pa
     assert all(out_of[c]["arrow"] and not into[c]["arrow"] for c in captions)
     # each kind has its own colour and line
     looks = {
-        captions[c]["caption"].split()[0]: (out_of[c]["colour"], out_of[c]["dashes"])
+        captions[c]["caption"].split()[0]: (out_of[c]["colour"], json.dumps(out_of[c]["dashes"]))
         for c in captions
     }
     assert len(set(looks.values())) == 4
+    assert len({dashes for _, dashes in looks.values()}) == 3  # solid, dashed, dotted
     # no caption overlaps another or a node, and no two nodes overlap
     boxes = list(picture["nodes"].items())
     for i, (a_id, a) in enumerate(boxes):
