@@ -22,4 +22,4 @@ if __name__ == "__main__":
     console.print(f"\n{len(ancestors(result))} ancestors. Ask the graph yourself, from Python:\n")
     print("    import graphflow")
     print(f'    graphflow.cypher("{QUERY}", pk={result.pk})')
-    print(f"\nor from the shell: graphflow node show {result.pk}")
+    print(f"\nor from the command line: graphflow node show {result.pk}")

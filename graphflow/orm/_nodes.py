@@ -165,6 +165,9 @@ class Node:
         )
 
     def delete_extra(self, key: str) -> None:
+        """Remove one extra; one that is not there is an ``AttributeError``, as in AiiDA."""
+        if key not in self._extras:
+            raise AttributeError(f"{self._ident()} has no extra {key!r}")
         stale = self._extra_properties(key)
         self._extras.pop(key, None)
         self._after_mutable_change({**dict.fromkeys(stale), "extras": canonical_json(self._extras)})

@@ -47,7 +47,7 @@ def third_twice(x: gf.Int) -> gf.Int:
 def as_json(*args: str) -> Any:
     result = CliRunner().invoke(cli, [*args, "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)  # stdout alone: notes to the user go to stderr
 
 
 def test_process_list_show_status_report_as_json() -> None:

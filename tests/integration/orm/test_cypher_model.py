@@ -85,6 +85,8 @@ def test_extras_follow_every_change() -> None:
     node.set_extra("tag", "final")
     node.delete_extra("tag")
     assert value_of(node, "extras__tag") is None
+    with pytest.raises(AttributeError, match="has no extra 'tag'"):
+        node.delete_extra("tag")  # as AiiDA: a missing extra is an error
     assert gf.load_node(node.pk).extras == {"scf": None}
 
 
