@@ -162,10 +162,10 @@ def _page(graph: ProvenanceGraph, height: int) -> str:
         # the caption is a node of its own where Graphviz put it, and the link passes
         # through it: Graphviz's layout keeps captions off each other and off nodes
         caption_id = f"link{index}"
-        x, y = layout.captions[(source.pk, target.pk, caption)].pop()
+        x, y = layout.captions[(source.pk, target.pk)].pop()
         net.add_node(
             caption_id, label=caption, title=title, shape="text", x=x, y=y, physics=False,
-            font={"size": 12, "color": look["color"]}, link=link.type,
+            font={"size": 12, "color": look["color"]},
         )  # fmt: skip
         net.add_edge(source.pk, caption_id, arrows={"to": {"enabled": False}}, **look)
         net.add_edge(caption_id, target.pk, **look)
@@ -180,11 +180,12 @@ def _page(graph: ProvenanceGraph, height: int) -> str:
 
 @dataclass
 class _Layout:
-    """Graphviz's positions, in the page's pixels: of each node (by pk) and of each link's
-    caption (by source pk, target pk and caption; a list for links that repeat)."""
+    """Graphviz's positions, in the page's pixels: of each node (by pk) and of the captions
+    of the links between two nodes (by source and target pk; any of them suits any of
+    those links: each is a place beside a line between the same two nodes)."""
 
     nodes: dict[int | None, dict[str, Any]] = field(default_factory=dict)
-    captions: dict[tuple[Any, Any, str], list[tuple[float, float]]] = field(
+    captions: dict[tuple[Any, Any], list[tuple[float, float]]] = field(
         default_factory=lambda: defaultdict(list)
     )
 
@@ -202,10 +203,7 @@ def _dot_layout(graph: ProvenanceGraph) -> _Layout:
         layout.nodes[pk] = {"x": x, "y": y, "physics": False}
     for edge in drawn.get("edges", []):
         if "lp" in edge:
-            key = (names[edge["tail"]], names[edge["head"]], edge["label"].replace("\\n", "\n"))
-            layout.captions[key].append(_point(edge["lp"]))
-    for positions in layout.captions.values():
-        positions.reverse()  # popped in the order the links come
+            layout.captions[(names[edge["tail"]], names[edge["head"]])].append(_point(edge["lp"]))
     return layout
 
 
