@@ -55,6 +55,8 @@ WARM_MOST = 300.0
 
 
 def graphflow_side(n1: int, n2: int, n3: int, waiting: int, warmup: float) -> dict[str, Any]:
+    from daemon_procs import CountWorkChain, Held
+
     import graphflow as gf
     from graphflow import _loop
     from graphflow.engine import get_runner
@@ -71,35 +73,6 @@ def graphflow_side(n1: int, n2: int, n3: int, waiting: int, warmup: float) -> di
     @gf.workfunction
     def add_multiply(x, y, z):
         return multiply(add(x, y), z)
-
-    class CountWorkChain(gf.WorkChain):
-        @classmethod
-        def define(cls, spec):
-            super().define(spec)
-            spec.input("n", valid_type=gf.Int)
-            spec.output("count", valid_type=gf.Int)
-            spec.outline(cls.setup, gf.while_(cls.not_done)(cls.increment), cls.finalize)
-
-        def setup(self):
-            self.ctx.i = 0
-
-        def not_done(self):
-            return self.ctx.i < self.inputs.n.value
-
-        def increment(self):
-            self.ctx.i += 1
-
-        def finalize(self):
-            self.out("count", gf.Int(self.ctx.i).store())
-
-    class Held(gf.WorkChain):
-        @classmethod
-        def define(cls, spec):
-            super().define(spec)
-            spec.outline(cls.done)
-
-        def done(self):
-            pass
 
     class Waiter(gf.WorkChain):
         @classmethod

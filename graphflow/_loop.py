@@ -17,7 +17,6 @@ answering broker heartbeats or committing other processes' writes.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import concurrent.futures
 import concurrent.futures.thread  # registers its exit callback before ours (see the end)
 import threading
@@ -122,12 +121,8 @@ def _shutdown() -> None:
     thread.join(5)
 
 
-# The hooks' last writes may need a thread (waiting for a write turn, resolving a host):
-# they run before the interpreter shuts its thread pools, which happens before atexit's
-# callbacks. Threading's exit callbacks run newest first, so this one, registered after
-# the thread pools' own, comes before it.
-_register_exit = getattr(threading, "_register_atexit", None)
-if _register_exit is not None:
-    _register_exit(_shutdown)
-else:  # an interpreter without it: the hooks still run, though without thread pools
-    atexit.register(_shutdown)
+# The hooks' last writes may need a thread (waiting for a write turn, resolving a host),
+# so they run before the interpreter shuts its thread pools, which happens before
+# atexit's callbacks: among threading's exit callbacks, which run newest first, so this
+# one, registered after the thread pools' own, comes before it.
+threading._register_atexit(_shutdown)  # type: ignore[attr-defined] # private, since 3.9

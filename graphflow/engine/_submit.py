@@ -33,7 +33,6 @@ from graphflow.types import ProcessState
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from graphflow.config import Profile
     from graphflow.orm import Backend
 
 __all__ = ["submit", "submit_many"]
@@ -81,7 +80,6 @@ def _submit_all(
     if not instances:
         return []
     backend = _loop.call(get_backend())
-    profile = current_profile()
     for start in range(0, len(instances), CHUNK):
         chunk = instances[start : start + CHUNK]
         _loop.call(backend.pks.ensure(_node_count(chunk)))  # storing never waits on the loop
@@ -91,9 +89,11 @@ def _submit_all(
         except BaseException:
             scope.rollback()
             raise
-        killed, reason = _loop.call(_store_and_publish(backend, profile, scope, chunk))
+        killed, reason = _loop.call(_store_and_publish(backend, scope, chunk))
         if reason is not None:
-            raise type(reason)(_not_queued_message(reason, killed, instances, start)) from reason
+            not_stored = len(instances) - start - len(chunk)
+            message = _not_queued_message(reason, killed, len(instances), not_stored)
+            raise type(reason)(message) from reason
     return [instance.node for instance in instances]
 
 
@@ -124,14 +124,14 @@ def _check_submittable(process: Any) -> None:
 
 
 async def _store_and_publish(
-    backend: Backend, profile: Profile, scope: WriteScope, chunk: list[Process]
+    backend: Backend, scope: WriteScope, chunk: list[Process]
 ) -> tuple[list[Process], BrokerError | None]:
     """Commit ``chunk`` (one commit), then publish its tasks together. Returns the
     processes the broker did not take, now marked killed, and why."""
     await commit_scope(scope)
     results: list[BaseException | None]
     try:
-        communicator = await communicator_for(profile)
+        communicator = await communicator_for(backend.profile)
         tasks = (communicator.publish_task(TaskMessage(p.node.uuid, p.node.pk)) for p in chunk)
         results = list(await asyncio.gather(*tasks, return_exceptions=True))
     except BrokerError as exc:
@@ -175,15 +175,14 @@ async def _mark_killed(backend: Backend, processes: list[Process], reason: str) 
 
 
 def _not_queued_message(
-    exc: BrokerError, killed: list[Process], instances: list[Process], start: int
+    exc: BrokerError, killed: list[Process], total: int, not_stored: int
 ) -> str:
     first = killed[0].node._ident()
-    if len(instances) == 1:
+    if total == 1:
         return f"{first} was stored but could not be queued, and is marked killed: {exc}"
-    queued = start + len(instances[start : start + CHUNK]) - len(killed)
-    unstored = len(instances) - start - min(CHUNK, len(instances) - start)
+    queued = total - not_stored - len(killed)
     return (
-        f"submit_many: {queued} of {len(instances)} processes were submitted; {len(killed)} "
+        f"submit_many: {queued} of {total} processes were submitted; {len(killed)} "
         f"(the first {first}) were stored but could not be queued and are marked killed; "
-        f"{unstored} were not stored: {exc}"
+        f"{not_stored} were not stored: {exc}"
     )

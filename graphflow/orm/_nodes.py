@@ -169,7 +169,7 @@ class Node:
         if key not in self._extras:
             raise AttributeError(f"{self._ident()} has no extra {key!r}")
         stale = self._extra_properties(key)
-        self._extras.pop(key, None)
+        del self._extras[key]
         self._after_mutable_change({**dict.fromkeys(stale), "extras": canonical_json(self._extras)})
 
     def _extra_properties(self, key: str) -> dict[str, Any]:
