@@ -157,26 +157,24 @@ class Node:
     def set_extra(self, key: str, value: Any) -> None:
         """Set one extra; on a stored node this is written at once."""
         checked = check_storable(value, f"extras.{key}", self._ident())
-        stale = self._extra_properties(key)
-        self._extras[key] = checked
-        fresh = self._extra_properties(key)
-        self._after_mutable_change(
-            {**dict.fromkeys(stale), **fresh, "extras": canonical_json(self._extras)}
-        )
+        self._replace_extras({**self._extras, key: checked}, key)
 
     def delete_extra(self, key: str) -> None:
         """Remove one extra; one that is not there is an ``AttributeError``, as in AiiDA."""
         if key not in self._extras:
             raise AttributeError(f"{self._ident()} has no extra {key!r}")
-        stale = self._extra_properties(key)
-        del self._extras[key]
-        self._after_mutable_change({**dict.fromkeys(stale), "extras": canonical_json(self._extras)})
+        self._replace_extras({k: v for k, v in self._extras.items() if k != key}, key)
 
-    def _extra_properties(self, key: str) -> dict[str, Any]:
-        """The properties that stand for extra ``key`` (store._model), for Cypher."""
-        if key not in self._extras:
-            return {}
-        return entry_properties({key: self._extras[key]}, EXTRAS)
+    def _replace_extras(self, extras: dict[str, Any], key: str) -> None:
+        """Write ``extras``, which differ from the node's in ``key``, with the properties
+        that stand for that key before and after (store._model); the node keeps them only
+        once written, so a value the store refuses leaves it as it was."""
+        stale = entry_properties({key: self._extras[key]}, EXTRAS) if key in self._extras else {}
+        fresh = entry_properties({key: extras[key]}, EXTRAS) if key in extras else {}
+        self._after_mutable_change(
+            {**dict.fromkeys(stale), **fresh, "extras": canonical_json(extras)}
+        )
+        self._extras = extras
 
     def _after_mutable_change(self, props: dict[str, Any]) -> None:
         if self._stored:

@@ -90,6 +90,19 @@ def test_extras_follow_every_change() -> None:
     assert gf.load_node(node.pk).extras == {"scf": None}
 
 
+def test_an_extra_the_store_refuses_leaves_the_node_as_it_was() -> None:
+    from graphflow.errors import NotStorableError
+
+    node = gf.Int(8).store()
+    node.set_extra("tag", "kept")
+    with pytest.raises(NotStorableError, match="more than the"):
+        node.set_extra("big", "y" * 5_000_000)  # past the 4 MiB a property holds
+    assert node.extras == {"tag": "kept"}
+    node.set_extra("next", 1)  # the refused value does not ride along with later changes
+    assert gf.load_node(node.pk).extras == {"tag": "kept", "next": 1}
+    assert value_of(node, "extras__next") == 1
+
+
 def test_entries_set_before_storing_are_stored_with_the_node() -> None:
     node = gf.Dict({"energy": -1.0, "uuid": "not the node's", "label": "not the node's"})
     node.label = "relaxed"
