@@ -18,7 +18,7 @@ from graphflow.shell import commands
 from graphflow.shell._render import format_error
 from graphflow.shell._splitter import Piece, PieceKind, is_blank, split_input
 from graphflow.shell._watchdog import watched
-from graphflow.store import find_write_clause
+from graphflow.store import find_write_clause, is_write, refusal
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -54,10 +54,10 @@ async def run_statement(ctx: ShellContext, statement: str) -> bool:
     """Run one statement and show its rows; False if it was refused or failed."""
     text = statement.strip()
     clause = find_write_clause(text)
-    if clause is not None and not ctx.state.write:
+    if clause is not None and is_write(clause) and not ctx.state.write:
         ctx.error(
             Text(
-                f"refused: {clause} would change the graph, and the shell only reads.\n"
+                f"refused: {refusal(clause)}, and the shell only reads.\n"
                 "Type :write on to allow statements that write (it asks first)."
             )
         )
@@ -67,7 +67,8 @@ async def run_statement(ctx: ShellContext, statement: str) -> bool:
     limit = ctx.state.time_limit
     started = time.perf_counter()
     try:
-        if clause is None:
+        if clause is None or not ctx.state.write:
+            # a read, or text the check does not know (the server says what is wrong)
             work = store.run_readonly(text, params, time_limit=limit)
         else:
             work = store.run_adhoc_write(text, params, time_limit=limit)

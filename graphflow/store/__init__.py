@@ -11,7 +11,7 @@ from graphflow.store._model import EXTRAS, entry_properties
 from graphflow.store._pk import PkAllocator
 from graphflow.store._positions import error_position, marks_its_own_position
 from graphflow.store._queries import CypherQuery, all_queries, cypher_directory, query
-from graphflow.store._readonly import find_write_clause
+from graphflow.store._readonly import find_write_clause, is_write, refusal
 from graphflow.store._repository import FileRepository
 from graphflow.store._schema import SCHEMA_VERSION, setup_schema
 from graphflow.store._writer import GroupCommitWriter, WriteBatch
@@ -38,7 +38,9 @@ __all__ = [
     "entry_properties",
     "error_position",
     "find_write_clause",
+    "is_write",
     "marks_its_own_position",
     "query",
+    "refusal",
     "setup_schema",
 ]

@@ -46,7 +46,7 @@ from graphflow.retry import (
 )
 from graphflow.store._limits import check_parameters
 from graphflow.store._queries import query
-from graphflow.store._readonly import find_write_clause
+from graphflow.store._readonly import find_write_clause, is_write, refusal
 from graphflow.store._temporal import hydrate_local_datetimes_natively
 
 if TYPE_CHECKING:
@@ -343,10 +343,13 @@ class Store:
     ) -> QueryResult:
         """Run a user's statement that must only read; a write clause is refused first."""
         clause = find_write_clause(text)
-        if clause is not None:
+        # what the check does not know as Cypher goes on: the server, which enforces
+        # read-only itself, says what is wrong and where
+        if clause is not None and is_write(clause):
             raise ReadOnlyQueryError(
-                f"the statement contains the write clause {clause}; graphflow.cypher and "
-                "the shell run read-only statements (use ':write on' in the shell to write)"
+                f"refused before it reached the store: {refusal(clause)}; graphflow.cypher "
+                "and the shell run only statements that read (use ':write on' in the shell "
+                "to write)"
             )
         return await self._run_adhoc(text, dict(params or {}), write=False, time_limit=time_limit)
 

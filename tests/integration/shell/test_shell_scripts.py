@@ -50,7 +50,7 @@ def test_an_error_is_exit_status_1_and_stops_the_script(tmp_path: Path) -> None:
     assert "Syntax error" in bad.stderr or "Invalid input" in bad.stderr
     refused = shell("-c", "CREATE (n:ShellScriptTmp);")
     assert refused.returncode == 1
-    assert "refused: CREATE" in refused.stderr
+    assert "refused: the write clause CREATE" in refused.stderr
     script = tmp_path / "steps.cypher"
     script.write_text(
         "// a comment, then statements and commands\n"

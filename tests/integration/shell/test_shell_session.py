@@ -75,7 +75,7 @@ def test_completion_offers_labels_types_keys_and_pks_from_the_live_graph(
 def test_a_write_is_refused_until_write_mode_is_confirmed(shell: type[Shell]) -> None:
     session = shell()
     out = session.run("CREATE (n:ShellTestTmp {x: 1});", until=":write on")
-    assert "refused: CREATE would change the graph" in out
+    assert "refused: the write clause CREATE would change the graph" in out
     session.type(":write on\r")
     session.expect(re.escape("Allow writes? [y/N]"))
     session.child.send("n\r")
@@ -94,7 +94,7 @@ def test_a_write_is_refused_until_write_mode_is_confirmed(shell: type[Shell]) ->
     session.run(") DELETE n;", until="0 rows")
     session.run(":write off", until="read-only")
     out = session.run("MATCH (n:Int) SET n.value = 0;", until=":write on")
-    assert "refused: SET" in out
+    assert "refused: the write clause SET" in out
     assert gf.cypher("MATCH (n:ShellTestTmp) RETURN n") == []
     session.close()
 

@@ -242,7 +242,7 @@ def test_a_write_is_refused_before_any_store_is_asked() -> None:
     ctx = FakeContext()
     assert not asyncio.run(_execute.run_text(ctx, "MATCH (n) DETACH DELETE n;"))
     message = ctx.err.getvalue()
-    assert "refused: DETACH DELETE would change the graph" in message
+    assert "refused: the write clause DETACH DELETE would change the graph" in message
     assert ":write on" in message
 
 
