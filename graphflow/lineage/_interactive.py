@@ -52,6 +52,12 @@ DEFAULT_MAX_NODES: Final = 500
 _DASHES: Final[dict[str, Any]] = {"solid": False, "dashed": [8, 5], "dotted": [2, 4]}
 #: dot measures in points; the page in CSS pixels (96 an inch against 72)
 _PX_PER_POINT: Final = 96 / 72
+#: the page's height follows the drawing's, within these bounds (pixels): a small graph
+#: gets no empty band, a large one is drawn at a readable size and scrolls or zooms
+MIN_HEIGHT: Final = 320
+MAX_HEIGHT: Final = 1600
+#: room around the drawing (and for the legend and the navigation buttons)
+_MARGIN: Final = 110
 _OPTIONS: Final = {
     # positions come from Graphviz (_dot_layout): nothing moves them
     "layout": {"hierarchical": {"enabled": False}},
@@ -82,10 +88,17 @@ class InteractiveGraph:
     """An interactive drawing of a provenance graph; shows itself in notebooks.
 
     ``html`` is a complete page; :meth:`save` writes it to a file to open in a browser.
+    Unless ``height`` is given, the page is as tall as Graphviz's drawing (between
+    :data:`MIN_HEIGHT` and :data:`MAX_HEIGHT` pixels), so text is drawn at its size
+    instead of shrunk to fit a fixed frame.
     """
 
     def __init__(
-        self, graph: ProvenanceGraph, *, height: int = 600, max_nodes: int = DEFAULT_MAX_NODES
+        self,
+        graph: ProvenanceGraph,
+        *,
+        height: int | None = None,
+        max_nodes: int = DEFAULT_MAX_NODES,
     ) -> None:
         limit = check_limit(max_nodes)
         if len(graph) > limit:
@@ -96,16 +109,25 @@ class InteractiveGraph:
                 nodes=len(graph),
                 limit=limit,
             )
+        if height is not None and height <= 0:
+            raise ValueError(f"height must be a positive number of pixels, not {height}")
         self.graph = graph
-        self.height = height
+        self._height = height
         self._html: str | None = None
 
     @property
     def html(self) -> str:
         """The whole page (made once)."""
         if self._html is None:
-            self._html = _page(self.graph, self.height)
+            self._html, self._height = _page(self.graph, self._height)
         return self._html
+
+    @property
+    def height(self) -> int:
+        """The drawing area's height in pixels (the drawing's own, unless one was given)."""
+        if self._height is None:
+            self._html, self._height = _page(self.graph, None)
+        return self._height
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` and return it."""
@@ -124,8 +146,12 @@ class InteractiveGraph:
         return f"<InteractiveGraph: {len(self.graph)} nodes, {len(self.graph.links)} links>"
 
 
-def _page(graph: ProvenanceGraph, height: int) -> str:
+def _page(graph: ProvenanceGraph, height: int | None) -> tuple[str, int]:
+    """The page, and the height its drawing area was given."""
     network = jupyter_module("pyvis.network", "an interactive graph")
+    layout = _dot_layout(graph)
+    if height is None:
+        height = round(min(max(layout.height + _MARGIN, MIN_HEIGHT), MAX_HEIGHT))
     net = network.Network(
         height=f"{height}px", width="100%", directed=True, cdn_resources="in_line", notebook=False
     )
@@ -145,7 +171,6 @@ def _page(graph: ProvenanceGraph, height: int) -> str:
             },
         }
         net.add_node(node.pk, **options)
-    layout = _dot_layout(graph)
     for node in graph.sorted_nodes():
         net.node_map[node.pk].update(layout.nodes[node.pk])
     for index, link in enumerate(graph.links):
@@ -175,15 +200,17 @@ def _page(graph: ProvenanceGraph, height: int) -> str:
     # needs no network at all, and cannot hang on a blocked one
     page = _REMOTE.sub("", page)
     page = page.replace("</head>", _TOOLTIP_CSS + _LEGEND_CSS + "</head>", 1)
-    return page.replace("<body>", "<body>" + _legend(), 1)
+    return page.replace("<body>", "<body>" + _legend(), 1), height
 
 
 @dataclass
 class _Layout:
     """Graphviz's positions, in the page's pixels: of each node (by pk) and of the captions
     of the links between two nodes (by source and target pk; any of them suits any of
-    those links: each is a place beside a line between the same two nodes)."""
+    those links: each is a place beside a line between the same two nodes), and the
+    drawing's height."""
 
+    height: float = 0.0
     nodes: dict[int | None, dict[str, Any]] = field(default_factory=dict)
     captions: dict[tuple[Any, Any], list[tuple[float, float]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -195,6 +222,9 @@ def _dot_layout(graph: ProvenanceGraph) -> _Layout:
     make room for every caption, so that none overlaps another or a node."""
     drawn = json.loads(run_dot(to_dot(graph), "json"))
     layout = _Layout()
+    if "bb" in drawn:  # x0,y0,x1,y1 in points
+        _, bottom, _, top = (float(part) for part in drawn["bb"].split(","))
+        layout.height = (top - bottom) * _PX_PER_POINT
     names: dict[int, Any] = {}
     for item in drawn.get("objects", []):
         pk = int(item["name"][1:])  # N<pk>, dot's node names
@@ -239,9 +269,10 @@ async def ainteractive(
     descendant_depth: int | None = None,
     links: str = "data",
     max_nodes: int = DEFAULT_MAX_NODES,
-    height: int = 600,
+    height: int | None = None,
 ) -> InteractiveGraph:
-    """An interactive view of ``target`` (a graph, or the provenance around nodes)."""
+    """An interactive view of ``target`` (a graph, or the provenance around nodes); as
+    tall as its drawing unless ``height`` (pixels) is given."""
     limit = check_limit(max_nodes)
     graph = await agraph_of(target, ancestor_depth, descendant_depth, links, limit)
     return InteractiveGraph(graph, height=height, max_nodes=limit)
@@ -254,7 +285,7 @@ def interactive(
     descendant_depth: int | None = None,
     links: str = "data",
     max_nodes: int = DEFAULT_MAX_NODES,
-    height: int = 600,
+    height: int | None = None,
 ) -> InteractiveGraph:
     """Synchronous :func:`ainteractive`."""
     return _loop.call(

@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.usefixtures("backend")
 
-#: after the first drawing, what vis-network drew: node ids with their boxes, and each
-#: link's ends, caption, colour, dashes and the box of its caption
+#: after the first drawing, what vis-network drew: node ids with their boxes, each
+#: link's ends, caption, colour, dashes and the box of its caption, and the zoom it
+#: chose to fit the drawing into the page
 PROBE = """
 <script>
 network.once("afterDrawing", function () {
-  var drawn = {nodes: {}, edges: []};
+  var drawn = {nodes: {}, edges: [], scale: network.getScale()};
   network.body.nodeIndices.forEach(function (id) {
     var node = network.body.nodes[id], box = network.getBoundingBox(id);
     box.caption = node.options.shape === "text" ? node.options.label : null;
@@ -69,7 +70,7 @@ def open_in_chromium(page: Path, *args: str) -> subprocess.CompletedProcess[str]
 def drawn(page_html: str, tmp_path: Path) -> dict[str, Any]:
     page = tmp_path / "probed.html"
     page.write_text(page_html.replace("</body>", PROBE, 1), encoding="utf-8")
-    dom = open_in_chromium(page, "--dump-dom").stdout
+    dom = open_in_chromium(page, "--dump-dom", "--window-size=1200,900").stdout
     found = re.search(r'<pre id="drawn">(.*?)</pre>', dom, re.DOTALL)
     assert found, "the page drew nothing (no afterDrawing): " + dom[-2000:]
     text = found.group(1).replace("&quot;", '"').replace("&amp;", "&")
@@ -89,6 +90,9 @@ def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
 def test_every_node_and_link_is_drawn_told_apart_and_readable(paper: Run, tmp_path: Path) -> None:
     view = interactive(paper.workflow, ancestor_depth=3, descendant_depth=3, links="all")
     picture = drawn(view.html, tmp_path)
+    # the page is as tall as the drawing, so nothing is shrunk to fit (a fixed 600 px
+    # drew this graph at 0.80 of its size)
+    assert picture["scale"] >= 0.95
     nodes = {k: v for k, v in picture["nodes"].items() if v["caption"] is None}
     captions = {k: v for k, v in picture["nodes"].items() if v["caption"] is not None}
     assert set(nodes) == {str(n.pk) for n in view.graph.nodes.values()}

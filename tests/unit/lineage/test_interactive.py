@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from graphflow.lineage import GraphTooLargeError, InteractiveGraph, ProvenanceGraph
+from graphflow.lineage import GraphTooLargeError, InteractiveGraph, Link, ProvenanceGraph
+from graphflow.lineage._interactive import MAX_HEIGHT, MIN_HEIGHT
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,3 +74,47 @@ def test_too_large_is_refused_but_a_graph_still_displays(paper: ProvenanceGraph)
     shown = big._repr_html_()
     assert "608 nodes, more than max_nodes=500" in shown
     assert not shown.startswith("<iframe")
+
+
+def _chain(make: Any, length: int) -> ProvenanceGraph:
+    """Integers each made from the one before by a calcfunction: one rank per node."""
+    integer, process = make.integer, make.process
+    nodes = [integer(1, 0)]
+    links = []
+    for step in range(length):
+        calc = process(2 * step + 2, "process.calcfunction", "increment")
+        out = integer(2 * step + 3, step + 1)
+        links += [Link(nodes[-1].uuid, calc.uuid, "INPUT", "x"),
+                  Link(calc.uuid, out.uuid, "CREATE", "result")]  # fmt: skip
+        nodes += [calc, out]
+    return ProvenanceGraph({n.uuid: n for n in nodes}, links, [nodes[-1].uuid])
+
+
+def drawing_area(page: str) -> int:
+    match = re.search(r"#mynetwork \{\s*width: 100%;\s*height: (\d+)px;", page)
+    assert match, "no drawing area in the page"
+    return int(match.group(1))
+
+
+def test_the_page_is_as_tall_as_the_drawing_within_bounds(
+    paper: ProvenanceGraph, make: Any
+) -> None:
+    one = _chain(make, 0)
+    assert InteractiveGraph(one).height == MIN_HEIGHT  # a single node: no empty band
+    heights = [InteractiveGraph(_chain(make, n)).height for n in (2, 4, 8)]
+    assert MIN_HEIGHT < heights[0] < heights[1] < heights[2] <= MAX_HEIGHT
+    # the frame and the page agree, and a very tall graph stops at the bound
+    view = InteractiveGraph(paper)
+    assert drawing_area(view.html) == view.height
+    assert f"height: {view.height + 30}px" in view._repr_html_()
+    assert InteractiveGraph(_chain(make, 40)).height == MAX_HEIGHT
+    # a height given is kept
+    assert drawing_area(InteractiveGraph(paper, height=250).html) == 250
+
+
+@pytest.mark.parametrize("height", [0, -5])
+def test_a_height_that_is_not_positive_is_refused(paper: ProvenanceGraph, height: int) -> None:
+    with pytest.raises(
+        ValueError, match=f"height must be a positive number of pixels, not {height}"
+    ):
+        InteractiveGraph(paper, height=height)
