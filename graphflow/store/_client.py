@@ -179,8 +179,12 @@ class Store:
         command_timeout: float | None = None,
         clock: Clock | None = None,
         reader: tuple[str, str] | None = None,
+        local_times_are_utc: bool = False,
     ) -> None:
         self.uri = uri
+        #: the server keeps times without their zone, in UTC (ArcadeDB): they are read
+        #: back as UTC datetimes, so users see the zone too (see store._temporal)
+        self._local_times_are_utc = local_times_are_utc
         self.database = database
         #: the server's own bound on a statement, when it cannot stop one whose client
         #: gave up (ArcadeDB over Bolt); None: dropping the connection stops it (Neo4j)
@@ -230,7 +234,7 @@ class Store:
             keep_alive=True,
             notifications_min_severity="OFF",
         )
-        hydrate_local_datetimes_natively(driver)
+        hydrate_local_datetimes_natively(driver, local_is_utc=self._local_times_are_utc)
         return driver
 
     async def close(self) -> None:

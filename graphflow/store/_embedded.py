@@ -210,6 +210,7 @@ class EmbeddedServer:
             write_lock=WriteLock(self.directory / "write.lock"),
             command_timeout=self.command_timeout,
             reader=None if reader_password is None else (READER_USER, reader_password),
+            local_times_are_utc=True,
         )
 
     async def _answers(self, info: ServerInfo) -> bool:

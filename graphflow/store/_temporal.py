@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 
     import neo4j
 
-__all__ = ["hydrate_local_datetimes_natively", "local_datetime", "use_native_datetimes"]
+__all__ = [
+    "hydrate_local_datetimes_natively",
+    "local_datetime",
+    "use_native_datetimes",
+    "utc_local_datetime",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,13 @@ def local_datetime(seconds: int, nanoseconds: int) -> datetime.datetime:
     """The naive ``datetime`` of a Bolt LocalDateTime, truncated to microseconds (as the
     driver's ``DateTime.to_native()`` truncates)."""
     return _EPOCH + datetime.timedelta(seconds=seconds, microseconds=nanoseconds // 1000)
+
+
+def utc_local_datetime(seconds: int, nanoseconds: int) -> datetime.datetime:
+    """A Bolt LocalDateTime from a server that keeps every time in UTC without its zone
+    (ArcadeDB: graphflow writes ``ctime``, ``mtime`` and every other time in UTC, and it
+    comes back as a LocalDateTime): the aware UTC ``datetime`` it stands for."""
+    return _UTC_EPOCH + datetime.timedelta(seconds=seconds, microseconds=nanoseconds // 1000)
 
 
 def offset_datetime(seconds: int, nanoseconds: int, offset: int) -> datetime.datetime:
@@ -65,21 +77,24 @@ def _with_fallback(
     return hydrate
 
 
-def use_native_datetimes(connection: Any) -> None:
+def use_native_datetimes(connection: Any, *, local_is_utc: bool = False) -> None:
     """Make one connection of graphflow's driver hydrate LocalDateTime and offset DateTime
-    values to Python datetimes."""
+    values to Python datetimes (a LocalDateTime to one in UTC if ``local_is_utc``)."""
     handler = getattr(connection, "hydration_handler", None)
     functions = getattr(handler, "struct_hydration_functions", None)
     if not isinstance(functions, dict):
         return
-    for tag, native in ((LOCAL_DATETIME, local_datetime), (OFFSET_DATETIME, offset_datetime)):
+    local = utc_local_datetime if local_is_utc else local_datetime
+    for tag, native in ((LOCAL_DATETIME, local), (OFFSET_DATETIME, offset_datetime)):
         if tag in functions:
             functions[tag] = _with_fallback(native, functions[tag])
 
 
-def hydrate_local_datetimes_natively(driver: neo4j.AsyncDriver) -> None:
+def hydrate_local_datetimes_natively(
+    driver: neo4j.AsyncDriver, *, local_is_utc: bool = False
+) -> None:
     """Make every connection ``driver`` opens from now on hydrate LocalDateTime values to
-    Python datetimes."""
+    Python datetimes (see :func:`use_native_datetimes`)."""
     pool: Any = getattr(driver, "_pool", None)
     opener = getattr(pool, "opener", None)
     if opener is None:
@@ -88,7 +103,7 @@ def hydrate_local_datetimes_natively(driver: neo4j.AsyncDriver) -> None:
 
     async def open_connection(*args: Any, **kwargs: Any) -> Any:
         connection = await opener(*args, **kwargs)
-        use_native_datetimes(connection)
+        use_native_datetimes(connection, local_is_utc=local_is_utc)
         return connection
 
     pool.opener = open_connection

@@ -7,12 +7,19 @@ with ``to_native()``; the store's connections produce that Python datetime direc
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from neo4j._codec.hydration.bolt.v2 import temporal as driver_temporal
 
-from graphflow.store._temporal import _with_fallback, local_datetime, offset_datetime
+from graphflow.store._temporal import (
+    _with_fallback,
+    local_datetime,
+    offset_datetime,
+    utc_local_datetime,
+)
 
 #: 0001-01-01T00:00 and 9999-12-31T23:59:59, in seconds from 1970-01-01T00:00
 FIRST, LAST = -62_135_596_800, 253_402_300_799
@@ -23,6 +30,16 @@ def test_the_same_datetime_as_the_driver_converted_to_native(seconds: int, nanos
     expected = driver_temporal.hydrate_datetime(seconds, nanos).to_native()
     assert local_datetime(seconds, nanos) == expected
     assert local_datetime(seconds, nanos).tzinfo is None
+
+
+@given(st.integers(FIRST, LAST), st.integers(0, 999_999_999))
+def test_from_a_server_that_keeps_utc_without_a_zone_the_zone_is_utc(
+    seconds: int, nanos: int
+) -> None:
+    """ArcadeDB gives graphflow's UTC times back as LocalDateTimes: the wall time is UTC's."""
+    ours = utc_local_datetime(seconds, nanos)
+    assert ours.utcoffset() == datetime.timedelta(0)
+    assert ours.replace(tzinfo=None) == local_datetime(seconds, nanos)
 
 
 @given(
