@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         while_,
         workfunction,
     )
+    from graphflow.engine._caching import disable_caching, enable_caching
     from graphflow.engine._submit import submit, submit_many
     from graphflow.errors import GraphflowError
     from graphflow.orm import (
@@ -112,6 +113,8 @@ _EXPORTS: dict[str, str] = {
     "workfunction": "graphflow.engine",
     "submit": "graphflow.engine._submit",
     "submit_many": "graphflow.engine._submit",
+    "enable_caching": "graphflow.engine._caching",
+    "disable_caching": "graphflow.engine._caching",
 }
 
 __all__ = [
@@ -147,6 +150,8 @@ __all__ = [
     "append_",
     "calcfunction",
     "cypher",
+    "disable_caching",
+    "enable_caching",
     "if_",
     "load_code",
     "load_computer",

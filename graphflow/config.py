@@ -494,6 +494,12 @@ OPTIONS: dict[str, tuple[type, str]] = {
         float,
         "seconds before a daemon worker queues a submitted process whose task never was",
     ),
+    "caching.default_enabled": (bool, "serve calculations from the cache (true/false)"),
+    "caching.enabled_for": (
+        list,
+        "process types served from the cache (comma-separated, * wildcards)",
+    ),
+    "caching.disabled_for": (list, "process types never served from the cache (wins)"),
 }
 #: the transport tasks of a calculation job; each may override the two options above
 TRANSPORT_TASKS = ("upload", "submit", "update", "retrieve", "kill")
@@ -507,6 +513,13 @@ def parse_option(key: str, value: str) -> Any:
     if key not in OPTIONS:
         raise ConfigError(f"unknown option {key!r} (known: {', '.join(sorted(OPTIONS))})")
     kind = OPTIONS[key][0]
+    if kind is bool:
+        word = value.strip().lower()
+        if word not in _BOOLEANS:
+            raise ConfigError(f"option {key!r} needs true or false, not {value!r}")
+        return _BOOLEANS[word]
+    if kind is list:
+        return [item.strip() for item in value.split(",") if item.strip()]
     try:
         parsed = kind(value)
     except ValueError:
@@ -514,6 +527,9 @@ def parse_option(key: str, value: str) -> Any:
     if parsed <= 0:
         raise ConfigError(f"option {key!r} must be positive, not {value!r}")
     return parsed
+
+
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
 def update_profile(

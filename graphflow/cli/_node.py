@@ -81,6 +81,43 @@ def show(
     emit(fmt, data, table)
 
 
+@node.command("rehash")
+@click.argument("identifiers", nargs=-1)
+@click.pass_context
+def rehash(ctx: click.Context, identifiers: tuple[str, ...]) -> None:
+    """Compute the hashes caching looks up again: of the nodes given, or of every data node
+    and calculation (for nodes stored before graphflow hashed them, or after an upgrade
+    that changed what a hash is made of)."""
+    import_driver()
+    from graphflow import _loop
+    from graphflow.cli._common import console, use_profile
+    from graphflow.orm import aload_node, get_backend
+    from graphflow.orm._rehash import arehash
+
+    use_profile(ctx)
+    if not identifiers:
+
+        async def every_node() -> tuple[int, int]:
+            return await arehash(await get_backend())
+
+        data, calculations = _loop.call(every_node())
+        console.print(
+            f"Hashed again: {data} data node(s) and {calculations} calculation(s) changed."
+        )
+        return
+
+    async def load(identifier: str) -> Any:
+        return await aload_node(await get_backend(), parse_identifier(identifier))
+
+    for identifier in identifiers:
+        found = _loop.call(load(identifier))
+        before = found._hash
+        after = found.rehash()
+        change = "unchanged" if after == before else "changed"
+        shown = after or "none (workflows are never cached)"
+        console.print(f"{found.type_label} {found.pk}: hash {shown}, {change}.")
+
+
 class Depth(click.ParamType[int, Any]):
     """A depth in links: a whole number, 0 for none; omitted for no limit."""
 

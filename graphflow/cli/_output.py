@@ -115,7 +115,8 @@ def _time(value: datetime.datetime | None) -> str | None:
 def node_json(node: Node, *, details: bool = False) -> dict[str, Any]:
     """A node's stable keys: pk, uuid, type, label, ctime, mtime; for a process also
     process_label, process_state, paused, exit_status, exit_message; for a job computer,
-    job_id, remote_workdir; with ``details``, description, attributes and extras."""
+    job_id, remote_workdir; with ``details``, description, attributes, extras, hash,
+    cached_from (the uuid of a caching source) and is_valid_cache."""
     from graphflow.orm import CalcJobNode, ProcessNode  # not at import: see cli._node
 
     data: dict[str, Any] = {
@@ -145,6 +146,9 @@ def node_json(node: Node, *, details: bool = False) -> dict[str, Any]:
             description=node.description,
             attributes=node.attributes,
             extras=node.extras,
+            hash=node._hash,
+            cached_from=node.get_cache_source(),
+            is_valid_cache=node.is_valid_cache,
         )
     return data
 

@@ -240,7 +240,11 @@ def _release_services(prof: config.Profile) -> None:
 
 def _options_help() -> str:
     lines = ["\b", "Options:"]
-    lines += [f"  {key}: {text}" for key, (_kind, text) in config.OPTIONS.items() if "." not in key]
+    lines += [
+        f"  {key}: {text}"
+        for key, (_kind, text) in config.OPTIONS.items()
+        if not key.startswith("transport_") or "." not in key
+    ]
     tasks = ", ".join(config.TRANSPORT_TASKS)
     lines.append(f"  transport_*.TASK: the transport options for one task ({tasks})")
     return "\n".join(lines)

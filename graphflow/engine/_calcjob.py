@@ -138,8 +138,10 @@ class CalcJob(Process):
         )
 
     def _write_creation(self, scope: WriteScope, *, with_parent_link: bool = True) -> None:
-        """Store the job, once its options are known to suit its computer's scheduler."""
+        """Store the job, once its options are known to suit its computer's scheduler;
+        they are its attributes (as in AiiDA), so they count in its hash (caching)."""
         self._check_options()
+        self.node._set_attribute("options", dict(self.options))
         super()._write_creation(scope, with_parent_link=with_parent_link)
 
     def _check_options(self) -> None:

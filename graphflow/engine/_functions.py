@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Union
 
 from graphflow import _loop
+from graphflow.engine._caching import cached_outputs
 from graphflow.engine._commit import TopLevelCommit
 from graphflow.engine._context import current_process, process_context
 from graphflow.engine._importing import import_name
@@ -34,6 +35,7 @@ from graphflow.orm import (
     BaseType,
     Bool,
     CalcFunctionNode,
+    CalculationNode,
     Data,
     Dict,
     Float,
@@ -43,6 +45,7 @@ from graphflow.orm import (
     ProcessNode,
     Str,
     WorkFunctionNode,
+    WriteScope,
     current_scope,
     get_backend,
     to_node,
@@ -326,12 +329,16 @@ def run_function_process(
     process._scope = scope
     try:
         with write_scope(scope if process.store_provenance else None), process_context(process):
+            cached = _from_cache(process, scope)  # first: the hash is part of the creation
             if process.store_provenance:
                 process._write_creation(scope)
             scope.update(process.node, process.transition(Event.START))
             try:
-                result = process.func(*call_args, **call_kwargs)
-                outputs, code = _outputs_of(process, result)
+                if cached is None:
+                    result = process.func(*call_args, **call_kwargs)
+                    outputs, code = _outputs_of(process, result)
+                else:
+                    outputs, code = cached, ExitCode(0)
                 if process.store_provenance:
                     process._write_outputs(scope, outputs)
             except BaseException as exc:
@@ -356,6 +363,16 @@ def run_function_process(
     if set(outputs) == {"result"}:
         return outputs["result"], process.node
     return nest_outputs(outputs), process.node
+
+
+def _from_cache(process: FunctionProcess, scope: WriteScope) -> dict[str, Node] | None:
+    """A calcfunction's outputs copied from a finished twin, if caching serves it (then its
+    body does not run); workfunctions always run."""
+    node = process.node
+    if not (process.store_provenance and isinstance(node, CalculationNode)):
+        return None
+    inputs = flatten_links(process.inputs, process.spec().inputs)
+    return cached_outputs(scope.backend, node, inputs)
 
 
 def _outputs_of(process: FunctionProcess, result: Any) -> tuple[dict[str, Node], ExitCode]:

@@ -40,9 +40,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphflow.clock import Clock, MonotonicClock
 from graphflow.config import load_config
+from graphflow.engine._caching import acached_outputs
 from graphflow.engine._calcinfo import CalcInfo, Sandbox
 from graphflow.engine._calcjob import SUBMIT_SCRIPT, CalcJob, JobStep
 from graphflow.engine._checkpoint import dumps
+from graphflow.engine._exit_codes import ExitCode
 from graphflow.engine._logging import REPORT, emit
 from graphflow.engine._parser import load_parser_class
 from graphflow.engine._process import exit_code_of
@@ -60,6 +62,7 @@ from graphflow.errors import (
 )
 from graphflow.orm import FolderData, RemoteData, SinglefileData, WriteScope, write_scope
 from graphflow.orm._computers import Computer, aload_computer
+from graphflow.orm._process import NAMESPACE_SEPARATOR
 from graphflow.retry import Backoff, Deadline, retry
 from graphflow.schedulers import (
     EXIT_CODE_FILENAME,
@@ -75,7 +78,6 @@ from graphflow.types import ProcessState
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
-    from graphflow.engine._exit_codes import ExitCode
     from graphflow.engine._runner import ProcessHandle, Runner
 
 __all__ = ["JobDriver"]
@@ -325,6 +327,8 @@ class JobDriver:
     async def _upload(self, handle: ProcessHandle) -> None:
         process = handle.process
         assert isinstance(process, CalcJob)
+        if await self._finish_from_cache(handle, process):
+            return
         computer = await self.computer(process.code.computer_label)
         scheduler = get_scheduler(computer.scheduler)
         with tempfile.TemporaryDirectory(prefix="graphflow-upload-") as tmp:
@@ -359,6 +363,24 @@ class JobDriver:
         await self.runner.in_thread(process._write_outputs, scope, {"remote_folder": remote})
         props = process.node._job_update(computer=computer.label, remote_workdir=workdir)
         self._commit_progress(handle, props)
+
+    async def _finish_from_cache(self, handle: ProcessHandle, process: CalcJob) -> bool:
+        """Finish the job with copies of a finished twin's outputs, if caching serves it
+        (engine._caching): nothing is uploaded, submitted or parsed."""
+        outputs = await acached_outputs(self.runner.backend, process.node)
+        if outputs is None:
+            return False
+        scope = self._pending(handle)
+        handle.pending = None
+        for label, node in outputs.items():
+            await self.runner.in_thread(process.out, label.replace(NAMESPACE_SEPARATOR, "."), node)
+        await self.runner.in_thread(process._write_outputs, scope, outputs)
+        if process.state is ProcessState.WAITING:
+            scope.update(process.node, process.transition(Event.RESUME))
+        scope.update(process.node, {"cached_from": process.node.get_cache_source()})
+        scope.update(process.node, process.finish_props(ExitCode(0)))
+        self.runner.commit(handle, scope)
+        return True
 
     async def _workdir(self, transport: Transport, computer: Computer, process: CalcJob) -> str:
         """``<computer workdir>/<uuid[:2]>/<uuid[2:4]>/<uuid[4:]>``, ``~`` expanded once."""
@@ -685,8 +707,6 @@ def _verdict(process: CalcJob) -> ExitCode:
     first (out of memory or walltime, a non-zero exit status); then the parser, which
     sees that verdict as the node's exit status and message, and whose own exit code,
     if it returns one (``ExitCode(0)`` included), decides."""
-    from graphflow.engine._exit_codes import ExitCode
-
     job = process.job
     codes = process.exit_codes
     found: ExitCode | None = None

@@ -322,6 +322,8 @@ class Process:
         inputs = flatten_links(self.inputs, self.spec().inputs)
         for label, node in inputs.items():  # every link checked before anything is stored
             check_link(LinkType.INPUT, node, self.node, label)
+        if isinstance(self.node, CalculationNode) and self.node._hash is None:
+            self.node._hash = self.node.hash_with_inputs(inputs)  # caching finds it by this
         new_inputs = [node for node in inputs.values() if not node.is_stored]
         scope.add_nodes([*new_inputs, self.node])
         for label, node in inputs.items():

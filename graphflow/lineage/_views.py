@@ -126,6 +126,12 @@ def node_table(node: Node) -> Table:
         value = getattr(node, "value", None)
         if value is not None and not callable(value):
             rows.append(("value", value))
+    source = node.get_cache_source()
+    rows += [
+        ("cached from", f"{source} (its results were copied, not computed)" if source else None),
+        ("valid cache", None if node.is_valid_cache else "no: never copied from"),
+        ("hash", node.get_hash() if not isinstance(node, ProcessNode) or node._hash else None),
+    ]
     rows += [(f"attributes.{k}", json.dumps(v)) for k, v in sorted(node.attributes.items())]
     rows += [(f"extras.{k}", json.dumps(v)) for k, v in sorted(node.extras.items())]
     for key, value in rows:

@@ -7,16 +7,20 @@ native ``value`` property, so Cypher can filter on it.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphflow.errors import NotStorableError
-from graphflow.orm._nodes import Node, register_node_class
+from graphflow.orm._nodes import Node, data_hash, register_node_class
 from graphflow.orm._values import canonical_json, check_storable
 from graphflow.store import INT64_MAX, INT64_MIN, MAX_TEXT_BYTES, entry_properties
+
+if TYPE_CHECKING:
+    from typing import Self
 
 __all__ = ["BaseType", "Bool", "Data", "Dict", "Float", "Int", "List", "Str", "to_node"]
 
@@ -28,6 +32,22 @@ class Data(Node):
     node_type: ClassVar[str] = "core.data"
     create_group: ClassVar[str] = "Data"
     type_label: ClassVar[str] = "Data"
+
+    def _compute_hash(self) -> str | None:
+        # files are in the attributes by their content's digest, so they count too
+        return data_hash(self.node_type, self._attributes, getattr(self, "_value", None))
+
+    def clone(self) -> Self:
+        """An unstored copy with the same content (attributes and files; not extras), as
+        AiiDA's ``clone``: what caching gives a calculation served from the cache."""
+        twin = copy.copy(self)
+        Node.__init__(twin, label=self._label, description=self._description)
+        twin._attributes = copy.deepcopy(self._attributes)
+        return twin
+
+    def _repository_keys(self) -> list[str]:
+        """The repository objects the node's content is in (subclasses with files)."""
+        return []
 
 
 def _binary(op: Callable[[Any, Any], Any], *, reflected: bool = False) -> Callable[..., Any]:

@@ -78,6 +78,9 @@ class SinglefileData(Data):
     def filename(self) -> str:
         return str(self._attributes["filename"])
 
+    def _repository_keys(self) -> list[str]:
+        return [str(self._attributes["key"])] if "key" in self._attributes else []
+
     def open(self, mode: str = "r") -> IO[Any]:
         """Open the content for reading (``'r'`` text, ``'rb'`` bytes)."""
         if mode not in ("r", "rb"):
@@ -115,6 +118,9 @@ class FolderData(Data):
     def _files(self) -> dict[str, dict[str, Any]]:
         files: dict[str, dict[str, Any]] = self._attributes["files"]
         return files
+
+    def _repository_keys(self) -> list[str]:
+        return [str(entry["key"]) for entry in self._files().values()]
 
     def put_object_from_file(self, path: str | Path, relpath: str) -> None:
         relpath = _check_relpath(relpath, self._ident())
@@ -214,6 +220,9 @@ class ArrayData(Data):
 
     def get_arraynames(self) -> list[str]:
         return sorted(self._attributes["arrays"])
+
+    def _repository_keys(self) -> list[str]:
+        return [str(entry["key"]) for entry in self._attributes["arrays"].values()]
 
     def get_array(self, name: str = "default") -> np.ndarray[Any, Any]:
         import numpy as np

@@ -16,7 +16,9 @@ durable with the step.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import html
+import math
 import uuid as uuid_module
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -31,7 +33,35 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Self
 
-__all__ = ["Node", "node_class", "register_node_class"]
+__all__ = [
+    "HASH_VERSION",
+    "Node",
+    "NodeCaching",
+    "content_hash",
+    "data_hash",
+    "node_class",
+    "register_node_class",
+]
+
+#: what a node's hash is made of changes with this number (a rehash makes old ones current)
+HASH_VERSION = 1
+
+
+def data_hash(node_type: str, attributes: Mapping[str, Any], value: Any = None) -> str:
+    """A data node's hash: its type and attributes, and its exact value where JSON cannot
+    hold it (a Float's NaN and infinities, whose attribute is null)."""
+    content: dict[str, Any] = {"attributes": dict(attributes)}
+    if isinstance(value, float) and not math.isfinite(value):
+        content["value"] = repr(value)
+    return content_hash(node_type, content)
+
+
+def content_hash(node_type: str, content: Mapping[str, Any]) -> str:
+    """The hash of what determines a node (caching): its type and ``content``, as canonical
+    JSON, so equal content gives equal hashes in every interpreter."""
+    text = canonical_json({"hash_version": HASH_VERSION, "node_type": node_type, **content})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
 
 N = TypeVar("N", bound="Node")
 
@@ -96,6 +126,15 @@ class Node:
         self._attributes: dict[str, Any] = {}
         self._extras: dict[str, Any] = {}
         self._stored = False
+        self._init_caching()
+
+    def _init_caching(self) -> None:
+        #: the hash of what determines the node (see get_hash); fixed when it is stored
+        self._hash: str | None = None
+        #: False: never a caching source (None: the default, True)
+        self._valid_cache: bool | None = None
+        #: the uuid of the node this one was copied from by caching
+        self._cached_from: str | None = None
 
     # --- identity -----------------------------------------------------------------------
 
@@ -181,6 +220,53 @@ class Node:
             self._mtime = utc_now()
             update_stored_node(self, {**props, "mtime": self._mtime})
 
+    # --- caching (AiiDA's node.base.caching) --------------------------------------------
+
+    @property
+    def base(self) -> NodeBase:
+        """AiiDA 2.x's namespace of node features (``node.base.caching``)."""
+        return NodeBase(self)
+
+    def get_hash(self) -> str | None:
+        """The hash of what determines this node: a data node's type and content, a
+        calculation's class, attributes and inputs' hashes; None for workflows."""
+        return self._hash if self._hash is not None else self._compute_hash()
+
+    def _compute_hash(self) -> str | None:
+        return None
+
+    def _hash_at_creation(self) -> str | None:
+        """The hash written with the node: its content's, which is final once stored."""
+        return self._compute_hash()
+
+    def rehash(self) -> str | None:
+        """Compute the hash again (after its rules changed) and write it; the new hash."""
+        fresh = self._compute_hash()
+        if fresh != self._hash:
+            self._hash = fresh
+            self._after_mutable_change({"hash": fresh})
+        return fresh
+
+    @property
+    def is_valid_cache(self) -> bool:
+        """Whether caching may copy this node's results (set False to stop it)."""
+        return self._valid_cache is not False
+
+    @is_valid_cache.setter
+    def is_valid_cache(self, valid: bool) -> None:
+        if not isinstance(valid, bool):
+            raise TypeError(f"{self._ident()}: is_valid_cache must be True or False, not {valid!r}")
+        self._valid_cache = valid
+        self._after_mutable_change({"is_valid_cache": valid})
+
+    def get_cache_source(self) -> str | None:
+        """The uuid of the node this one's results were copied from by caching, if any."""
+        return self._cached_from
+
+    @property
+    def is_created_from_cache(self) -> bool:
+        return self._cached_from is not None
+
     # --- attributes: frozen once stored -------------------------------------------------
 
     @property
@@ -219,6 +305,13 @@ class Node:
 
     def _row(self) -> dict[str, Any]:
         """The node's properties for its creation query (after ``_mark_stored``)."""
+        if self._hash is None:
+            self._hash = self._hash_at_creation()
+        caching: dict[str, Any] = {"hash": self._hash}
+        if self._valid_cache is not None:
+            caching["is_valid_cache"] = self._valid_cache
+        if self._cached_from is not None:
+            caching["cached_from"] = self._cached_from
         return {
             "uuid": self._uuid,
             "pk": self._pk,
@@ -231,6 +324,7 @@ class Node:
             "extras": canonical_json(self._extras),
             **entry_properties(self._extras, EXTRAS),
             **self._native_properties(),
+            **caching,
         }
 
     @classmethod
@@ -246,6 +340,9 @@ class Node:
         node._attributes = load_json(props.get("attributes"), f"node {node._uuid} attributes")
         node._extras = load_json(props.get("extras"), f"node {node._uuid} extras")
         node._stored = True
+        node._hash = props.get("hash")
+        node._valid_cache = props.get("is_valid_cache")
+        node._cached_from = props.get("cached_from")
         node._restore(props)
         return node
 
@@ -275,6 +372,41 @@ class Node:
 
     def _repr_extra(self) -> str:
         return ""
+
+
+class NodeBase:
+    """``node.base``: AiiDA 2.x groups node features under it; graphflow has ``caching``."""
+
+    def __init__(self, node: Node) -> None:
+        self.caching = NodeCaching(node)
+
+
+class NodeCaching:
+    """``node.base.caching``, as in AiiDA 2.x (the same as the node's own methods)."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    def get_hash(self) -> str | None:
+        return self._node.get_hash()
+
+    def rehash(self) -> str | None:
+        return self._node.rehash()
+
+    @property
+    def is_valid_cache(self) -> bool:
+        return self._node.is_valid_cache
+
+    @is_valid_cache.setter
+    def is_valid_cache(self, valid: bool) -> None:
+        self._node.is_valid_cache = valid
+
+    def get_cache_source(self) -> str | None:
+        return self._node.get_cache_source()
+
+    @property
+    def is_created_from_cache(self) -> bool:
+        return self._node.is_created_from_cache
 
 
 def _check_text(value: Any, what: str, node: Node | None) -> str:

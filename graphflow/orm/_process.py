@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from graphflow.errors import NotExistentError
 from graphflow.orm._load import incoming_nodes, load_node, outgoing_links, outgoing_nodes
-from graphflow.orm._nodes import Node, register_node_class
+from graphflow.orm._nodes import Node, content_hash, register_node_class
 from graphflow.types import ProcessState
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "WorkChainNode",
     "WorkFunctionNode",
     "WorkflowNode",
+    "calculation_hash",
 ]
 
 NAMESPACE_SEPARATOR = "__"
@@ -207,6 +208,9 @@ class ProcessNode(Node):
         self._inputs = None
         self._outputs = None
 
+    def _hash_at_creation(self) -> str | None:
+        return None  # given by the engine, which knows the inputs before they are linked
+
     def refresh(self) -> ProcessNode:
         """Reload the state from the store (it changes while the process runs elsewhere)."""
         fresh = load_node(self.uuid)
@@ -256,10 +260,47 @@ class ProcessNode(Node):
         return f" {self.process_label} {self._process_state.value}{status}"
 
 
+#: a job's options that say how it is queued, not what it computes: not in its hash (as
+#: AiiDA leaves them out of a CalcJobNode's)
+QUEUE_OPTIONS = frozenset(
+    ["queue_name", "account", "qos", "priority", "max_wallclock_seconds", "max_memory_kb"]
+)
+
+
+def calculation_hash(
+    node_type: str,
+    process_type: str,
+    attributes: Mapping[str, Any],
+    input_hashes: Mapping[str, str | None],
+) -> str:
+    """A calculation's hash: its class, attributes and inputs' hashes (by link label)
+    decide its results, so calculations with equal hashes may share them (caching)."""
+    hashed = dict(attributes)
+    options = hashed.get("options")
+    if isinstance(options, Mapping):  # a job's: how it queues does not change its results
+        hashed["options"] = {k: v for k, v in options.items() if k not in QUEUE_OPTIONS}
+    content = {
+        "process_type": process_type,
+        "attributes": hashed,
+        "inputs": dict(sorted(input_hashes.items())),
+    }
+    return content_hash(node_type, content)
+
+
 class CalculationNode(ProcessNode):
     """A process that creates data (calculation functions and jobs)."""
 
     type_label: ClassVar[str] = "Calculation"
+
+    def hash_with_inputs(self, inputs: Mapping[str, Node]) -> str:
+        """The calculation's hash with ``inputs`` (by link label)."""
+        hashes = {label: node.get_hash() for label, node in inputs.items()}
+        return calculation_hash(self.node_type, self.process_type, self._attributes, hashes)
+
+    def _compute_hash(self) -> str | None:
+        if not self._stored:
+            return self._hash  # the engine's, until the input links are stored
+        return self.hash_with_inputs(incoming_nodes(self, ("INPUT",)))
 
 
 class WorkflowNode(ProcessNode):
