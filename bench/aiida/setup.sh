@@ -29,7 +29,7 @@ unset AIIDA_PROFILE || true
 log() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U postgres -d postgres)
+PSQL_BASE=(psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U postgres)
 VERDI="$VENV/bin/verdi"
 
 # --- 1. virtualenv with aiida-core 2.9.x ----------------------------------
@@ -69,7 +69,23 @@ case "$current" in
             || log "WARNING: could not set consumer_timeout at run time (harmless for runs under 30 min)" ;;
 esac
 
-# --- 3. PostgreSQL role and database -----------------------------------------
+# --- 3. PostgreSQL: Debian's, default settings; its role and database -------
+# A local server is installed and started if it is not (AiiDA as a normal user has
+# it), and reached as the postgres user through its socket (Debian's peer
+# authentication); AiiDA itself connects over TCP with the role's password.
+if [ "$PGHOST" = 127.0.0.1 ] || [ "$PGHOST" = localhost ]; then
+    if ! command -v pg_lsclusters >/dev/null 2>&1; then
+        log "installing PostgreSQL (Debian's postgresql)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
+    fi
+    if ! pg_lsclusters -h | grep -q online; then
+        read -r pg_version pg_cluster _ < <(pg_lsclusters -h | head -1)
+        log "starting PostgreSQL $pg_version/$pg_cluster"
+        pg_ctlcluster "$pg_version" "$pg_cluster" start
+    fi
+    PSQL_BASE=(runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$PGPORT")
+fi
+PSQL=("${PSQL_BASE[@]}" -d postgres)
 "${PSQL[@]}" -Atc 'SELECT 1' >/dev/null || die "cannot reach PostgreSQL as postgres at $PGHOST:$PGPORT"
 if [ "$("${PSQL[@]}" -Atc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'")" != 1 ]; then
     log "creating PostgreSQL role $DB_USER"
@@ -165,9 +181,9 @@ for item in $state; do
 done
 
 # --- 5. planner statistics ---------------------------------------------------
-# This machine's PostgreSQL runs with autovacuum off, so nothing else ever
-# ANALYZEs the benchmark database; without statistics the planner picks bad
-# plans for AiiDA's recursive link queries (W6: 19 ms instead of 6 ms).
-psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U postgres -d "$DB_NAME" -c 'ANALYZE'
+# Autovacuum ANALYZEs the benchmark database only after enough changes; a
+# database just filled for W6 may have no statistics yet, and then the planner
+# picks bad plans for AiiDA's recursive link queries (W6: 19 ms instead of 6 ms).
+"${PSQL_BASE[@]}" -d "$DB_NAME" -c 'ANALYZE'
 
 log "ready: AIIDA_PATH=$HERE profile=$PROFILE python=$VENV/bin/python"

@@ -1,4 +1,4 @@
-"""AiiDA 2.9 half of graphflow's side-by-side benchmarks: workloads W1-W6.
+"""AiiDA 2.9 half of graphflow's side-by-side benchmarks: workloads W1-W7.
 
 Run with the virtualenv that setup.sh makes (``AIIDA_PATH`` defaults to this
 folder, where setup.sh puts the ``bench`` profile)::
@@ -25,6 +25,8 @@ shared/notes/aiida-anchor.md):
     W5  300 CountWorkChain n=10, 2-worker daemon              runs/h  (+ steps/s, RSS)
     W6  ancestors query on a >=20k-node DB (median of 50),    queries/s (+ ms,
         verdi node graph generate (median of 5), verdi --version   graph s, verdi s)
+    W7  caching: W1's calcfunction and W4's job, x100 each,   ms per cached call,
+        served from the cache of one identical calculation       ms per cached job
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import json
 import math
 import os
 import platform
+import random
 import signal
 import socket
 import statistics
@@ -74,6 +77,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {  # workload: (n, timeout seconds)
     "W4": (300, 1800),
     "W5": (300, 1200),
     "W6": (50, 3600),  # includes growing the DB to --min-nodes the first time
+    "W7": (100, 1200),
     "fill": (0, 3600),
 }
 
@@ -703,6 +707,48 @@ def w6(n: int, args: argparse.Namespace) -> JSON:
     }
 
 
+def w7(n: int, args: argparse.Namespace) -> JSON:
+    """Caching: n calls of W1's calcfunction, and n runs of W4's job, each served from
+    the cache of one identical calculation made (untimed) first, with caching enabled
+    for the two classes only, as a user would enable it."""
+    from aiida import orm
+    from aiida.engine import run_get_node
+    from aiida.manage.caching import enable_caching
+    from aiida_bench_procs import add
+
+    x, y = random.randrange(10**9, 10**12), random.randrange(10**9, 10**12)
+    code = orm.load_code(f"bash@{args.computer}")
+
+    def job() -> Any:
+        builder = code.get_builder()
+        builder.x, builder.y = orm.Int(x), orm.Int(y)
+        return run_get_node(builder)[1]
+
+    with (
+        enable_caching(identifier="aiida_bench_procs.add"),
+        enable_caching(identifier="aiida.calculations:core.arithmetic.add"),
+    ):
+        add.run_get_node(orm.Int(x), orm.Int(y))  # the source
+        start = time.perf_counter()
+        for _ in range(n):
+            node = add.run_get_node(orm.Int(x), orm.Int(y))[1]
+            if not node.base.caching.is_created_from_cache:  # from the source or a copy
+                raise RuntimeError(f"calcfunction pk {node.pk} was not served from the cache")
+        functions = time.perf_counter() - start
+        job()  # the source
+        start = time.perf_counter()
+        for _ in range(n):
+            node = job()
+            if not node.base.caching.is_created_from_cache:
+                raise RuntimeError(f"job pk {node.pk} was not served from the cache")
+        jobs = time.perf_counter() - start
+    return {
+        "ms_per_cached_calcfunction": round(1000 * functions / n, 2),
+        "ms_per_cached_job": round(1000 * jobs / n, 2),
+        "computer": args.computer,
+    }
+
+
 def fill(n: int, args: argparse.Namespace) -> JSON:
     deadline = time.monotonic() + args.timeout - 30
     result = _fill(args.min_nodes, deadline)
@@ -716,6 +762,7 @@ WORKLOADS: dict[str, Callable[[int, argparse.Namespace], JSON]] = {
     "W4": w4,
     "W5": w5,
     "W6": w6,
+    "W7": w7,
     "fill": fill,
     "_fill_worker": _fill_worker,
 }
@@ -725,7 +772,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("workload", choices=list(WORKLOADS), metavar="{W1,...,W6,fill}")
+    parser.add_argument("workload", choices=list(WORKLOADS), metavar="{W1,...,W7,fill}")
     parser.add_argument(
         "--n", type=int, help="calls, runs, jobs, or (W6) query repeats; default per workload"
     )
