@@ -42,6 +42,7 @@ helpers decide by it, never by message text.
     ├── ShellCommandError
     │   └── ShellUsageError
     ├── CheckpointError
+    ├── ArchiveError
     ├── PluginError
     ├── MissingExtraError
     ├── TransportError                 (retryable)
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
+    "ArchiveError",
     "BrokerError",
     "BrokerUnavailableError",
     "CheckpointError",
@@ -330,6 +332,11 @@ class ShellUsageError(ShellCommandError):
 
 class CheckpointError(GraphflowError):
     """A checkpoint that cannot be written or read; names the field and format version."""
+
+
+class ArchiveError(GraphflowError):
+    """An archive that cannot be written or read, or whose content clashes with the
+    profile it is imported into; names the file, the node or the link."""
 
 
 class PluginError(GraphflowError):

@@ -30,6 +30,7 @@ VERBS: dict[str, tuple[str, str, str]] = {
     "run": ("graphflow.cli._run", "run", "Run a Python file with graphflow loaded."),
     "shell": ("graphflow.cli._shell", "shell", "Explore provenance with Cypher interactively."),
     "export": ("graphflow.cli._export", "export", "Export provenance (W3C PROV)."),
+    "archive": ("graphflow.cli._archive", "archive", "Move nodes between profiles in a file."),
 }
 
 

@@ -1,0 +1,99 @@
+"""``graphflow archive``: write nodes with their provenance to a file, import it elsewhere."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from graphflow.cli._common import console, err_console, use_profile
+from graphflow.cli._output import chosen, emit, format_option
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+__all__ = ["archive"]
+
+
+@click.group()
+def archive() -> None:
+    """Write nodes and the provenance they need to a file, and import it elsewhere."""
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[Callable[[str, int], None]]:
+    """A line on stderr that counts what is done, on a terminal; nothing otherwise."""
+    if not err_console.is_terminal:
+        yield lambda _phase, _count: None
+        return
+    with err_console.status(what) as status:
+
+        def report(phase: str, count: int) -> None:
+            status.update(f"{what}: {phase} {count:,}")
+
+        yield report
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(
+        f"{counts.get(kind, 0):,} {kind}" for kind in ("nodes", "links", "logs", "groups", "files")
+    )
+
+
+@archive.command("create")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--nodes",
+    "-N",
+    "nodes",
+    multiple=True,
+    help="nodes (pks or uuids, comma-separated); repeatable",
+)
+@click.option("--groups", "-G", "groups", multiple=True, help="a group's label; repeatable")
+@click.pass_context
+def create(ctx: click.Context, file: Path, nodes: tuple[str, ...], groups: tuple[str, ...]) -> None:
+    """Write the nodes and groups given, with all their ancestors (and for workflows what
+    they called and returned), their files and logs, to FILE."""
+    from graphflow.archive import create_archive
+    from graphflow.cli._node import parse_identifier
+
+    use_profile(ctx)
+    identifiers = [
+        parse_identifier(n.strip()) for text in nodes for n in text.split(",") if n.strip()
+    ]
+    with _progress(f"writing {file}") as report:
+        counts = create_archive(file, nodes=identifiers, groups=groups, progress=report)
+    console.print(f"Wrote {file}: {_counts(counts)}.")
+
+
+@archive.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.pass_context
+def import_(ctx: click.Context, file: Path) -> None:
+    """Import FILE into the profile: nodes keep their uuids, what is here already stays."""
+    from graphflow.archive import import_archive
+
+    use_profile(ctx)
+    with _progress(f"importing {file}") as report:
+        counts = import_archive(file, progress=report)
+    console.print(f"Imported {file}: new here: {_counts(counts)}.")
+
+
+@archive.command("inspect")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@format_option(csv_ok=False)
+def inspect(file: Path, output_format: str, as_json: bool) -> None:
+    """Show what FILE holds: its format version, when it was made, and its counts."""
+    from graphflow.archive import inspect_archive
+
+    metadata = inspect_archive(file)
+
+    def table() -> None:
+        console.print(f"{file}: {metadata['format']} version {metadata['version']}")
+        console.print(f"created {metadata.get('created')} by graphflow {metadata.get('graphflow')}")
+        console.print(_counts(metadata.get("counts") or {}))
+
+    data: Any = metadata
+    emit(chosen(output_format, as_json), data, table)
