@@ -34,11 +34,15 @@ def create_archive(
     *,
     nodes: Sequence[int | str] = (),
     groups: Sequence[str] = (),
+    everything: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
-    """Write the archive of ``nodes`` and ``groups`` of the current profile to ``path``."""
+    """Write the archive of ``nodes`` and ``groups`` (or ``everything``) of the current
+    profile to ``path``."""
     backend = _loop.call(get_backend())
-    return export_nodes(backend, path, nodes=nodes, groups=groups, progress=progress)
+    return export_nodes(
+        backend, path, nodes=nodes, groups=groups, everything=everything, progress=progress
+    )
 
 
 def import_archive(

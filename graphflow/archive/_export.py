@@ -21,7 +21,7 @@ from graphflow import _loop
 from graphflow.archive._format import PAGE, ArchiveWriter, pages
 from graphflow.archive._store import read_rows
 from graphflow.errors import ArchiveError, NotExistentError, RepositoryError
-from graphflow.orm import Data, aload_group, aload_node, node_from_record
+from graphflow.orm import Data, Group, aload_group, aload_node, node_from_record
 from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
@@ -39,19 +39,21 @@ def export_nodes(
     *,
     nodes: Sequence[int | str] = (),
     groups: Sequence[str] = (),
+    everything: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
-    """Write the archive of ``nodes`` (pks, uuids) and the nodes of ``groups`` (labels)
-    to ``path``; what it holds, by kind. A failure leaves no file behind."""
+    """Write the archive of ``nodes`` (pks, uuids) and the nodes of ``groups`` (labels),
+    or of ``everything`` (every node and group), to ``path``; what it holds, by kind. A
+    failure leaves no file behind."""
     target = Path(path)
-    if not nodes and not groups:
+    if not nodes and not groups and not everything:
         raise ArchiveError(
-            "an archive needs nodes or groups: give --nodes PK... or --groups LABEL..."
+            "an archive needs nodes or groups: give --nodes PK... or --groups LABEL... (or --all)"
         )
     if target.exists():
         raise ArchiveError(f"{target} exists already: give a new file name")
     report = progress or (lambda _phase, _count: None)
-    start, group_records = _starting_points(backend, nodes, groups)
+    start, group_records = _starting_points(backend, nodes, groups, everything)
     uuids = _closure(backend, start, report)
     partial = target.with_name(target.name + ".partial")
     writer = ArchiveWriter(partial)
@@ -88,24 +90,25 @@ def _version() -> str:
 
 
 def _starting_points(
-    backend: Backend, nodes: Sequence[int | str], groups: Sequence[str]
+    backend: Backend, nodes: Sequence[int | str], groups: Sequence[str], everything: bool
 ) -> tuple[set[str], list[dict[str, Any]]]:
-    start: set[str] = set()
-    for identifier in nodes:
-        start.add(_loop.call(aload_node(backend, identifier)).uuid)
-    records = []
+    """The uuids asked for, and the groups' records."""
+    start = {_loop.call(aload_node(backend, identifier)).uuid for identifier in nodes}
+    found: list[Any] = []
     for label in groups:
         try:
-            group = _loop.call(aload_group(label))
+            found.append(_loop.call(aload_group(label)))
         except NotExistentError as exc:
             raise ArchiveError(str(exc)) from None
-        members: list[str] = []
-        after = -(2**63)
-        while rows := read_rows(
-            backend, "archive.group_members", key=group.key, after=after, limit=PAGE
-        ):
-            members += [row["uuid"] for row in rows]
-            after = rows[-1]["pk"]
+    if everything:
+        start.update(_uuids(backend, "archive.all_nodes"))
+        rows = read_rows(backend, "orm.list_groups", type_string=None)
+        known = {group.key for group in found}
+        every = [Group._from_props(dict(row["group"].items())) for row in rows]
+        found += [group for group in every if group.key not in known]
+    records = []
+    for group in found:
+        members = _uuids(backend, "archive.group_members", key=group.key)
         start.update(members)
         records.append(
             {
@@ -118,6 +121,16 @@ def _starting_points(
             }
         )
     return start, records
+
+
+def _uuids(backend: Backend, name: str, **params: Any) -> list[str]:
+    """The uuids a paged statement (``after``, ``limit``: pk order) returns, page by page."""
+    found: list[str] = []
+    after = -(2**63)
+    while rows := read_rows(backend, name, after=after, limit=PAGE, **params):
+        found += [row["uuid"] for row in rows]
+        after = rows[-1]["pk"]
+    return found
 
 
 def _closure(backend: Backend, start: set[str], report: Callable[[str, int], None]) -> set[str]:

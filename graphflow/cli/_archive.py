@@ -52,10 +52,17 @@ def _counts(counts: dict[str, int]) -> str:
     help="nodes (pks or uuids, comma-separated); repeatable",
 )
 @click.option("--groups", "-G", "groups", multiple=True, help="a group's label; repeatable")
+@click.option("--all", "everything", is_flag=True, help="every node and group of the profile")
 @click.pass_context
-def create(ctx: click.Context, file: Path, nodes: tuple[str, ...], groups: tuple[str, ...]) -> None:
-    """Write the nodes and groups given, with all their ancestors (and for workflows what
-    they called and returned), their files and logs, to FILE."""
+def create(
+    ctx: click.Context,
+    file: Path,
+    nodes: tuple[str, ...],
+    groups: tuple[str, ...],
+    everything: bool,
+) -> None:
+    """Write the nodes and groups given (or all), with all their ancestors (and for
+    workflows what they called and returned), their files and logs, to FILE."""
     from graphflow.archive import create_archive
     from graphflow.cli._node import parse_identifier
 
@@ -64,7 +71,9 @@ def create(ctx: click.Context, file: Path, nodes: tuple[str, ...], groups: tuple
         parse_identifier(n.strip()) for text in nodes for n in text.split(",") if n.strip()
     ]
     with _progress(f"writing {file}") as report:
-        counts = create_archive(file, nodes=identifiers, groups=groups, progress=report)
+        counts = create_archive(
+            file, nodes=identifiers, groups=groups, everything=everything, progress=report
+        )
     console.print(f"Wrote {file}: {_counts(counts)}.")
 
 
