@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.archive._export import export_nodes
-from graphflow.archive._format import FORMAT, VERSION, ArchiveReader
+from graphflow.archive._format import FORMAT, VERSION, ArchiveReader, Progress
 from graphflow.archive._import import import_into
 from graphflow.orm import get_backend
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
 __all__ = [
     "FORMAT",
@@ -35,7 +35,7 @@ def create_archive(
     nodes: Sequence[int | str] = (),
     groups: Sequence[str] = (),
     everything: bool = False,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
     """Write the archive of ``nodes`` and ``groups`` (or ``everything``) of the current
     profile to ``path``."""
@@ -46,7 +46,7 @@ def create_archive(
 
 
 def import_archive(
-    path: str | os.PathLike[str], *, progress: Callable[[str, int], None] | None = None
+    path: str | os.PathLike[str], *, progress: Progress | None = None
 ) -> dict[str, int]:
     """Import the archive at ``path`` into the current profile; what was new, by kind."""
     return import_into(_loop.call(get_backend()), path, progress=progress)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
-from graphflow.archive._format import PAGE, ArchiveWriter, pages
+from graphflow.archive._format import PAGE, ArchiveWriter, Progress, pages
 from graphflow.archive._store import read_rows
 from graphflow.errors import ArchiveError, NotExistentError, RepositoryError
 from graphflow.orm import Data, Group, aload_group, aload_node, node_from_record
@@ -26,7 +26,7 @@ from graphflow.types import ProcessState
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from graphflow.orm import Backend
 
@@ -40,7 +40,7 @@ def export_nodes(
     nodes: Sequence[int | str] = (),
     groups: Sequence[str] = (),
     everything: bool = False,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
     """Write the archive of ``nodes`` (pks, uuids) and the nodes of ``groups`` (labels),
     or of ``everything`` (every node and group), to ``path``; what it holds, by kind. A
@@ -52,7 +52,7 @@ def export_nodes(
         )
     if target.exists():
         raise ArchiveError(f"{target} exists already: give a new file name")
-    report = progress or (lambda _phase, _count: None)
+    report = progress or (lambda _phase, _done, _total: None)
     start, group_records = _starting_points(backend, nodes, groups, everything)
     uuids = _closure(backend, start, report)
     partial = target.with_name(target.name + ".partial")
@@ -70,7 +70,7 @@ def export_nodes(
             except RepositoryError as exc:
                 raise ArchiveError(f"{exc}; a node of the archive names it") from None
             writer.add_file(key, source)
-            report("files", writer.counts["files"])
+            report("files", writer.counts["files"], len(keys))
         writer.finish(
             {"created": datetime.datetime.now(datetime.UTC).isoformat(), "graphflow": _version()}
         )
@@ -133,7 +133,7 @@ def _uuids(backend: Backend, name: str, **params: Any) -> list[str]:
     return found
 
 
-def _closure(backend: Backend, start: set[str], report: Callable[[str, int], None]) -> set[str]:
+def _closure(backend: Backend, start: set[str], report: Progress) -> set[str]:
     """``start`` and everything its nodes bring along (see the module's docstring)."""
     found = set(start)
     frontier = sorted(start)
@@ -144,12 +144,12 @@ def _closure(backend: Backend, start: set[str], report: Callable[[str, int], Non
             reached.update(row["uuid"] for row in rows)
         frontier = sorted(reached - found)
         found.update(frontier)
-        report("traversed", len(found))
+        report("traversed", len(found), None)
     return found
 
 
 def _write_nodes(
-    backend: Backend, writer: ArchiveWriter, uuids: set[str], report: Callable[[str, int], None]
+    backend: Backend, writer: ArchiveWriter, uuids: set[str], report: Progress
 ) -> tuple[set[str], list[str]]:
     """The nodes' lines; the repository keys their files are under, and the processes."""
     keys: set[str] = set()
@@ -171,12 +171,12 @@ def _write_nodes(
                 keys.update(node._repository_keys())
             props.pop("pk", None)  # each profile numbers its nodes itself
             writer.line(props)
-        report("nodes", writer.counts["nodes"])
+        report("nodes", writer.counts["nodes"], len(uuids))
     return keys, processes
 
 
 def _write_links(
-    backend: Backend, writer: ArchiveWriter, uuids: set[str], report: Callable[[str, int], None]
+    backend: Backend, writer: ArchiveWriter, uuids: set[str], report: Progress
 ) -> None:
     """Every provenance link between two archived nodes."""
     writer.start("links")
@@ -184,7 +184,7 @@ def _write_links(
         for row in read_rows(backend, "archive.links_from", uuids=page):
             if row["target"] in uuids:
                 writer.line(dict(row))
-        report("links", writer.counts["links"])
+        report("links", writer.counts["links"], None)
 
 
 def _write_logs(backend: Backend, writer: ArchiveWriter, processes: list[str]) -> None:

@@ -21,6 +21,7 @@ import datetime
 import json
 import math
 import zipfile
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from graphflow.errors import ArchiveError
@@ -36,6 +37,7 @@ __all__ = [
     "VERSION",
     "ArchiveReader",
     "ArchiveWriter",
+    "Progress",
     "decode",
     "encode",
     "pages",
@@ -49,6 +51,8 @@ REPOSITORY = "repository/"
 PAGE = 500
 
 T = TypeVar("T")
+#: told how far a phase has come: (phase, done, total if known)
+Progress = Callable[[str, int, "int | None"], None]
 
 
 def pages(items: Iterable[T], size: int = PAGE) -> Iterator[list[T]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphflow.archive._format import ArchiveReader, pages
+from graphflow.archive._format import ArchiveReader, Progress, pages
 from graphflow.archive._store import read_rows, take_pks, write_batch, write_statement
 from graphflow.errors import ArchiveError, GraphflowError
 from graphflow.orm import CalculationNode, Data, Node, WorkflowNode, node_from_record
@@ -24,7 +24,6 @@ from graphflow.store import WriteBatch
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Callable
 
     from graphflow.orm import Backend
 
@@ -43,10 +42,10 @@ def import_into(
     backend: Backend,
     path: str | os.PathLike[str],
     *,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
     """Import the archive at ``path``; what was new to this profile, by kind."""
-    report = progress or (lambda _phase, _count: None)
+    report = progress or (lambda _phase, _done, _total: None)
     reader = ArchiveReader(Path(path))
     try:
         present, kinds, keys = _check_nodes(backend, reader, report)
@@ -62,7 +61,7 @@ def import_into(
 
 
 def _check_nodes(
-    backend: Backend, reader: ArchiveReader, report: Callable[[str, int], None]
+    backend: Backend, reader: ArchiveReader, report: Progress
 ) -> tuple[dict[str, bool], dict[str, str], set[str]]:
     """Every node's uuid: whether the profile has it already, and its kind (data,
     calculation, workflow); the files the nodes name."""
@@ -99,7 +98,7 @@ def _check_nodes(
                         "archive is not imported (nothing was written)"
                     )
             present[ours["uuid"]] = True
-        report("checked", len(present))
+        report("checked", len(present), reader.counts.get("nodes"))
     return present, kinds, keys
 
 
@@ -165,7 +164,7 @@ def _write(
     backend: Backend,
     reader: ArchiveReader,
     present: dict[str, bool],
-    report: Callable[[str, int], None],
+    report: Progress,
 ) -> dict[str, int]:
     counts = dict.fromkeys(("nodes", "links", "logs", "groups", "files"), 0)
     for key in reader.files():
@@ -190,7 +189,8 @@ def _write(
             pks[record["uuid"]] = pk
         write_batch(backend, batch)
         counts["nodes"] += len(new)
-        report("nodes", counts["nodes"])
+        report("nodes", counts["nodes"], sum(not here for here in present.values()))
+    read_links = 0
     for page in pages(reader.records("links")):
         found = read_rows(backend, "archive.existing_links", links=page)
         have = {(r["source"], r["target"], r["type"], r["label"]) for r in found}
@@ -201,7 +201,8 @@ def _write(
         if batch:
             write_batch(backend, batch)
         counts["links"] += len(page) - len(have)
-        report("links", counts["links"])
+        read_links += len(page)
+        report("links", read_links, reader.counts.get("links"))
     for page in pages(reader.records("logs")):
         found = read_rows(backend, "archive.existing_logs", uuids=[r["uuid"] for r in page])
         have = {row["uuid"] for row in found}

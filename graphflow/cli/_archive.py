@@ -7,6 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from graphflow.cli._common import console, err_console, use_profile
 from graphflow.cli._output import chosen, emit, format_option
@@ -23,15 +31,20 @@ def archive() -> None:
 
 
 @contextmanager
-def _progress(what: str) -> Iterator[Callable[[str, int], None]]:
-    """A line on stderr that counts what is done, on a terminal; nothing otherwise."""
+def _progress(what: str) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A bar per phase on stderr (a count where the total is not known yet), on a
+    terminal; nothing otherwise."""
     if not err_console.is_terminal:
-        yield lambda _phase, _count: None
+        yield lambda _phase, _done, _total: None
         return
-    with err_console.status(what) as status:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err_console, transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
 
-        def report(phase: str, count: int) -> None:
-            status.update(f"{what}: {phase} {count:,}")
+        def report(phase: str, done: int, total: int | None) -> None:
+            if phase not in tasks:
+                tasks[phase] = bars.add_task(f"{what}: {phase}", total=total)
+            bars.update(tasks[phase], completed=done, total=total)
 
         yield report
 
