@@ -116,8 +116,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Remove the session's GRAPHFLOW_HOME (stores of up to ~130 MB) after a passing run;
+    """Stop the session's embedded store, whoever started it (setting the profile up
+    starts it to check it, with or without a test that asks for ``backend``); then
+    remove the session's GRAPHFLOW_HOME (stores of up to ~130 MB) after a passing run;
     after a failing one keep it, with the daemon logs and stores, and say where."""
+    from graphflow import _loop
+    from graphflow.orm import close_backends, embedded_server, load_profile
+
+    profile = load_profile()
+    _loop.call(close_backends())
+    if profile.store.kind == "embedded":
+        _loop.call(embedded_server(profile).stop())
     if exitstatus == 0:
         shutil.rmtree(_SESSION_HOME, ignore_errors=True)
     else:
