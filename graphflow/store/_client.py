@@ -585,6 +585,12 @@ class Store:
                 f"the graph store at {self.uri} rejected the credentials of user "
                 f"{self._auth[0]!r}: {exc.message or 'authentication failed'}"
             )
+        if isinstance(exc, neo4j_errors.Neo4jError) and _no_query_slot(exc):
+            return StoreBusyError(
+                f"the graph store at {self.uri} is busy: every query slot is taken, so "
+                f"{what} waited its turn in vain (statements abandoned with Ctrl-C or a time "
+                "limit run on until the store's command timeout)"
+            )
         if isinstance(exc, neo4j_errors.Neo4jError):
             if _database_closed(exc, self.database):
                 return StoreUnavailableError(
@@ -645,6 +651,13 @@ def _refused_write(exc: neo4j_errors.ClientError) -> bool:
     (ArcadeDB) or a write in a read transaction (Neo4j)."""
     code = exc.code or ""
     return code.endswith(".Security.Forbidden") or code.endswith(".Statement.AccessMode")
+
+
+def _no_query_slot(exc: neo4j_errors.Neo4jError) -> bool:
+    """ArcadeDB's admission gate refused the statement: its query slots stayed full for
+    the queue's whole timeout (transient: the statement never ran)."""
+    text = f"{exc.message or ''} {exc}"
+    return "QueryAdmission" in text or "arcadedb.queryQueueTimeout" in text
 
 
 def _statement_error(exc: neo4j_errors.ClientError) -> QueryError:

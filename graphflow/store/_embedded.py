@@ -56,6 +56,9 @@ STOP_TIMEOUT = 30.0
 #: seconds the server lets one statement run (graphflow's own transactions are bounded
 #: by the same figure on the client); a profile option ``store_command_timeout``
 DEFAULT_COMMAND_TIMEOUT = TRANSACTION_TIMEOUT
+#: statements the server runs at once (more wait their turn): room for graphflow's own
+#: next to statements users abandoned, which run on until the command timeout
+QUERY_SLOTS = 32
 _PORT_CLASH = "Address already in use"
 
 
@@ -331,8 +334,12 @@ class EmbeddedServer:
             "arcadedb.txWalFlush": "2",
             # the only bound on a statement the server has over Bolt: a statement whose
             # client gave up (Ctrl-C, a time limit) would otherwise run on, holding one
-            # of the server's four query slots, for as long as it takes
+            # of the server's query slots, for as long as it takes
             "arcadedb.command.timeout": str(round(self.command_timeout * 1000)),
+            # the slots: by default twice the cores (4 here), so four statements a user
+            # abandoned took them all and graphflow itself waited until they ended; the
+            # heap watermark still keeps running queries from taking too much memory
+            "arcadedb.queryMaxConcurrent": str(QUERY_SLOTS),
         }
         jvm_args = [
             f"-Xmx{self.heap}",
