@@ -210,6 +210,8 @@ class Profile:
             "store": store,
             "broker": redact_url(broker) if broker else "none (processes run in-process)",
             "trusted code": ", ".join(self.trusted_code) or "none yet (launching trusts it)",
+            "options": ", ".join(f"{k} = {v!r}" for k, v in sorted(self.options.items()))
+            or "none (the defaults)",
         }
 
     def __repr__(self) -> str:
@@ -519,7 +521,13 @@ def parse_option(key: str, value: str) -> Any:
             raise ConfigError(f"option {key!r} needs true or false, not {value!r}")
         return _BOOLEANS[word]
     if kind is list:
-        return [item.strip() for item in value.split(",") if item.strip()]
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        spaced = [item for item in items if any(ch.isspace() for ch in item)]
+        if spaced:
+            raise ConfigError(
+                f"option {key!r}: {spaced[0]!r} is not a process type (separate them with commas)"
+            )
+        return items
     try:
         parsed = kind(value)
     except ValueError:
@@ -529,7 +537,10 @@ def parse_option(key: str, value: str) -> Any:
     return parsed
 
 
-_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+_BOOLEANS = {
+    **dict.fromkeys(("true", "yes", "on", "1"), True),
+    **dict.fromkeys(("false", "no", "off", "0"), False),
+}
 
 
 def update_profile(

@@ -256,8 +256,9 @@ def _options_help() -> str:
 @click.argument("value")
 def set_option(name: str, key: str, value: str) -> None:
     """Set option KEY of profile NAME to VALUE."""
-    config.update_profile(name, options={key: value})
-    console.print(f"Profile [bold]{name}[/]: {key} = {value}.")
+    profile = config.update_profile(name, options={key: value})
+    console.print(f"Profile [bold]{name}[/]: {key} = {profile.options[key]!r}.")
+    console.print("Daemon workers read options when they start: `graphflow daemon restart`.")
 
 
 @profile.command("trust")

@@ -69,7 +69,8 @@ def shell(
 
     Statements end with ';' and only read unless ':write on' (or --write). Type ':help'
     at the prompt for the commands. With -c or -f (or input that is not a terminal)
-    the statements run without a prompt, and the exit status is 1 after an error.
+    the statements run without a prompt, and the exit status is 1 after an error, 130
+    after Ctrl-C.
     """
     use_profile(ctx)
     from graphflow.shell import OutputFormat, ShellOptions, run_shell

@@ -77,8 +77,15 @@ def _block(enabled: bool, identifier: Any) -> Iterator[None]:
 
 
 def _pattern(identifier: Any) -> str | None:
-    if identifier is None or isinstance(identifier, str):
+    if isinstance(identifier, str):
+        if not identifier.strip() or any(ch.isspace() for ch in identifier):
+            raise ValueError(
+                f"caching identifier {identifier!r} is not a process type: give one such as "
+                "'mymodule:add' (with * wildcards), a process function or a process class"
+            )
         return identifier
+    if identifier is None:
+        return None
     process_class = getattr(identifier, "process_class", identifier)  # a process function
     process_type = getattr(process_class, "process_type", None)
     if not callable(process_type):

@@ -16,6 +16,7 @@ step's own scope and commits with the step.
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import types
 import typing
@@ -81,6 +82,16 @@ class FunctionProcess(Process):
     @classmethod
     def process_type(cls) -> str:
         return import_name(cls.func.__module__, cls.func.__qualname__)
+
+    @classmethod
+    @functools.cache
+    def source_digest(cls) -> str | None:
+        """The SHA-256 of the function's source text, if Python can find it."""
+        try:
+            source = inspect.getsource(cls.func)
+        except (OSError, TypeError):
+            return None  # defined where no source is kept (an interactive session)
+        return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
     @classmethod
     def define(cls, spec: ProcessSpec) -> None:
@@ -367,10 +378,15 @@ def run_function_process(
 
 def _from_cache(process: FunctionProcess, scope: WriteScope) -> dict[str, Node] | None:
     """A calcfunction's outputs copied from a finished twin, if caching serves it (then its
-    body does not run); workfunctions always run."""
+    body does not run); workfunctions always run. The digest of the function's source is
+    an attribute, so a changed body is not served an old result (as AiiDA hashes the
+    source file it keeps)."""
     node = process.node
     if not (process.store_provenance and isinstance(node, CalculationNode)):
         return None
+    digest = type(process).source_digest()
+    if digest is not None:
+        node._set_attribute("source_digest", digest)
     inputs = flatten_links(process.inputs, process.spec().inputs)
     return cached_outputs(scope.backend, node, inputs)
 

@@ -377,7 +377,8 @@ class JobDriver:
         await self.runner.in_thread(process._write_outputs, scope, outputs)
         if process.state is ProcessState.WAITING:
             scope.update(process.node, process.transition(Event.RESUME))
-        scope.update(process.node, {"cached_from": process.node.get_cache_source()})
+        computer = process.node._job_update(computer=process.code.computer_label)
+        scope.update(process.node, {"cached_from": process.node.get_cache_source(), **computer})
         scope.update(process.node, process.finish_props(ExitCode(0)))
         self.runner.commit(handle, scope)
         return True

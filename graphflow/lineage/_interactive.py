@@ -56,6 +56,8 @@ _PX_PER_POINT: Final = 96 / 72
 #: gets no empty band, a large one is drawn at a readable size and scrolls or zooms
 MIN_HEIGHT: Final = 320
 MAX_HEIGHT: Final = 1600
+#: a drawing wider than this (pixels) gets a page as wide as itself, not one that shrinks it
+WIDE: Final = 1200
 #: room around the drawing (and for the legend and the navigation buttons)
 _MARGIN: Final = 110
 _OPTIONS: Final = {
@@ -152,8 +154,11 @@ def _page(graph: ProvenanceGraph, height: int | None) -> tuple[str, int]:
     layout = _dot_layout(graph)
     if height is None:
         height = round(min(max(layout.height + _MARGIN, MIN_HEIGHT), MAX_HEIGHT))
+    # a drawing wider than a page is drawn at its size, and the page scrolls across it
+    wide = layout.width + _MARGIN > WIDE
+    width = f"{round(layout.width + _MARGIN)}px" if wide else "100%"
     net = network.Network(
-        height=f"{height}px", width="100%", directed=True, cdn_resources="in_line", notebook=False
+        height=f"{height}px", width=width, directed=True, cdn_resources="in_line", notebook=False
     )
     roots = set(graph.roots)
     for node in graph.sorted_nodes():
@@ -208,9 +213,10 @@ class _Layout:
     """Graphviz's positions, in the page's pixels: of each node (by pk) and of the captions
     of the links between two nodes (by source and target pk; any of them suits any of
     those links: each is a place beside a line between the same two nodes), and the
-    drawing's height."""
+    drawing's size."""
 
     height: float = 0.0
+    width: float = 0.0
     nodes: dict[int | None, dict[str, Any]] = field(default_factory=dict)
     captions: dict[tuple[Any, Any], list[tuple[float, float]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -223,8 +229,9 @@ def _dot_layout(graph: ProvenanceGraph) -> _Layout:
     drawn = json.loads(run_dot(to_dot(graph), "json"))
     layout = _Layout()
     if "bb" in drawn:  # x0,y0,x1,y1 in points
-        _, bottom, _, top = (float(part) for part in drawn["bb"].split(","))
+        left, bottom, right, top = (float(part) for part in drawn["bb"].split(","))
         layout.height = (top - bottom) * _PX_PER_POINT
+        layout.width = (right - left) * _PX_PER_POINT
     names: dict[int, Any] = {}
     for item in drawn.get("objects", []):
         pk = int(item["name"][1:])  # N<pk>, dot's node names

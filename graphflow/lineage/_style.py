@@ -121,8 +121,11 @@ def node_caption(node: Node) -> list[str]:
         ]
     lines = [f"{node.type_label} ({node.pk})"]
     value = getattr(node, "value", None)
+    full_label = getattr(node, "full_label", None)  # a code: bash@cluster
     if value is not None and not callable(value):
         lines.append(short_value(value))
+    elif isinstance(full_label, str):
+        return [*lines, full_label]
     elif node.attributes:
         keys = sorted(node.attributes)
         lines.append(short_value(", ".join(keys)))

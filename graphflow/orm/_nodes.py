@@ -254,6 +254,9 @@ class Node:
 
     @is_valid_cache.setter
     def is_valid_cache(self, valid: bool) -> None:
+        self._mark_valid_cache(valid)
+
+    def _mark_valid_cache(self, valid: bool) -> None:
         if not isinstance(valid, bool):
             raise TypeError(f"{self._ident()}: is_valid_cache must be True or False, not {valid!r}")
         self._valid_cache = valid

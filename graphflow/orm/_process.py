@@ -211,6 +211,20 @@ class ProcessNode(Node):
     def _hash_at_creation(self) -> str | None:
         return None  # given by the engine, which knows the inputs before they are linked
 
+    @property
+    def is_valid_cache(self) -> bool:
+        """Whether caching may copy this process's results: a calculation that finished
+        with exit status 0 and was not marked invalid (as AiiDA's)."""
+        return (
+            self._valid_cache is not False
+            and isinstance(self, CalculationNode)
+            and self.is_finished_ok
+        )
+
+    @is_valid_cache.setter
+    def is_valid_cache(self, valid: bool) -> None:
+        self._mark_valid_cache(valid)
+
     def refresh(self) -> ProcessNode:
         """Reload the state from the store (it changes while the process runs elsewhere)."""
         fresh = load_node(self.uuid)

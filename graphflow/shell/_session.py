@@ -89,6 +89,8 @@ class Session:
         self._prompt: PromptSession[str] | None = None
         self._tasks: asyncio.TaskGroup | None = None
         self._current: asyncio.Task[bool] | None = None
+        #: whether the last input was cancelled (Ctrl-C): a script then exits 130
+        self._was_cancelled = False
         self._edit: str | None = None
         self._next_input = ""
 
@@ -169,7 +171,9 @@ class Session:
             async with asyncio.TaskGroup() as tasks:
                 self._tasks = tasks
                 if script is not None:
-                    return 0 if await self._guarded(_execute.run_text(self, script)) else 1
+                    if await self._guarded(_execute.run_text(self, script)):
+                        return 0
+                    return 130 if self._was_cancelled else 1  # as Python says Ctrl-C
                 refresher = tasks.create_task(self._refresher.run(), name="graphflow-shell-refresh")
                 try:
                     await self._interact()
@@ -196,6 +200,7 @@ class Session:
             self._current = None
             if not task.done():
                 task.cancel()  # we were cancelled ourselves: the work goes with us
+        self._was_cancelled = task.cancelled()
         if task.cancelled():
             # the driver closed the cancelled transaction; settings and results are as
             # they were before this input, except for pieces that had already finished

@@ -39,7 +39,8 @@ def test_a_second_identical_job_is_served_from_the_cache(local_bash: Any) -> Non
     assert copied["sum"] == made["sum"] == x + y
     assert set(copied) == {"sum", "retrieved", "remote_folder"}
     assert {copied[k].uuid for k in copied}.isdisjoint(made[k].uuid for k in made)
-    # it never reached the computer
+    # it never reached the computer, but it names it, as its source does
+    assert second.computer_label == first.computer_label
     assert second.job_id is None
     assert second.remote_workdir is None
     assert "submitted job" not in reports(second)

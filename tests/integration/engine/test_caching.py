@@ -138,6 +138,7 @@ def test_a_failed_calculation_is_never_a_source() -> None:
     assert first.exit_status == second.exit_status == 310
     assert (count1, count2) == (1, 1)
     assert not second.is_created_from_cache
+    assert not first.is_valid_cache  # as AiiDA says of a failed calculation
 
 
 def test_a_source_marked_invalid_is_passed_over() -> None:
@@ -166,6 +167,7 @@ def test_workflows_always_run() -> None:
     assert ran["add"] == before_add  # the calculation it called was served from the cache
     assert node.get_hash() is None
     assert not node.is_created_from_cache
+    assert not node.is_valid_cache
     (called,) = node.called
     assert called.is_created_from_cache
 
@@ -288,3 +290,28 @@ def test_values_at_the_edges_keep_their_hash_and_are_not_confused(value: Any) ->
     assert ran["echo"] == before + 1  # only the other one ran
     assert repr(again.value) == repr(first.value) == repr(node.value)
     assert other.value != node.value
+
+
+def plus_one(a: gf.Int) -> gf.Int:
+    return gf.Int(a.value + 1)
+
+
+def plus_two(a: gf.Int) -> gf.Int:
+    return gf.Int(a.value + 2)
+
+
+def test_a_changed_body_is_not_served_the_old_result() -> None:
+    """The same function name, edited (two bodies made to share one process type): the
+    digest of the source is an attribute, so the hashes differ, as in AiiDA (which
+    hashes the source file)."""
+    before, after = gf.calcfunction(plus_one), gf.calcfunction(plus_two)
+    process_type = before.process_class.process_type()
+    after.process_class.process_type = classmethod(lambda cls: process_type)  # type: ignore[method-assign,assignment]
+    x = fresh()
+    with gf.enable_caching():
+        first = before.run_get_node(x)[1]
+        result, second = after.run_get_node(x)
+    assert second.process_type == first.process_type
+    assert not second.is_created_from_cache
+    assert result.value == x + 2
+    assert first.attributes["source_digest"] != second.attributes["source_digest"]

@@ -58,6 +58,7 @@ def test_blocks_win_over_the_profile_innermost_first() -> None:
     [
         ("caching.default_enabled", "true", True),
         ("caching.default_enabled", " No ", False),
+        ("caching.default_enabled", "on", True),
         ("caching.enabled_for", "a:b, c:*", ["a:b", "c:*"]),
         ("caching.disabled_for", "", []),
     ],
@@ -66,9 +67,20 @@ def test_caching_options_parse(key: str, text: str, value: Any) -> None:
     assert parse_option(key, text) == value
 
 
-def test_a_bad_boolean_is_named() -> None:
+def test_a_bad_boolean_or_process_type_is_named() -> None:
     with pytest.raises(ConfigError, match=r"'caching\.default_enabled' needs true or false"):
         parse_option("caching.default_enabled", "maybe")
+    with pytest.raises(ConfigError, match="'x y' is not a process type"):
+        parse_option("caching.enabled_for", "a:b, x y")
+
+
+@pytest.mark.parametrize("identifier", ["", "  ", "a b", "mod:add\n"])
+def test_an_identifier_that_is_no_process_type_is_refused(identifier: str) -> None:
+    with (
+        pytest.raises(ValueError, match="is not a process type"),
+        gf.enable_caching(identifier=identifier),
+    ):
+        pass
 
 
 values = st.recursive(

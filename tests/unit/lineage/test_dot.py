@@ -113,3 +113,11 @@ def test_bad_format_and_too_large_graphs_are_refused(paper: ProvenanceGraph) -> 
     ) as err:
         render_graph(paper, "svg", max_nodes=5)
     assert (err.value.nodes, err.value.limit) == (8, 5)
+
+
+def test_a_code_is_captioned_by_its_full_label_not_its_attribute_names() -> None:
+    from graphflow.lineage._style import node_caption
+    from graphflow.orm import Code
+
+    code = Code(label="bash", computer="cluster", executable="/bin/bash")
+    assert node_caption(code)[1:] == ["bash@cluster"]

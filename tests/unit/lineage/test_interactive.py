@@ -91,9 +91,13 @@ def _chain(make: Any, length: int) -> ProvenanceGraph:
 
 
 def drawing_area(page: str) -> int:
-    match = re.search(r"#mynetwork \{\s*width: 100%;\s*height: (\d+)px;", page)
+    return drawing_size(page)[1]
+
+
+def drawing_size(page: str) -> tuple[str, int]:
+    match = re.search(r"#mynetwork \{\s*width: ([^;]+);\s*height: (\d+)px;", page)
     assert match, "no drawing area in the page"
-    return int(match.group(1))
+    return match.group(1), int(match.group(2))
 
 
 def test_the_page_is_as_tall_as_the_drawing_within_bounds(
@@ -118,3 +122,16 @@ def test_a_height_that_is_not_positive_is_refused(paper: ProvenanceGraph, height
         ValueError, match=f"height must be a positive number of pixels, not {height}"
     ):
         InteractiveGraph(paper, height=height)
+
+
+def test_a_drawing_wider_than_a_page_is_drawn_at_its_size(make: Any) -> None:
+    """A calculation with twenty outputs is wider than a page: the page scrolls across
+    it instead of shrinking its text (found by a new user: 5 px captions)."""
+    calc = make.process(1, "process.calcfunction", "split")
+    outs = [make.integer(i + 2, i) for i in range(20)]
+    links = [Link(calc.uuid, o.uuid, "CREATE", f"part_{i}") for i, o in enumerate(outs)]
+    wide = ProvenanceGraph({n.uuid: n for n in [calc, *outs]}, links, [calc.uuid])
+    width, _ = drawing_size(InteractiveGraph(wide).html)
+    assert width.endswith("px")
+    assert int(width[:-2]) > 1200
+    assert drawing_size(InteractiveGraph(_chain(make, 2)).html)[0] == "100%"
