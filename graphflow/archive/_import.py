@@ -12,15 +12,23 @@ while writing (Ctrl-C, a store that went away) is finished by running it again.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphflow.archive._format import ArchiveReader, Progress, pages
 from graphflow.archive._store import read_rows, take_pks, write_batch, write_statement
 from graphflow.errors import ArchiveError, GraphflowError
-from graphflow.orm import CalculationNode, Data, Node, WorkflowNode, node_from_record
+from graphflow.orm import (
+    CalculationNode,
+    Data,
+    Node,
+    ProcessNode,
+    WorkflowNode,
+    node_from_record,
+)
 from graphflow.orm._nodes import node_class
-from graphflow.store import WriteBatch
+from graphflow.store import WriteBatch, check_properties
 
 if TYPE_CHECKING:
     import os
@@ -78,9 +86,16 @@ def _check_nodes(
             if uuid in present:
                 raise ArchiveError(f"{reader.path} holds node {uuid} twice")
             try:
+                _check_property_types(record, uuid)
+                check_properties(record, f"node {uuid}")  # what the write would refuse
                 node = node_from_record({**record, "pk": None})
             except GraphflowError as exc:
                 raise ArchiveError(f"{reader.path}: node {uuid}: {exc}") from None
+            if isinstance(node, ProcessNode) and not node.is_terminated:
+                raise ArchiveError(
+                    f"{reader.path}: node {uuid} is a process that is "
+                    f"{node.process_state.value}; archives hold terminated processes only"
+                )
             if isinstance(node, Data):
                 keys.update(node._repository_keys())
             kinds[uuid] = _kind(node)
@@ -100,6 +115,20 @@ def _check_nodes(
             present[ours["uuid"]] = True
         report("checked", len(present), reader.counts.get("nodes"))
     return present, kinds, keys
+
+
+_SCALARS = (str, int, float, bool, datetime.datetime)
+
+
+def _check_property_types(record: dict[str, Any], uuid: str) -> None:
+    """A property is a scalar or a list of scalars, as both stores hold them."""
+    for name, value in record.items():
+        items = value if isinstance(value, list) else [value]
+        if not all(item is None or isinstance(item, _SCALARS) for item in items):
+            raise ArchiveError(
+                f"node {uuid}: property {name!r} holds {type(value).__name__} {value!r:.80}; "
+                "a property is a text, number, boolean, time or a list of them"
+            )
 
 
 def _kind(node: Node) -> str:

@@ -297,3 +297,29 @@ def test_a_link_against_the_link_rules_is_refused_before_anything_is_written(
     ):
         import_archive(bad)
     assert counts_here() == before
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"process_state": "running"}, "is a process that is running; archives hold terminated"),
+        ({"extras__tag": {"not": "a property"}}, "property 'extras__tag' holds dict"),
+    ],
+    ids=["running-process", "map-property"],
+)
+def test_a_node_the_store_would_refuse_is_named_before_anything_is_written(
+    tmp_path: Path, edit: dict[str, Any], message: str
+) -> None:
+    node = workflow()
+    create_archive(tmp_path / "a.zip", nodes=[node.pk])
+    newcomer = f"00000000-0000-4000-8000-{random.randrange(10**12):012d}"
+
+    def change(content: dict[str, list[dict[str, Any]]]) -> None:
+        record = next(n for n in content["nodes"] if n["node_type"] == "process.workchain")
+        content["nodes"].append({**record, "uuid": newcomer, **edit})
+
+    bad = rewritten(tmp_path / "a.zip", tmp_path / "bad.zip", change)
+    before = counts_here()
+    with pytest.raises(ArchiveError, match=message):
+        import_archive(bad)
+    assert counts_here() == before
