@@ -73,6 +73,12 @@ _OPERAND_KEYWORDS = _words(
 )
 #: after these, an operand follows too: operators and openings
 _OPERAND_PUNCTUATION = _words("+ - / % ^ = <> != < > <= >= =~ += , ( [ { | & ! . : :: .. -> <- *")
+#: keywords that begin an operand where one stands; any other word there is a name
+_PREFIX_KEYWORDS = _words(
+    "DISTINCT NOT CASE WHEN EXISTS COUNT COLLECT ALL ANY NONE SINGLE SHORTEST"
+)
+#: after these, a word is a property, a label or a relationship type
+_NAME_MARKS = frozenset([".", ":", "::", "|", "&", "!"])
 #: after these keywords a ``*`` is "everything" (RETURN *), not a multiplication
 _STAR_TAKERS = frozenset(["WITH", "RETURN", "DISTINCT", "YIELD", "(", ","])
 #: write clauses of two words, named in full in a refusal
@@ -178,12 +184,26 @@ def find_write_clause(text: str) -> str | None:
             if word == "IN" and _in_transactions(tokens, i + 1):
                 return "CALL { ... } IN TRANSACTIONS"
             previous = token
+        elif token.kind == "word":
+            previous = token if _continues_operand(previous, token) else _Token("name", token.text)
         else:
             previous = token
         i += 1
     if open_brackets:
         return f"an unclosed {open_brackets[-1]!r}"
     return None
+
+
+def _continues_operand(previous: _Token | None, token: _Token) -> bool:
+    """Whether a word where an operand stands is a keyword that begins one (``DISTINCT``,
+    ``NOT``, ``CASE``, ``COUNT {``, ``STARTS WITH``), rather than a name: a variable, an
+    alias, a property or a label, however it is spelled (``AS where``, ``n.create``),
+    after which a clause may begin."""
+    word = token.upper
+    if previous is not None and previous.upper in ("STARTS", "ENDS") and word == "WITH":
+        return True
+    after_name = previous is not None and (previous.text in _NAME_MARKS or previous.upper == "AS")
+    return word in _PREFIX_KEYWORDS and not after_name
 
 
 def _is_keyword_place(previous: _Token | None, following: list[_Token]) -> bool:

@@ -74,6 +74,8 @@ WRAPPERS = [
     "MATCH (n) WHERE n.x IS NULL WITH * {w}",
     "UNWIND [1] AS x WITH x ORDER BY x DESC {w}",
     "/* read */ {w} // only reading",
+    "WITH 1 AS where {w}",
+    "OPTIONAL MATCH (where) WITH where LIMIT 1 {w}",
 ]
 
 

@@ -71,6 +71,12 @@ def test_never_crashes(text: str) -> None:
         ("RETURN CASE WHEN true THEN 1 END CREATE (n)", "CREATE"),
         ("MATCH (n) RETURN n; CREATE (m)", "CREATE"),
         ("CRE/**/ATE (n)", "CRE"),
+        # names spelled like keywords end an expression too: a clause may follow them
+        ("WITH 1 AS where CREATE (n)", "CREATE"),
+        ("MATCH (n) WHERE n.where CREATE (m)", "CREATE"),
+        ("MATCH (where) WITH where CREATE (m)", "CREATE"),
+        ("MATCH (n)-[:R|WHERE]->(m) SET m.x = 1", "SET"),
+        ("MATCH (n) WHERE true DELETE n", "DELETE"),
         # procedures by the name the server resolves, however spelled
         ("CALL `do` . `when`(true, 'x', {})", "CALL do.when"),
         ("call /* c */ Db.CreateLabel('X')", "CALL Db.CreateLabel"),
@@ -96,6 +102,10 @@ def test_what_is_not_on_the_allow_list_is_named(text: str, clause: str) -> None:
     "text",
     [
         "WITH 1 AS set RETURN set",
+        "MATCH (n) RETURN DISTINCT n.set AS where ORDER BY where",
+        "RETURN count(DISTINCT 1) AS c",
+        "MATCH p = ALL SHORTEST (a)-->+(b) RETURN p",
+        "MATCH (n) WHERE n.a STARTS WITH prefix AND NOT n.b ENDS WITH suffix RETURN n",
         "RETURN count(*) AS c",
         "MATCH (n) RETURN * ORDER BY n.ctime",
         "MATCH (n) RETURN n {.name, create: 1, x}",
