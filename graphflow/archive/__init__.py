@@ -10,15 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphflow import _loop
-from graphflow.archive._export import export_nodes
-from graphflow.archive._format import FORMAT, VERSION, ArchiveReader, Progress
-from graphflow.archive._import import import_into
-from graphflow.orm import get_backend
+from graphflow.archive._export import create_archive
+from graphflow.archive._format import FORMAT, VERSION, ArchiveReader
+from graphflow.archive._import import import_archive
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Sequence
 
 __all__ = [
     "FORMAT",
@@ -27,29 +24,6 @@ __all__ = [
     "import_archive",
     "inspect_archive",
 ]
-
-
-def create_archive(
-    path: str | os.PathLike[str],
-    *,
-    nodes: Sequence[int | str] = (),
-    groups: Sequence[str] = (),
-    everything: bool = False,
-    progress: Progress | None = None,
-) -> dict[str, int]:
-    """Write the archive of ``nodes`` and ``groups`` (or ``everything``) of the current
-    profile to ``path``."""
-    backend = _loop.call(get_backend())
-    return export_nodes(
-        backend, path, nodes=nodes, groups=groups, everything=everything, progress=progress
-    )
-
-
-def import_archive(
-    path: str | os.PathLike[str], *, progress: Progress | None = None
-) -> dict[str, int]:
-    """Import the archive at ``path`` into the current profile; what was new, by kind."""
-    return import_into(_loop.call(get_backend()), path, progress=progress)
 
 
 def inspect_archive(path: str | os.PathLike[str]) -> dict[str, Any]:

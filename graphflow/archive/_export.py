@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.archive._format import PAGE, ArchiveWriter, Progress, pages
-from graphflow.archive._store import read_rows
+from graphflow.archive._store import current_backend, read_rows
 from graphflow.errors import ArchiveError, NotExistentError, RepositoryError
 from graphflow.orm import Data, Group, aload_group, aload_node, node_from_record
 from graphflow.types import ProcessState
@@ -30,11 +30,10 @@ if TYPE_CHECKING:
 
     from graphflow.orm import Backend
 
-__all__ = ["export_nodes"]
+__all__ = ["create_archive"]
 
 
-def export_nodes(
-    backend: Backend,
+def create_archive(
     path: str | os.PathLike[str],
     *,
     nodes: Sequence[int | str] = (),
@@ -42,9 +41,9 @@ def export_nodes(
     everything: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Write the archive of ``nodes`` (pks, uuids) and the nodes of ``groups`` (labels),
-    or of ``everything`` (every node and group), to ``path``; what it holds, by kind. A
-    failure leaves no file behind."""
+    """Write the archive of the current profile's ``nodes`` (pks, uuids) and the nodes of
+    its ``groups`` (labels), or of ``everything`` (every node and group), to ``path``;
+    what it holds, by kind. A failure leaves no file behind."""
     target = Path(path)
     if not nodes and not groups and not everything:
         raise ArchiveError(
@@ -53,6 +52,7 @@ def export_nodes(
     if target.exists():
         raise ArchiveError(f"{target} exists already: give a new file name")
     report = progress or (lambda _phase, _done, _total: None)
+    backend = current_backend()
     start, group_records = _starting_points(backend, nodes, groups, everything)
     uuids = _closure(backend, start, report)
     partial = target.with_name(target.name + ".partial")

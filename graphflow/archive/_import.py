@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphflow.archive._format import ArchiveReader, Progress, pages
-from graphflow.archive._store import read_rows, take_pks, write_batch, write_statement
+from graphflow.archive._store import (
+    current_backend,
+    read_rows,
+    take_pks,
+    write_batch,
+    write_statement,
+)
 from graphflow.errors import ArchiveError, GraphflowError
 from graphflow.orm import (
     CalculationNode,
@@ -35,7 +41,7 @@ if TYPE_CHECKING:
 
     from graphflow.orm import Backend
 
-__all__ = ["import_into"]
+__all__ = ["import_archive"]
 
 #: the link rules: (the source's kind, the target's kinds) of each link type
 LINK_RULES = {
@@ -46,14 +52,12 @@ LINK_RULES = {
 }
 
 
-def import_into(
-    backend: Backend,
-    path: str | os.PathLike[str],
-    *,
-    progress: Progress | None = None,
+def import_archive(
+    path: str | os.PathLike[str], *, progress: Progress | None = None
 ) -> dict[str, int]:
-    """Import the archive at ``path``; what was new to this profile, by kind."""
+    """Import the archive at ``path`` into the current profile; what was new, by kind."""
     report = progress or (lambda _phase, _done, _total: None)
+    backend = current_backend()
     reader = ArchiveReader(Path(path))
     try:
         present, kinds, keys = _check_nodes(backend, reader, report)

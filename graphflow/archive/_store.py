@@ -9,12 +9,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
+from graphflow.orm import get_backend
 from graphflow.store import WriteBatch, query
 
 if TYPE_CHECKING:
     from graphflow.orm import Backend
 
-__all__ = ["read_rows", "take_pks", "write_batch", "write_statement"]
+__all__ = ["current_backend", "read_rows", "take_pks", "write_batch", "write_statement"]
+
+
+def current_backend() -> Backend:
+    """The current profile's backend."""
+    backend: Backend = _loop.call(get_backend())
+    return backend
 
 
 def read_rows(backend: Backend, name: str, **params: Any) -> list[dict[str, Any]]:
