@@ -14,7 +14,16 @@ if TYPE_CHECKING:
 
     from graphflow.broker._messages import RpcReply, RpcRequest, StateMessage, TaskMessage
 
-__all__ = ["Communicator"]
+__all__ = ["CausalContext", "Communicator"]
+
+
+class CausalContext(Protocol):
+    """What a message carries so that its receiver reads what its sender had committed
+    (the store's bookmarks: see graphflow.store.Bookmarks)."""
+
+    def current(self) -> list[str]: ...
+
+    def observe(self, bookmarks: list[str]) -> None: ...
 
 
 class Communicator(Protocol):

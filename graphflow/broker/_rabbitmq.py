@@ -55,11 +55,15 @@ from graphflow.retry import BROKER_PUBLISH, Deadline, retry
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from graphflow.broker._protocol import CausalContext
+
 __all__ = ["Hold", "RabbitMQCommunicator", "TaskDelivery", "delete_topology"]
 
 log = logging.getLogger(__name__)
 
 PERSISTENT = aio_pika.DeliveryMode.PERSISTENT
+#: the sender's store bookmarks (causal consistency: see store._bookmarks)
+BOOKMARKS_HEADER = "graphflow-bookmarks"
 CONNECT_TIMEOUT = 10.0
 PUBLISH_TIMEOUT = 30.0
 #: an acknowledgement is a frame written to the socket: it takes milliseconds, or never
@@ -143,8 +147,11 @@ class RabbitMQCommunicator:
         hold_renew: float = 600.0,
         publish_budget: float = 300.0,
         clock: Clock | None = None,
+        causal: CausalContext | None = None,
     ) -> None:
         self.url = url
+        #: carried in tasks and state broadcasts, taken in from those received
+        self._causal = causal
         self.publish_budget = publish_budget
         #: what publishing's retries wait on
         self.clock: Clock = clock or MonotonicClock()
@@ -268,7 +275,38 @@ class RabbitMQCommunicator:
         """Queue a task durably (returns once RabbitMQ confirmed it)."""
         await self.connect()
         assert self._tasks_exchange is not None
-        await self._publish(self._tasks_exchange, encode(task), "task", delivery_mode=PERSISTENT)
+        await self._publish(
+            self._tasks_exchange,
+            encode(task),
+            "task",
+            delivery_mode=PERSISTENT,
+            headers=self._causal_headers(),
+        )
+
+    def _causal_headers(self) -> dict[str, Any]:
+        """The sender's bookmarks, so the receiver waits for what was committed before."""
+        bookmarks = self._causal.current() if self._causal is not None else []
+        return {BOOKMARKS_HEADER: bookmarks} if bookmarks else {}
+
+    def _take_causal(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        """Make this interpreter's next reads wait for the sender's commits. Bookmarks
+        that are not a short list of strings are left out, with a log line: the message
+        itself is good, and a read that cannot wait for them still reads the store."""
+        raw = (message.headers or {}).get(BOOKMARKS_HEADER)
+        if raw is None or self._causal is None:
+            return
+        try:
+            if not isinstance(raw, list):
+                raise ValueError(f"a {type(raw).__name__}, not a list")
+            bookmarks: list[str] = []
+            for item in raw:
+                text = item.decode() if isinstance(item, bytes) else item
+                if not isinstance(text, str):
+                    raise ValueError(f"{item!r:.40} is not text")
+                bookmarks.append(text)
+            self._causal.observe(bookmarks)
+        except (ValueError, UnicodeDecodeError) as exc:
+            log.warning("ignored the bookmarks of a message from the broker: %s", exc)
 
     async def consume_tasks(
         self, handler: Callable[[TaskDelivery], Awaitable[None]], *, prefetch: int
@@ -293,6 +331,7 @@ class RabbitMQCommunicator:
                 log.error("rejected a malformed task into %s.dead: %s", self.prefix, exc)
                 await _settle(message.reject(requeue=False))
                 return
+            self._take_causal(message)
             await handler(TaskDelivery(message, task))
 
         async with asyncio.timeout(CONNECT_TIMEOUT):
@@ -385,6 +424,7 @@ class RabbitMQCommunicator:
             self.hold_name,
             delivery_mode=PERSISTENT,
             expiration=self.hold_ttl,
+            headers=self._causal_headers(),  # a hold that expires is another runner's task
         )
 
     async def _on_hold(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
@@ -479,7 +519,9 @@ class RabbitMQCommunicator:
     async def broadcast_state(self, message: StateMessage) -> None:
         await self.connect()
         exchange = await self._states_exchange()
-        await self._publish(exchange, encode(message), f"state.{message.uuid}")
+        await self._publish(
+            exchange, encode(message), f"state.{message.uuid}", headers=self._causal_headers()
+        )
 
     async def subscribe_states(
         self, listener: Callable[[StateMessage], Awaitable[None] | None]
@@ -501,6 +543,7 @@ class RabbitMQCommunicator:
             except BrokerError as exc:
                 log.warning("ignored a malformed state broadcast: %s", exc)
                 return
+            self._take_causal(message)
             for callback in list(self._state_listeners):
                 result = callback(state)
                 if result is not None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from graphflow import _loop
 from graphflow.broker import RabbitMQCommunicator
 from graphflow.errors import ProcessError
+from graphflow.orm import bookmarks_of
 
 if TYPE_CHECKING:
     from graphflow.config import Profile
@@ -32,6 +33,7 @@ def new_communicator(profile: Profile) -> RabbitMQCommunicator:
         prefix=profile.queue_prefix,
         hold_ttl=float(profile.option("broker_hold_ttl", 30.0)),
         hold_renew=float(profile.option("broker_hold_renew", 600.0)),
+        causal=bookmarks_of(profile),
     )
 
 

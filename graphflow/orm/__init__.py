@@ -5,6 +5,7 @@ The public names here are re-exported from :mod:`graphflow`.
 
 from graphflow.orm._backend import (
     Backend,
+    bookmarks_of,
     close_backends,
     current_profile,
     embedded_server,
@@ -91,6 +92,7 @@ __all__ = [
     "aload_node",
     "aload_nodes",
     "astore_nodes",
+    "bookmarks_of",
     "check_link",
     "close_backends",
     "copy_group",

@@ -18,6 +18,7 @@ from graphflow.config import Profile, create_secret, resolve_profile
 from graphflow.errors import ConfigError, GraphflowError, StoreError
 from graphflow.store import (
     DEFAULT_COMMAND_TIMEOUT,
+    Bookmarks,
     EmbeddedServer,
     FileRepository,
     GroupCommitWriter,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Backend",
+    "bookmarks_of",
     "create_unique",
     "current_profile",
     "embedded_server",
@@ -44,6 +46,13 @@ log = logging.getLogger(__name__)
 _current: Profile | None = None
 _backends: dict[str, Backend] = {}
 _backends_lock: asyncio.Lock | None = None
+_bookmarks: dict[str, Bookmarks] = {}
+
+
+def bookmarks_of(profile: Profile) -> Bookmarks:
+    """The interpreter's bookmarks for ``profile``'s store, shared by its backend and its
+    broker link: a message sent after a commit carries them (see store._bookmarks)."""
+    return _bookmarks.setdefault(profile.name, Bookmarks())
 
 
 class Backend:
@@ -79,7 +88,7 @@ class Backend:
         if settings.kind == "embedded":
             self.server = embedded_server(self.profile)
             info = await self.server.ensure_running()
-            self._store = self.server.store(info)
+            self._store = self.server.store(info, bookmarks_of(self.profile))
             self._store.set_recovery(self._recover_embedded)
         else:
             assert settings.uri is not None
@@ -88,6 +97,7 @@ class Backend:
                 user=settings.user or "neo4j",
                 password=self.profile.read_password(),
                 database=settings.database,
+                bookmarks=bookmarks_of(self.profile),
             )
         await self._store.check()  # fails fast (no retries) when the server is unreachable
         await setup_schema(self._store)

@@ -4,6 +4,7 @@ Everything here is asynchronous (the repository excepted: it is plain file I/O u
 the threads that run user code). It imports nothing of graphflow but errors and types.
 """
 
+from graphflow.store._bookmarks import Bookmarks
 from graphflow.store._client import QueryResult, Store, Transaction
 from graphflow.store._embedded import DEFAULT_COMMAND_TIMEOUT, EmbeddedServer, ServerInfo
 from graphflow.store._limits import INT64_MAX, INT64_MIN, MAX_TEXT_BYTES, check_properties
@@ -23,6 +24,7 @@ __all__ = [
     "INT64_MIN",
     "MAX_TEXT_BYTES",
     "SCHEMA_VERSION",
+    "Bookmarks",
     "CypherQuery",
     "EmbeddedServer",
     "FileRepository",

@@ -44,6 +44,7 @@ from graphflow.retry import (
     deadline_or,
     retry,
 )
+from graphflow.store._bookmarks import Bookmarks
 from graphflow.store._limits import check_parameters
 from graphflow.store._queries import query
 from graphflow.store._readonly import find_write_clause, is_write, refusal
@@ -155,6 +156,14 @@ def _check_params(query: CypherQuery, params: Mapping[str, Any]) -> None:
         )
 
 
+def _refused_bookmark(exc: BaseException) -> bool:
+    """Whether the server refused a bookmark the transaction began with (malformed, or of
+    another database)."""
+    return isinstance(exc, neo4j_errors.Neo4jError) and (exc.code or "").startswith(
+        "Neo.ClientError.Transaction.InvalidBookmark"
+    )
+
+
 def _query_error(name: str, exc: neo4j_errors.Neo4jError) -> QueryError:
     message = exc.message or str(exc)
     return QueryError(f"query {name!r} failed: {message}")
@@ -180,8 +189,11 @@ class Store:
         clock: Clock | None = None,
         reader: tuple[str, str] | None = None,
         local_times_are_utc: bool = False,
+        bookmarks: Bookmarks | None = None,
     ) -> None:
         self.uri = uri
+        #: what every transaction waits for (causal consistency; see store._bookmarks)
+        self.bookmarks = bookmarks or Bookmarks()
         #: the server keeps times without their zone, in UTC (ArcadeDB): they are read
         #: back as UTC datetimes, so users see the zone too (see store._temporal)
         self._local_times_are_utc = local_times_are_utc
@@ -252,7 +264,9 @@ class Store:
         await self._call(self._ping, "the readiness query", deadline=Deadline.after(0, self.clock))
 
     async def _ping(self, driver: neo4j.AsyncDriver) -> None:
-        async with driver.session(database=self.database) as session:
+        async with driver.session(
+            database=self.database, bookmark_manager=self.bookmarks
+        ) as session:
             result = await session.run(query("store.ping").text)
             summary = await result.consume()
         if not self._version_checked:
@@ -281,8 +295,10 @@ class Store:
                     rows = [row_of(record) async for record in result]
             except BaseException as exc:
                 await _close_quietly(session)
-                if isinstance(exc, neo4j_errors.ClientError) and not isinstance(
-                    exc, neo4j_errors.AuthError
+                if (
+                    isinstance(exc, neo4j_errors.ClientError)
+                    and not isinstance(exc, neo4j_errors.AuthError)
+                    and not _refused_bookmark(exc)
                 ):
                     raise _query_error(query.name, exc) from exc
                 raise
@@ -294,7 +310,11 @@ class Store:
     def _read_session(self, driver: neo4j.AsyncDriver) -> neo4j.AsyncSession:
         if driver is self._driver and self._idle_reads:
             return self._idle_reads.pop()
-        return driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS)
+        return driver.session(
+            database=self.database,
+            default_access_mode=neo4j.READ_ACCESS,
+            bookmark_manager=self.bookmarks,
+        )
 
     async def _keep_read_session(
         self, driver: neo4j.AsyncDriver, session: neo4j.AsyncSession
@@ -385,7 +405,11 @@ class Store:
                 lost.retryable = False
                 raise lost
             mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
-            async with driver.session(database=self.database, default_access_mode=mode) as session:
+            async with driver.session(
+                database=self.database,
+                default_access_mode=mode,
+                bookmark_manager=self.bookmarks,
+            ) as session:
                 try:
                     async with asyncio.timeout(time_limit), self._turn(write):
                         tx = await session.begin_transaction(
@@ -413,6 +437,8 @@ class Store:
                 except neo4j_errors.AuthError:
                     raise
                 except neo4j_errors.ClientError as exc:
+                    if _refused_bookmark(exc):
+                        raise
                     # the server's own words (with the position it marks) are what users
                     # need; a server-side time limit is a timeout too
                     if not write and _refused_write(exc):
@@ -467,7 +493,11 @@ class Store:
         async def attempt(driver: neo4j.AsyncDriver) -> T:
             nonlocal alone
             mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
-            session = driver.session(database=self.database, default_access_mode=mode)
+            session = driver.session(
+                database=self.database,
+                default_access_mode=mode,
+                bookmark_manager=self.bookmarks,
+            )
             async with session, self._turn(write, alone=alone):
                 # tags and a server-side timeout let a stuck transaction be traced
                 tx = await session.begin_transaction(
@@ -544,6 +574,11 @@ class Store:
                     f"{what} on {self.uri} took longer than {TRANSACTION_TIMEOUT:.0f} s"
                 ) from exc
             except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as exc:
+                if _refused_bookmark(exc):
+                    # one bad bookmark (from a message) would fail every later
+                    # transaction: drop them all, and try again without
+                    self.bookmarks.forget(f"{self.uri} refused one during {what}: {exc}")
+                    raise StoreUnavailableError(f"{what} on {self.uri}: {exc}") from exc
                 error = self._translate(exc, what)
                 if self._needs_recovery(exc) and self._may_recover(seen):
                     await self._recover(seen, exc)
@@ -571,6 +606,13 @@ class Store:
         if isinstance(exc, neo4j_errors.ConnectionAcquisitionTimeoutError):
             return StoreBusyError(
                 f"every connection to {self.uri} was in use for {POOL_WAIT:g} s during {what}"
+            )
+        if isinstance(exc, (neo4j_errors.NotALeader, neo4j_errors.ForbiddenOnReadOnlyDatabase)):
+            # a cluster changed its leader, or the URI names a follower: the driver
+            # routes the next try to the new leader (with a neo4j:// URI)
+            return StoreUnavailableError(
+                f"{what}: the server at {self.uri} cannot write now (not the cluster's "
+                f"leader, or a read-only follower): {exc.message or exc}"
             )
         if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)):
             return StoreUnavailableError(

@@ -44,6 +44,8 @@ from graphflow.store._write_lock import WriteLock
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from graphflow.store._bookmarks import Bookmarks
+
 log = logging.getLogger(__name__)
 
 __all__ = ["EmbeddedServer", "ServerInfo"]
@@ -201,7 +203,7 @@ class EmbeddedServer:
             return info
         return None
 
-    def store(self, info: ServerInfo) -> Store:
+    def store(self, info: ServerInfo, bookmarks: Bookmarks | None = None) -> Store:
         """A client for ``info``'s server (the caller owns and closes it); users'
         read-only statements run as the read-only user (see _reader_user)."""
         reader_password = read_reader_password(self.directory)
@@ -214,6 +216,7 @@ class EmbeddedServer:
             command_timeout=self.command_timeout,
             reader=None if reader_password is None else (READER_USER, reader_password),
             local_times_are_utc=True,
+            bookmarks=bookmarks,
         )
 
     async def _answers(self, info: ServerInfo) -> bool:

@@ -198,3 +198,41 @@ def test_a_group_commit_gives_up_at_the_writers_budget_not_before() -> None:
     # the store's own 60 s default did not cut the writer's deadline short
     assert 600.0 - 1.5 * STORE_UNREACHABLE.cap < clock.now() <= 600.0
     assert driver.calls > 100
+
+
+NOT_A_LEADER = neo4j_errors.Neo4jError._hydrate_neo4j(
+    code="Neo.ClientError.Cluster.NotALeader", message="No write operations are allowed"
+)
+FOLLOWER = neo4j_errors.Neo4jError._hydrate_neo4j(
+    code="Neo.ClientError.General.ForbiddenOnReadOnlyDatabase", message="read-only database"
+)
+BAD_BOOKMARK = neo4j_errors.Neo4jError._hydrate_neo4j(
+    code="Neo.ClientError.Transaction.InvalidBookmark", message="not a bookmark: FB:x"
+)
+
+
+def test_a_leader_change_is_waited_out_as_an_unreachable_server() -> None:
+    assert isinstance(NOT_A_LEADER, neo4j_errors.NotALeader)
+    clock = FakeClock()
+    driver = FakeDriver([NOT_A_LEADER, NOT_A_LEADER, None])
+    assert asyncio.run(clock.drive(store_with(driver, clock).write_tx(_work))) == "written"
+    assert driver.calls == 3
+    assert clock.now() >= STORE_UNREACHABLE.first * 0.5  # backed off as for a server away
+
+
+def test_a_follower_that_never_takes_writes_fails_at_the_deadline_naming_the_server() -> None:
+    clock = FakeClock()
+    driver = FakeDriver([FOLLOWER] * 1000)
+    with pytest.raises(StoreUnavailableError, match=r"127\.0\.0\.1:1 cannot write now.*follower"):
+        asyncio.run(clock.drive(store_with(driver, clock).write_tx(_work)))
+    assert client.STORE_DEADLINE - 10 < clock.now() <= client.STORE_DEADLINE
+
+
+def test_a_refused_bookmark_is_forgotten_and_the_write_tried_again() -> None:
+    clock = FakeClock()
+    driver = FakeDriver([BAD_BOOKMARK, None])
+    store = store_with(driver, clock)
+    store.bookmarks.observe(["FB:x"])
+    assert asyncio.run(clock.drive(store.write_tx(_work))) == "written"
+    assert driver.calls == 2
+    assert store.bookmarks.current() == []
