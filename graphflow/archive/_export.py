@@ -54,7 +54,8 @@ def create_archive(
     report = progress or (lambda _phase, _done, _total: None)
     backend = current_backend()
     start, group_records = _starting_points(backend, nodes, groups, everything)
-    uuids = _closure(backend, start, report)
+    # every node's provenance is among every node: nothing to traverse
+    uuids = start if everything else _closure(backend, start, report)
     partial = target.with_name(target.name + ".partial")
     writer = ArchiveWriter(partial)
     try:
