@@ -31,6 +31,7 @@ helpers decide by it, never by message text.
     │   ├── ModificationNotAllowedError
     │   ├── LinkRuleError
     │   ├── PortValidationError
+    │   ├── UnsupportedOptionError
     │   └── GraphTooLargeError
     ├── RenderError
     │   └── GraphvizNotFoundError
@@ -105,6 +106,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "TransportError",
+    "UnsupportedOptionError",
     "ValidationError",
     "WriteConflictError",
 ]
@@ -259,6 +261,22 @@ class PortValidationError(ValidationError, ValueError):
     def paths(self) -> list[str]:
         """The dotted paths of every offending port, in the order found."""
         return [problem.path for problem in self.problems]
+
+
+class UnsupportedOptionError(ValidationError, ValueError):
+    """Job options a scheduler has no way to express (a ``qos`` on Grid Engine).
+
+    A ``ValueError`` too, as AiiDA's schedulers raise for options and resources they
+    refuse. ``options`` maps each refused option's name to the value given, so that the
+    engine can name the port of each one (``metadata.options.qos``).
+    """
+
+    def __init__(self, scheduler: str, options: dict[str, object]) -> None:
+        self.scheduler = scheduler
+        self.options = dict(options)
+        given = ", ".join(f"{name}={value!r}" for name, value in self.options.items())
+        pronoun = "it" if len(self.options) == 1 else "them"
+        super().__init__(f"{scheduler}: cannot express {given}; leave {pronoun} unset")
 
 
 # --- processes -----------------------------------------------------------------------
