@@ -36,6 +36,7 @@ helpers decide by it, never by message text.
     ├── RenderError
     │   └── GraphvizNotFoundError
     ├── ProcessError
+    │   ├── ProcessLaunchError
     │   ├── IllegalTransitionError
     │   ├── OutlineError
     │   ├── ProcessStateError
@@ -88,6 +89,7 @@ __all__ = [
     "PortValidationError",
     "ProcessError",
     "ProcessFailedError",
+    "ProcessLaunchError",
     "ProcessStateError",
     "ProfileNotFoundError",
     "QueryError",
@@ -310,6 +312,12 @@ class ProcessError(GraphflowError):
 class ProcessArgumentError(ProcessError, TypeError):
     """Arguments that do not fit how a process is called (too many, an unknown keyword, a
     positional where a mapping goes): a ``TypeError`` too, as Python's and AiiDA's are."""
+
+
+class ProcessLaunchError(ProcessError, ValueError):
+    """A launch that cannot happen as asked: something that is not a process, or inputs
+    given both as a dict and as keywords. A ``ValueError`` too, as AiiDA's ``run`` and
+    ``submit`` raise."""
 
 
 class IllegalTransitionError(ProcessError):
