@@ -31,10 +31,12 @@ helpers decide by it, never by message text.
     │   ├── ModificationNotAllowedError
     │   ├── LinkRuleError
     │   ├── PortValidationError
+    │   ├── UnsupportedOptionError
     │   └── GraphTooLargeError
     ├── RenderError
     │   └── GraphvizNotFoundError
     ├── ProcessError
+    │   ├── ProcessLaunchError
     │   ├── IllegalTransitionError
     │   ├── OutlineError
     │   ├── ProcessStateError
@@ -87,6 +89,7 @@ __all__ = [
     "PortValidationError",
     "ProcessError",
     "ProcessFailedError",
+    "ProcessLaunchError",
     "ProcessStateError",
     "ProfileNotFoundError",
     "QueryError",
@@ -105,6 +108,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "TransportError",
+    "UnsupportedOptionError",
     "ValidationError",
     "WriteConflictError",
 ]
@@ -261,6 +265,22 @@ class PortValidationError(ValidationError, ValueError):
         return [problem.path for problem in self.problems]
 
 
+class UnsupportedOptionError(ValidationError, ValueError):
+    """Job options a scheduler has no way to express (a ``qos`` on Grid Engine).
+
+    A ``ValueError`` too, as AiiDA's schedulers raise for options and resources they
+    refuse. ``options`` maps each refused option's name to the value given, so that the
+    engine can name the port of each one (``metadata.options.qos``).
+    """
+
+    def __init__(self, scheduler: str, options: dict[str, object]) -> None:
+        self.scheduler = scheduler
+        self.options = dict(options)
+        given = ", ".join(f"{name}={value!r}" for name, value in self.options.items())
+        pronoun = "it" if len(self.options) == 1 else "them"
+        super().__init__(f"{scheduler}: cannot express {given}; leave {pronoun} unset")
+
+
 # --- processes -----------------------------------------------------------------------
 
 
@@ -292,6 +312,12 @@ class ProcessError(GraphflowError):
 class ProcessArgumentError(ProcessError, TypeError):
     """Arguments that do not fit how a process is called (too many, an unknown keyword, a
     positional where a mapping goes): a ``TypeError`` too, as Python's and AiiDA's are."""
+
+
+class ProcessLaunchError(ProcessError, ValueError):
+    """A launch that cannot happen as asked: something that is not a process, or inputs
+    given both as a dict and as keywords. A ``ValueError`` too, as AiiDA's ``run`` and
+    ``submit`` raise."""
 
 
 class IllegalTransitionError(ProcessError):

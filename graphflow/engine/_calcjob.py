@@ -18,11 +18,18 @@ class needs; the tasks themselves run in :mod:`graphflow.engine._jobs`.
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphflow.engine._process import AttributeDict, Process
-from graphflow.errors import PortProblem, PortValidationError, ProcessError, ValidationError
+from graphflow.errors import (
+    PortProblem,
+    PortValidationError,
+    ProcessError,
+    UnsupportedOptionError,
+    ValidationError,
+)
 from graphflow.orm import CalcJobNode, Code, FolderData, RemoteData
 from graphflow.schedulers import JobResources, JobTemplate, get_scheduler
 
@@ -148,29 +155,16 @@ class CalcJob(Process):
         """Refuse options the computer's scheduler cannot honour (SLURM's ``qos`` on a
         direct scheduler, resources it cannot express) before anything is stored, as AiiDA
         validates them with the inputs; the job would otherwise fail only once uploaded.
-        The scheduler's name is recorded on the code: no store read from a step."""
+        Each problem is reported at its option's port (``metadata.options.qos``). The
+        scheduler's name is recorded on the code: no store read from a step."""
         code = self.inputs.get("code")
         if not isinstance(code, Code):
             return
         scheduler = code.scheduler or code.computer().scheduler  # codes made before it was recorded
-        options = self.options
-        try:
-            template = JobTemplate(
-                job_name="options-check",
-                working_directory="/",
-                resources=JobResources(**{"num_machines": 1, **(options.get("resources") or {})}),
-                max_wallclock_seconds=options.get("max_wallclock_seconds"),
-                max_memory_kb=options.get("max_memory_kb"),
-                queue_name=options.get("queue_name"),
-                account=options.get("account"),
-                qos=options.get("qos"),
-            )
-            get_scheduler(scheduler).job_script(template)
-        except (TypeError, ValidationError) as exc:
-            problem = PortProblem(
-                "metadata.options", f"on computer {code.computer_label!r} ({scheduler}): {exc}"
-            )
-            raise PortValidationError(self.process_label(), [problem]) from None
+        where = f"on computer {code.computer_label!r} ({scheduler})"
+        problems = _option_problems(self.options, scheduler, where)
+        if problems:
+            raise PortValidationError(self.process_label(), problems)
 
     # --- the job script -----------------------------------------------------------------
 
@@ -272,3 +266,43 @@ class CalcJob(Process):
         super().restore(checkpoint, nodes)
         job = checkpoint.extra.get("job")
         self.job = dict(job) if isinstance(job, dict) else {"step": JobStep.UPLOAD}
+
+
+_OPTIONS_PATH = "metadata.options"
+
+
+def _option_problems(options: Mapping[str, Any], scheduler: str, where: str) -> list[PortProblem]:
+    """What the scheduler ``scheduler`` refuses in ``options``, each at its port's path."""
+    try:
+        resources = JobResources(**{"num_machines": 1, **(options.get("resources") or {})})
+    except (TypeError, ValidationError) as exc:
+        return [PortProblem(f"{_OPTIONS_PATH}.resources", f"{where}: {exc}")]
+    try:
+        template = JobTemplate(
+            job_name="options-check",
+            working_directory="/",
+            resources=resources,
+            max_wallclock_seconds=options.get("max_wallclock_seconds"),
+            max_memory_kb=options.get("max_memory_kb"),
+            queue_name=options.get("queue_name"),
+            account=options.get("account"),
+            qos=options.get("qos"),
+        )
+        get_scheduler(scheduler).job_script(template)
+    except UnsupportedOptionError as exc:
+        return [
+            PortProblem(
+                _option_path(name), f"{where}: {exc.scheduler} cannot express {name}={value!r}"
+            )
+            for name, value in exc.options.items()
+        ]
+    except (TypeError, ValidationError) as exc:
+        return [PortProblem(_OPTIONS_PATH, f"{where}: {exc}")]
+    return []
+
+
+def _option_path(name: str) -> str:
+    """The port of a job template field: resources live in their own namespace."""
+    if name in {field.name for field in dataclasses.fields(JobResources)}:
+        return f"{_OPTIONS_PATH}.resources.{name}"
+    return f"{_OPTIONS_PATH}.{name}"

@@ -25,10 +25,13 @@ class ExitCode(NamedTuple):
         """A copy whose message has ``{placeholders}`` filled in.
 
         Raises:
-            ValueError: a placeholder of the message was not given (as in AiiDA).
+            ValueError: a placeholder of the message was not given, or there is no
+                message (as in AiiDA).
         """
+        if self.message is None:
+            raise ValueError(f"exit code {self.label or self.status} has no message to format")
         try:
-            message = self.message.format(**kwargs) if self.message else self.message
+            message = self.message.format(**kwargs)
         except (KeyError, IndexError) as exc:
             raise ValueError(
                 f"exit code {self.label or self.status}: the message {self.message!r} needs "

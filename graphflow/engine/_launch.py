@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphflow.engine._functions import ProcessFunction
 from graphflow.engine._process import Process
-from graphflow.errors import ProcessArgumentError, ProcessError
+from graphflow.errors import ProcessArgumentError, ProcessLaunchError
 
 if TYPE_CHECKING:
     from graphflow.orm import ProcessNode
@@ -40,7 +40,13 @@ def run_get_node(
             f"run({name}, ...): inputs are given as a dict or as keywords, not as a "
             f"{type(inputs).__name__}{hint}"
         )
-    merged = {**(inputs or {}), **kwargs}
+    if inputs is not None and kwargs:
+        name = getattr(process, "__name__", repr(process))
+        raise ProcessLaunchError(
+            f"run({name}, ...): give the inputs as a dict or as keywords, not both "
+            f"(keywords {sorted(kwargs)} with a dict of {sorted(inputs)})"
+        )
+    merged = dict(inputs if inputs is not None else kwargs)
     if isinstance(process, ProcessFunction):
         return process.run_get_node(**merged)
     if isinstance(process, type) and issubclass(process, Process):
@@ -52,7 +58,7 @@ def run_get_node(
             if getattr(exc, "reported", False):  # graphflow's frames would only be noise
                 raise exc.with_traceback(None) from None
             raise
-    raise ProcessError(
+    raise ProcessLaunchError(
         f"{process!r} cannot be run: give a calcfunction, a workfunction or a Process class "
         "(WorkChain, CalcJob)"
     )

@@ -174,7 +174,8 @@ class InputPort(Port):
         if default is not UNSPECIFIED and not callable(default) and default is not None:
             problems = Port.validate(self, default, name)
             if problems:
-                raise TypeError(f"port {name!r}: the default does not pass: {problems[0].message}")
+                # a ValueError, as plumpy raises for an invalid default
+                raise ValueError(f"port {name!r}: the default does not pass: {problems[0].message}")
 
     @property
     def has_default(self) -> bool:
@@ -283,37 +284,59 @@ class PortNamespace(Port, MutableMapping[str, Port]):
     # --- dotted addressing --------------------------------------------------------------
 
     def get_port(self, dotted: str, create_dynamically: bool = False) -> Port:
-        """The port at ``dotted`` (``a.b.c``); an error naming the missing level, or with
-        ``create_dynamically`` in a dynamic namespace, a new namespace like this one (AiiDA)."""
-        if not isinstance(dotted, str):
-            raise PortNotFoundError(f"a port name is a string, not {type(dotted).__name__}")
-        if not dotted:
-            raise PortNotFoundError("a port name cannot be empty")
-        head, _, rest = dotted.partition(NAMESPACE_SEPARATOR)
-        if head not in self._ports:
-            if not (self.dynamic and create_dynamically):
+        """The port at ``dotted`` (``a.b.c``), as plumpy's ``get_port``.
+
+        With ``create_dynamically``, a missing level inside a dynamic namespace is made as
+        a namespace like the one it is in (dynamic, typed, lazy as it is); otherwise, or
+        outside a dynamic namespace, the error names the whole dotted name and the level
+        that is missing. Nothing is created unless the whole name can be.
+
+        Raises:
+            PortNotFoundError: a ``ValueError`` (as plumpy's) and a ``KeyError``: a name
+                that is not a string, has an empty level, or is not there.
+            ValueError: a level to create breaks the port name rules.
+        """
+        parts = _dotted_parts(dotted)
+        if create_dynamically:
+            for part in parts:
+                try:
+                    check_port_name(part)
+                except ValueError as exc:
+                    raise ValueError(f"cannot create port {dotted!r}: {exc}") from None
+        namespace: Port = self
+        for depth, part in enumerate(parts):
+            if not isinstance(namespace, PortNamespace):
                 raise PortNotFoundError(
-                    f"no port {head!r} in namespace {self.name or '(top level)'!r}"
+                    f"no port {dotted!r}: {parts[depth - 1]!r} is not a namespace, so it has "
+                    f"no {part!r}"
                 )
-            self[head] = PortNamespace(
-                head,
-                dynamic=self.dynamic,
-                valid_type=self.valid_type,
-                validator=self.validator,
-                required=self.required,
-                default=self.default,
-                populate_defaults=self.populate_defaults,
-                port_class=self.port_class,
-            )
-        port = self._ports[head]
-        if not rest:
-            return port
-        if not isinstance(port, PortNamespace):
-            raise PortNotFoundError(f"port {head!r} is not a namespace, so it has no {rest!r}")
-        return port.get_port(rest, create_dynamically=create_dynamically)
+            if part not in namespace._ports:
+                if not (namespace.dynamic and create_dynamically):
+                    raise PortNotFoundError(
+                        f"no port {dotted!r}: no port {part!r} in namespace "
+                        f"{namespace.name or '(top level)'!r}"
+                    )
+                namespace[part] = namespace._like_this(part)
+            namespace = namespace._ports[part]
+        return namespace
+
+    def _like_this(self, name: str) -> PortNamespace:
+        """A new member namespace made dynamically: it takes this one's attributes."""
+        return PortNamespace(
+            name,
+            dynamic=self.dynamic,
+            valid_type=self.valid_type,
+            validator=self.validator,
+            required=self.required,
+            default=self.default,
+            populate_defaults=self.populate_defaults,
+            port_class=self.port_class,
+        )
 
     def create_namespace(self, dotted: str, **kwargs: Any) -> PortNamespace:
         """Create (or return) the namespace at ``dotted``, making every level on the way."""
+        if not isinstance(dotted, str):
+            check_port_name(dotted)  # raises the TypeError that names the rule
         head, _, rest = dotted.partition(NAMESPACE_SEPARATOR)
         check_port_name(head)
         existing = self._ports.get(head)
@@ -418,7 +441,10 @@ class PortNamespace(Port, MutableMapping[str, Port]):
             sub = f"{path}.{name}" if path else name
             if name not in value or value[name] is None:
                 if port.required and not _optional_namespace(port):
-                    problems.append(PortProblem(sub, "required value was not given"))
+                    problems.extend(
+                        PortProblem(missing, "required value was not given")
+                        for missing in _required_paths(port, sub)
+                    )
                 continue
             problems.extend(port.validate(value[name], sub))
         for name in value:
@@ -474,6 +500,12 @@ class PortNamespace(Port, MutableMapping[str, Port]):
         ``include`` and ``exclude`` name ports, dotted for ports inside namespaces
         (``exclude=('pw.parent_folder',)``), and cannot both be given.
         """
+        if not isinstance(other, PortNamespace):
+            # a ValueError, as plumpy's absorb raises
+            raise ValueError(
+                f"namespace {self.name!r}: can only absorb a PortNamespace, not "
+                f"{type(other).__name__} ({other!r})"
+            )
         if include is not None and exclude is not None:
             raise ValueError("give include or exclude, not both")
         target = self.ensure_namespace(namespace) if namespace else self
@@ -543,3 +575,30 @@ def _optional_namespace(port: Port) -> bool:
         not child.required or child.has_default or _optional_namespace(child)
         for child in port.values()
     )
+
+
+def _required_paths(port: Port, path: str) -> list[str]:
+    """The dotted paths of what must be given when ``port`` is absent: the port itself,
+    or for a namespace each required member without a default, at any depth (as plumpy
+    names ``lazy.b`` rather than ``lazy``)."""
+    if not isinstance(port, PortNamespace):
+        return [path]
+    paths = [
+        missing
+        for name, child in port.items()
+        if child.required and not child.has_default and not _optional_namespace(child)
+        for missing in _required_paths(child, f"{path}.{name}")
+    ]
+    return paths or [path]
+
+
+def _dotted_parts(dotted: Any) -> list[str]:
+    """The levels of a dotted port name; refused when not a string or a level is empty."""
+    if not isinstance(dotted, str):
+        raise PortNotFoundError(
+            f"a port name is a string, not {type(dotted).__name__} ({dotted!r})"
+        )
+    parts = dotted.split(NAMESPACE_SEPARATOR)
+    if not all(parts):
+        raise PortNotFoundError(f"port name {dotted!r} has an empty level")
+    return parts

@@ -98,7 +98,8 @@ class ProcessSpec:
         AiiDA's is, and has no effect until graphflow caches calculations.
 
         Raises:
-            TypeError: a status that is not an int, a label or message that is not a str.
+            TypeError: a status that is not an int, a label or message that is not a str,
+                an ``invalidates_cache`` that is not a bool (as AiiDA's checks).
             ValueError: a negative status, a label that is not an identifier.
         """
         if not isinstance(status, int) or isinstance(status, bool):
@@ -107,6 +108,10 @@ class ProcessSpec:
             raise TypeError(f"exit code {status}: label must be a str, not {label!r}")
         if not isinstance(message, str):
             raise TypeError(f"exit code {label!r}: message must be a str, not {message!r}")
+        if not isinstance(invalidates_cache, bool):
+            raise TypeError(
+                f"exit code {label!r}: invalidates_cache must be a bool, not {invalidates_cache!r}"
+            )
         if status < 0:
             raise ValueError(f"exit code {label!r}: status must not be negative, got {status}")
         if not label.isidentifier():

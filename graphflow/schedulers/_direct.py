@@ -45,33 +45,15 @@ _STATES: Final[Mapping[str, JobState]] = {
 _GONE: Final = "No such process"
 
 
-def _wall_clock_watchdog(seconds: int) -> list[str]:
-    """Script lines that stop the job's process group (its leader is the script, by
-    ``setsid``) after ``seconds``. The script traps SIGTERM so that it outlives the
-    command and records its exit status; when the script ends first, it stops the
-    watchdog, which stops its ``sleep``."""
-    said = shlex.quote(
-        f"graphflow: the job ran past max_wallclock_seconds ({seconds} s) and was stopped"
-    )
-    return [
-        "trap : TERM",
-        "( trap 'kill $s 2>/dev/null; exit 0' TERM",
-        f"  sleep {int(seconds)} & s=$!",
-        f"  wait $s && echo {said} >&2 && kill -TERM -- -$$ ) &",
-        "__graphflow_watchdog=$!",
-        "trap 'kill -TERM $__graphflow_watchdog 2>/dev/null' EXIT",
-    ]
-
-
 class DirectScheduler:
     """Jobs as background processes of the remote shell, with no queue and no limits.
 
     ``max_memory_kb`` is enforced with ``ulimit -v`` (virtual memory of the script and its
-    children) and ``max_wallclock_seconds`` by a watchdog in the script, which after that
-    long says so on the job's stderr and stops the job's process group with SIGTERM (the
-    script itself stays to write the command's exit status, 143). A template asking for
-    more than one machine, a queue, an account or a qos is rejected rather than run
-    without them. The job always inherits the environment of the shell that submits it.
+    children). ``max_wallclock_seconds`` is accepted and not enforced, as AiiDA's
+    ``core.direct`` does: a job ported from AiiDA must end here as it ends there (same
+    outputs, same exit status). A template asking for more than one machine, a queue, an
+    account or a qos is rejected rather than run without them. The job always inherits the
+    environment of the shell that submits it.
     """
 
     @property
@@ -83,7 +65,7 @@ class DirectScheduler:
         """A bash script that sends its own output to ``stdout_name`` and ``stderr_name``.
 
         Raises:
-            ValidationError: naming every option the direct scheduler cannot honour.
+            UnsupportedOptionError: naming every option the direct scheduler cannot honour.
         """
         machines = template.resources.num_machines
         _shell.unsupported(
@@ -105,8 +87,6 @@ class DirectScheduler:
         directives = [f"exec > {stdout} 2> {stderr}"]
         if template.max_memory_kb is not None:
             directives.append(f"ulimit -v {template.max_memory_kb}")
-        if template.max_wallclock_seconds is not None:
-            directives.extend(_wall_clock_watchdog(template.max_wallclock_seconds))
         return _shell.job_script(template, directives, start_directory=None)
 
     def submit_command(self, script_filename: str) -> str:

@@ -27,7 +27,7 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
-from graphflow.errors import ValidationError
+from graphflow.errors import UnsupportedOptionError, ValidationError
 from graphflow.schedulers._exit_code import EXIT_CODE_FILENAME
 
 if TYPE_CHECKING:
@@ -162,11 +162,8 @@ def unsupported(scheduler: str, fields: Iterable[tuple[str, object]]) -> None:
     scheduler rejects the options it has no directive for, all at once.
 
     Raises:
-        ValidationError: naming every set field and its value.
+        UnsupportedOptionError: naming every set field and its value.
     """
-    problems = [f"{name}={value!r}" for name, value in fields if value is not None]
-    if problems:
-        raise ValidationError(
-            f"{scheduler}: cannot express {', '.join(problems)}; leave "
-            f"{'it' if len(problems) == 1 else 'them'} unset"
-        )
+    refused = {name: value for name, value in fields if value is not None}
+    if refused:
+        raise UnsupportedOptionError(scheduler, refused)

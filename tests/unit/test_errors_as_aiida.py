@@ -56,3 +56,30 @@ def test_attribute_dict_is_there_for_ported_code() -> None:
 def test_an_unknown_metadata_key_is_refused_as_in_aiida() -> None:
     with pytest.raises(ValueError, match=r"metadata\.lable"):
         NeedsAnInt({"x": gf.Int(1), "metadata": {"lable": "misspelt"}})
+
+
+def test_running_something_that_is_not_a_process_is_a_value_error_as_in_aiida() -> None:
+    """AiiDA's ``instantiate_process`` raises ValueError for anything but a process."""
+    for launch in (gf.run, gf.run_get_node):
+        with pytest.raises(ValueError, match=r"5 cannot be run"):
+            launch(5)
+
+
+def test_inputs_given_both_as_a_dict_and_as_keywords_are_refused_as_in_aiida() -> None:
+    """AiiDA's ``prepare_inputs`` refuses both at once (ValueError); merging them would
+    let one silently replace the other."""
+    for launch in (gf.run, gf.run_get_node):
+        with pytest.raises(ValueError, match=r"run\(NeedsAnInt, \.\.\.\).*both"):
+            launch(NeedsAnInt, {"x": gf.Int(1)}, x=gf.Int(2))
+
+
+def test_exit_code_arguments_are_checked_as_in_aiida() -> None:
+    spec = gf.ProcessSpec()
+    with pytest.raises(TypeError, match="invalidates_cache must be a bool"):
+        spec.exit_code(400, "ERROR_X", "x", invalidates_cache="yes")  # type: ignore[arg-type]
+    assert "ERROR_X" not in spec.exit_codes
+
+
+def test_formatting_an_exit_code_without_a_message_is_a_value_error_as_in_aiida() -> None:
+    with pytest.raises(ValueError, match="exit code 3 has no message to format"):
+        gf.ExitCode(3).format(x="1")

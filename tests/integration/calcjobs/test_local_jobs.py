@@ -8,6 +8,7 @@ import os
 import signal
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.calcjob_plugins import BuggyPrepareJob, ForgivesFailures, SeesTheVerdict, ShellJob
@@ -219,12 +220,17 @@ def test_bad_inputs_are_refused_before_anything_runs(local_bash):
         )
 
 
+def _node_count() -> int:
+    return int(gf.cypher("MATCH (n:Node) RETURN count(n) AS n")[0]["n"])
+
+
 def test_options_the_scheduler_cannot_honour_are_refused_before_anything_is_stored(
     local_bash,
 ):
-    """As AiiDA validates options with the inputs: nothing is stored, the error names the
-    option, the computer and its scheduler (it failed only after upload before)."""
-    before = gf.cypher("MATCH (n:CalcJob) RETURN count(n) AS n")[0]["n"]
+    """As AiiDA validates options with the inputs: nothing is stored, and each problem is
+    reported at the option's own dotted port path, with the process, the computer and its
+    scheduler named (it failed only after upload before)."""
+    before = _node_count()
     x = Int(1)
     with pytest.raises(PortValidationError) as caught:
         gf.run(
@@ -235,18 +241,43 @@ def test_options_the_scheduler_cannot_honour_are_refused_before_anything_is_stor
             metadata={"options": {"qos": "high", "queue_name": "short"}},
         )
     assert isinstance(caught.value, ValueError)
+    assert sorted(caught.value.paths) == ["metadata.options.qos", "metadata.options.queue_name"]
     message = str(caught.value)
-    assert "metadata.options" in message
-    assert f"on computer {local_bash.computer_label!r}" in message
+    assert message.startswith("ArithmeticAddCalculation:")
+    assert f"on computer {local_bash.computer_label!r} (core.direct)" in message
     assert "qos='high'" in message
     assert "queue_name='short'" in message
-    assert gf.cypher("MATCH (n:CalcJob) RETURN count(n) AS n")[0]["n"] == before
+    assert _node_count() == before
     assert not x.is_stored
 
 
+@pytest.mark.parametrize(
+    ("resources", "path", "rule"),
+    [
+        ({"num_machines": 2}, "metadata.options.resources.num_machines", "num_machines=2"),
+        ({"num_machines": 0}, "metadata.options.resources", "num_machines"),
+        ({"num_machines": "one"}, "metadata.options.resources", "num_machines"),
+        ({"num_machines": 1, "num_cpus": 4}, "metadata.options.resources", "num_cpus"),
+    ],
+    ids=["two-machines-on-direct", "zero", "not-an-int", "unknown-key"],
+)
+def test_bad_resources_are_refused_at_their_path_before_anything_is_stored(
+    local_bash, resources: dict[str, Any], path: str, rule: str
+):
+    before = _node_count()
+    with pytest.raises(PortValidationError) as caught:
+        gf.run(
+            Add, code=local_bash, x=Int(1), y=Int(2), metadata={"options": {"resources": resources}}
+        )
+    assert caught.value.paths == [path]
+    assert rule in str(caught.value)
+    assert str(caught.value).startswith("ArithmeticAddCalculation:")
+    assert _node_count() == before
+
+
 def test_the_readme_job_runs_on_a_local_direct_computer_with_a_wall_clock_limit(local_bash):
-    """The README's snippet, on this machine: the direct scheduler honours
-    max_wallclock_seconds rather than refusing it."""
+    """The README's snippet, on this machine: the direct scheduler accepts
+    max_wallclock_seconds, as AiiDA's does."""
     result = gf.run(
         Add,
         code=local_bash,
@@ -255,6 +286,20 @@ def test_the_readme_job_runs_on_a_local_direct_computer_with_a_wall_clock_limit(
         metadata={"options": {"resources": {"num_machines": 1}, "max_wallclock_seconds": 60}},
     )
     assert result["sum"].value == 3
+
+
+def test_a_job_past_its_wall_clock_limit_finishes_on_direct_as_in_aiida(local_bash):
+    """AiiDA's core.direct does not enforce max_wallclock_seconds, so a job that runs
+    longer finishes as it would there: same outputs, same exit status."""
+    result, node = gf.run_get_node(
+        ShellJob,
+        code=local_bash,
+        script=Str("sleep 3; echo done"),
+        metadata={"options": {"max_wallclock_seconds": 1}},
+    )
+    assert node.process_state is ProcessState.FINISHED
+    assert node.exit_status == 0
+    assert result["retrieved"].get_object_content("out.txt") == "done\n"
 
 
 def test_the_job_is_a_calcjob_node_with_its_own_labels(local_bash):

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphflow.engine import InputPort, PortNamespace, ProcessSpec
+from graphflow.engine import InputPort, PortNamespace, ProcessSpec, WorkChain
+from graphflow.errors import PortValidationError
 from graphflow.orm import Float, Int, Str
 
 
@@ -375,3 +376,124 @@ def test_plain_values_for_stored_ports_become_nodes_as_aiidas_serializer_makes_t
     assert given["extra"] == 4  # no port: left to validation
     problems = spec.inputs.validate(spec.inputs.apply_defaults(given))
     assert {p.path for p in problems} == {"f", "extra"}
+
+
+# --- lazy namespaces and get_port, as an adversary (issue 23, item 11) -------------------
+
+
+class _Lazy(WorkChain):
+    """A lazy namespace with defaults, one nested in an eager namespace, and one whose
+    own namespace default must not be applied either."""
+
+    @classmethod
+    def define(cls, spec: ProcessSpec) -> None:
+        super().define(spec)
+        spec.input_namespace("lazy", required=False, populate_defaults=False)
+        spec.input("lazy.a", valid_type=Int, default=lambda: Int(1))
+        spec.input("lazy.b", valid_type=Int, default=lambda: Int(2))
+        spec.input("outer.x", valid_type=Int, default=lambda: Int(3))
+        spec.input_namespace("outer.lazy", populate_defaults=False)
+        spec.input("outer.lazy.deep.y", valid_type=Int, default=lambda: Int(4))
+        spec.input_namespace(
+            "with_default", dynamic=True, populate_defaults=False, default=lambda: {"z": Int(5)}
+        )
+        spec.outline(cls.done)
+
+    def done(self) -> None:
+        pass
+
+
+def test_a_lazy_namespace_not_given_is_absent_from_the_process_inputs() -> None:
+    inputs = _Lazy({}).inputs
+    assert "lazy" not in inputs
+    assert "with_default" not in inputs  # not even its own default, as plumpy skips it
+    assert inputs.outer.x.value == 3
+    assert "lazy" not in inputs.outer  # nested inside a namespace that was filled
+
+
+def test_a_lazy_namespace_given_partially_is_filled_at_every_level() -> None:
+    inputs = _Lazy({"lazy": {"b": Int(20)}, "outer": {"lazy": {}}}).inputs
+    assert inputs.lazy.a.value == 1
+    assert inputs.lazy.b.value == 20
+    assert inputs.outer.lazy.deep.y.value == 4
+
+
+def test_a_lazy_namespace_stays_lazy_when_exposed_whole_or_in_part() -> None:
+    spec = ProcessSpec()
+    spec.expose_inputs(_Lazy, namespace="sub")
+    spec.expose_inputs(_Lazy, namespace="some", include=("lazy.a", "outer"))
+    filled = spec.inputs.apply_defaults({"sub": {}, "some": {}})
+    assert "lazy" not in filled["sub"]
+    assert "lazy" not in filled["some"]
+    assert "lazy" not in filled["sub"]["outer"]
+    assert set(spec.inputs["some"]["lazy"]) == {"a"}
+
+
+def test_a_required_lazy_namespace_not_given_names_each_missing_port() -> None:
+    """Not given, a lazy namespace gets no defaults; if a member is required, the refusal
+    names the process, the member's dotted path and the rule, as plumpy's does."""
+
+    class Strict(_Lazy):
+        @classmethod
+        def define(cls, spec: ProcessSpec) -> None:
+            super().define(spec)
+            spec.input_namespace("must", populate_defaults=False)
+            spec.input("must.inner.c", valid_type=Int)
+            spec.input("must.d", valid_type=Int, default=lambda: Int(6))
+
+    with pytest.raises(PortValidationError) as caught:
+        Strict({})
+    assert caught.value.paths == ["must.inner.c"]
+    assert str(caught.value).startswith("Strict:")
+    assert "required value was not given" in str(caught.value)
+
+
+def test_get_port_names_the_whole_dotted_name_it_could_not_find() -> None:
+    spec = ProcessSpec()
+    spec.input_namespace("dyn", dynamic=True, valid_type=Int, required=False)
+    spec.input("fixed.x", valid_type=Int)
+    with pytest.raises(ValueError, match=r"'dyn\.sub\.deeper'.*no port 'sub' in namespace"):
+        spec.inputs.get_port("dyn.sub.deeper")
+    with pytest.raises(ValueError, match=r"'fixed\.x\.y'.*'x' is not a namespace"):
+        spec.inputs.get_port("fixed.x.y")
+
+
+@pytest.mark.parametrize("name", ["dyn.", ".dyn", "dyn..x", "dyn.x."])
+def test_get_port_refuses_an_empty_level_of_a_dotted_name(name: str) -> None:
+    spec = ProcessSpec()
+    spec.input_namespace("dyn", dynamic=True, required=False)
+    for create in (False, True):
+        with pytest.raises(ValueError, match=rf"{re.escape(repr(name))}.*empty"):
+            spec.inputs.get_port(name, create_dynamically=create)
+    assert list(spec.inputs["dyn"]) == []  # nothing was created on the way
+
+
+def test_get_port_creates_only_valid_names_and_keeps_the_namespace_lazy() -> None:
+    spec = ProcessSpec()
+    spec.input_namespace("dyn", dynamic=True, required=False, populate_defaults=False)
+    with pytest.raises(ValueError, match=r"'dyn\.a-b'.*invalid port name 'a-b'"):
+        spec.inputs.get_port("dyn.a-b", create_dynamically=True)
+    assert list(spec.inputs["dyn"]) == []
+    created = spec.inputs.get_port("dyn.sub", create_dynamically=True)
+    assert isinstance(created, PortNamespace)
+    assert not created.populate_defaults
+
+
+def test_a_namespace_name_that_is_not_a_string_is_a_type_error_naming_the_rule() -> None:
+    spec = ProcessSpec()
+    for declare in (spec.input_namespace, spec.output_namespace, spec.input, spec.output):
+        with pytest.raises(TypeError, match="a port name is a string, not int"):
+            declare(3)  # type: ignore[arg-type]
+
+
+def test_a_default_that_fails_its_port_is_a_value_error_as_in_plumpy() -> None:
+    spec = ProcessSpec()
+    with pytest.raises(ValueError, match=r"port 'ns\.a'.*default.*expected Int"):
+        spec.input("ns.a", valid_type=Int, default=Str("x"))
+    with pytest.raises(ValueError, match=r"port 'b'.*default.*not positive"):
+        spec.input("b", valid_type=Int, default=Int(-1), validator=is_positive)
+
+
+def test_absorbing_something_that_is_not_a_namespace_is_a_value_error_as_in_plumpy() -> None:
+    with pytest.raises(ValueError, match=r"absorb.*PortNamespace.*int"):
+        PortNamespace("ns").absorb(5)  # type: ignore[arg-type]

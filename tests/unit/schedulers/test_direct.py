@@ -32,6 +32,14 @@ def test_script_omits_unset_options():
     assert "cd " not in script
 
 
+def test_script_accepts_a_wall_clock_limit_and_leaves_it_unenforced_as_aiida():
+    """AiiDA's ``core.direct`` takes ``max_wallclock_seconds`` and writes nothing for it
+    (no directive, no ``timeout``): a job ported from AiiDA must end as it did there."""
+    plain = DIRECT.job_script(JobTemplate(command=["code"]))
+    limited = DIRECT.job_script(JobTemplate(command=["code"], max_wallclock_seconds=60))
+    assert limited == plain
+
+
 def test_script_rejects_every_option_it_cannot_honour_at_once():
     template = JobTemplate(
         resources=JobResources(num_machines=2),
