@@ -102,7 +102,7 @@ def _starting_points(
         except NotExistentError as exc:
             raise ArchiveError(str(exc)) from None
     if everything:
-        start.update(_uuids(backend, "archive.all_nodes"))
+        start.update(row["uuid"] for row in read_rows(backend, "archive.every_node"))
         rows = read_rows(backend, "orm.list_groups", type_string=None)
         known = {group.key for group in found}
         every = [Group._from_props(dict(row["group"].items())) for row in rows]

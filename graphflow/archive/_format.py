@@ -49,6 +49,8 @@ MEMBERS = ("nodes", "links", "logs", "groups")
 REPOSITORY = "repository/"
 #: nodes (links, records) a read or a write takes at once
 PAGE = 500
+#: bytes of JSON lines gathered before they are deflated into the archive
+WRITE_BUFFER = 1 << 20
 
 T = TypeVar("T")
 #: told how far a phase has come: (phase, done, total if known)
@@ -67,8 +69,13 @@ def pages(items: Iterable[T], size: int = PAGE) -> Iterator[list[T]]:
         yield page
 
 
+_PLAIN = frozenset({str, int, bool})
+
+
 def encode(value: Any) -> Any:
     """A property value as JSON (see the module's docstring)."""
+    if value is None or type(value) in _PLAIN:  # most values: nothing to look into
+        return value
     if isinstance(value, datetime.datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, float) and not math.isfinite(value):
@@ -100,6 +107,10 @@ class ArchiveWriter:
         self.path = path
         self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True)
         self._open: IO[bytes] | None = None
+        #: lines not yet handed to the zip member: deflating a line at a time cost an
+        #: export of 100,000 nodes a third of its time
+        self._lines: list[bytes] = []
+        self._buffered = 0
         self.counts = dict.fromkeys(MEMBERS, 0) | {"files": 0}
 
     def start(self, member: str) -> None:
@@ -109,8 +120,17 @@ class ArchiveWriter:
 
     def line(self, record: dict[str, Any]) -> None:
         assert self._open is not None
-        self._open.write(json.dumps(encode(record), allow_nan=False).encode("utf-8") + b"\n")
+        text = json.dumps(encode(record), allow_nan=False).encode("utf-8") + b"\n"
+        self._lines.append(text)
+        self._buffered += len(text)
+        if self._buffered >= WRITE_BUFFER:
+            self._flush()
         self.counts[self._member] += 1
+
+    def _flush(self) -> None:
+        if self._open is not None and self._lines:
+            self._open.write(b"".join(self._lines))
+        self._lines, self._buffered = [], 0
 
     def add_file(self, key: str, source: Path) -> None:
         self._end_member()
@@ -133,6 +153,7 @@ class ArchiveWriter:
 
     def _end_member(self) -> None:
         if self._open is not None:
+            self._flush()
             self._open.close()
             self._open = None
 

@@ -209,23 +209,27 @@ def _write(
                     f"{reader.path}: the file {key} is damaged (its content is {stored})"
                 )
             counts["files"] += 1
+    to_write = sum(not here for here in present.values())
+    fresh = iter(take_pks(backend, to_write))  # one reserve for the whole import
     pks: dict[str, int] = {}
     for page in pages(reader.records("nodes")):
         new = [record for record in page if not present[record["uuid"]]]
         if not new:
             continue
-        numbers = take_pks(backend, len(new))
         batch = WriteBatch()
-        for record, pk in zip(new, numbers, strict=True):
+        for record in new:
+            pk = next(fresh)
             group = node_class(record["node_type"]).create_group
             batch.create(group, {**record, "pk": pk})
             pks[record["uuid"]] = pk
         write_batch(backend, batch)
         counts["nodes"] += len(new)
-        report("nodes", counts["nodes"], sum(not here for here in present.values()))
+        report("nodes", counts["nodes"], to_write)
     read_links = 0
     for page in pages(reader.records("links")):
-        found = read_rows(backend, "archive.existing_links", links=page)
+        # only a link between two nodes the profile had before can exist already
+        old = [link for link in page if present[link["source"]] and present[link["target"]]]
+        found = read_rows(backend, "archive.existing_links", links=old) if old else []
         have = {(r["source"], r["target"], r["type"], r["label"]) for r in found}
         batch = WriteBatch()
         for link in page:

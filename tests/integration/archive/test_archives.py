@@ -144,9 +144,24 @@ def test_a_round_trip_to_another_profile_is_the_same_graph(tmp_path: Path) -> No
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
+    def first_half(content: dict[str, list[dict[str, Any]]]) -> None:
+        """What an import stopped halfway leaves: some nodes, the links among them."""
+        content["nodes"] = content["nodes"][: len(content["nodes"]) // 2]
+        kept = {n["uuid"] for n in content["nodes"]}
+        content["links"] = [
+            link for link in content["links"] if {link["source"], link["target"]} <= kept
+        ]
+        content["logs"] = [log for log in content["logs"] if log["process_uuid"] in kept]
+        content["groups"] = []
+
+    part = members(rewritten(sent, tmp_path / "part.zip", first_half))
+    whole = members(sent)
     try:
+        graphflow("archive", "import", str(tmp_path / "part.zip"))
         out = graphflow("archive", "import", str(sent))
-        assert f"new here: {len(members(sent)['nodes'])} nodes" in out
+        nodes = len(whole["nodes"]) - len(part["nodes"])
+        links = len(whole["links"]) - len(part["links"])
+        assert f"new here: {nodes} nodes, {links} links" in out
         graphflow("archive", "create", str(back), "--all")  # all it has: what it imported
         again = graphflow("archive", "import", str(sent))
         assert "new here: 0 nodes, 0 links, 0 logs, 0 groups, 0 files" in again
