@@ -25,6 +25,8 @@ helpers decide by it, never by message text.
     │   ├── SchemaError
     │   └── RepositoryError
     ├── NotExistentError
+    │   ├── NotExistentAttributeError  (also an AttributeError)
+    │   └── NotExistentKeyError        (also a KeyError)
     ├── MultipleObjectsError
     ├── ValidationError
     │   ├── NotStorableError
@@ -80,7 +82,9 @@ __all__ = [
     "MissingExtraError",
     "ModificationNotAllowedError",
     "MultipleObjectsError",
+    "NotExistentAttributeError",
     "NotExistentError",
+    "NotExistentKeyError",
     "NotStorableError",
     "NotWrittenError",
     "OutlineError",
@@ -196,7 +200,27 @@ class RepositoryError(StoreError):
 
 
 class NotExistentError(GraphflowError):
-    """Nothing matches the identifier that was given."""
+    """Nothing matches the identifier that was given.
+
+    Not a built-in error, as AiiDA's ``NotExistent`` is not: a ported ``except
+    NotExistent`` catches it, an ``except KeyError`` does not (see the two below)."""
+
+
+class NotExistentAttributeError(NotExistentError, AttributeError):
+    """A link label or key that is not there, asked for as an attribute
+    (``node.outputs.missing``). An ``AttributeError`` too, as AiiDA's
+    ``NotExistentAttributeError``, so ``getattr(obj, name, default)`` and ``hasattr``
+    work."""
+
+
+class NotExistentKeyError(NotExistentError, KeyError):
+    """A link label or key that is not there, asked for as an item
+    (``node.outputs['missing']``). A ``KeyError`` too, as AiiDA's ``NotExistentKeyError``,
+    so a ported ``except KeyError`` and ``in`` work."""
+
+    def __str__(self) -> str:
+        # KeyError shows its argument's repr; the message reads better as it was written
+        return str(self.args[0]) if len(self.args) == 1 else super().__str__()
 
 
 class MultipleObjectsError(GraphflowError):
