@@ -40,7 +40,8 @@ helpers decide by it, never by message text.
     ├── ProcessError
     │   ├── ProcessLaunchError
     │   ├── IllegalTransitionError
-    │   ├── OutlineError
+    │   ├── OutlineError               (also a TypeError)
+    │   │   └── OutlineReferenceError  (also an AttributeError)
     │   ├── ProcessStateError
     │   └── ProcessFailedError
     ├── ShellCommandError
@@ -88,6 +89,7 @@ __all__ = [
     "NotStorableError",
     "NotWrittenError",
     "OutlineError",
+    "OutlineReferenceError",
     "PluginError",
     "PortProblem",
     "PortValidationError",
@@ -354,8 +356,15 @@ class IllegalTransitionError(ProcessError):
         super().__init__(f"illegal transition from {current} to {target}{suffix}")
 
 
-class OutlineError(ProcessError):
-    """A WorkChain outline that references something that is not a method of the class."""
+class OutlineError(ProcessError, TypeError):
+    """A WorkChain outline that is not made of the class's methods, or is malformed (an
+    ``if_`` without a body, an ``else_`` twice). A ``TypeError`` too, as plumpy raises for
+    an outline item that is not a function."""
+
+
+class OutlineReferenceError(OutlineError, AttributeError):
+    """``define()`` names a method the class does not have (``cls.missing``): an
+    ``AttributeError`` too, as Python raises it when AiiDA builds the spec."""
 
 
 class ProcessStateError(ProcessError):
