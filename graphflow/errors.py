@@ -39,6 +39,7 @@ helpers decide by it, never by message text.
     │   └── GraphvizNotFoundError
     ├── ProcessError
     │   ├── ProcessLaunchError
+    │   ├── ExposeError                (also an AttributeError)
     │   ├── IllegalTransitionError
     │   ├── OutlineError               (also a TypeError)
     │   │   └── OutlineReferenceError  (also an AttributeError)
@@ -75,6 +76,7 @@ __all__ = [
     "CheckpointError",
     "CommitUnknownError",
     "ConfigError",
+    "ExposeError",
     "GraphTooLargeError",
     "GraphflowError",
     "GraphvizNotFoundError",
@@ -344,6 +346,12 @@ class ProcessLaunchError(ProcessError, ValueError):
     """A launch that cannot happen as asked: something that is not a process, or inputs
     given both as a dict and as keywords. A ``ValueError`` too, as AiiDA's ``run`` and
     ``submit`` raise."""
+
+
+class ExposeError(ProcessError, AttributeError):
+    """``expose_inputs``/``expose_outputs`` given something that is not a process (a
+    class that is not one, a plain function, a name). An ``AttributeError`` too, as
+    plumpy's ``process_class.spec()`` raises for it."""
 
 
 class IllegalTransitionError(ProcessError):
