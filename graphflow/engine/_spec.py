@@ -102,9 +102,13 @@ class ProcessSpec:
             TypeError: a status that is not an int, a label or message that is not a str,
                 an ``invalidates_cache`` that is not a bool (as AiiDA's checks).
             ValueError: a negative status, a label that is not an identifier.
+
+        A bool status is the int it is (``True`` is 1), as AiiDA's ``isinstance`` check
+        lets it through; it is kept as a plain int, so stored statuses are all numbers.
         """
-        if not isinstance(status, int) or isinstance(status, bool):
+        if not isinstance(status, int):
             raise TypeError(f"exit code {label!r}: status must be an int, not {status!r}")
+        status = int(status)
         if not isinstance(label, str):
             raise TypeError(f"exit code {status}: label must be a str, not {label!r}")
         if not isinstance(message, str):
