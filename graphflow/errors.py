@@ -25,6 +25,8 @@ helpers decide by it, never by message text.
     │   ├── SchemaError
     │   └── RepositoryError
     ├── NotExistentError
+    │   ├── NotExistentAttributeError  (also an AttributeError)
+    │   └── NotExistentKeyError        (also a KeyError)
     ├── MultipleObjectsError
     ├── ValidationError
     │   ├── NotStorableError
@@ -37,8 +39,10 @@ helpers decide by it, never by message text.
     │   └── GraphvizNotFoundError
     ├── ProcessError
     │   ├── ProcessLaunchError
+    │   ├── ExposeError                (also an AttributeError)
     │   ├── IllegalTransitionError
-    │   ├── OutlineError
+    │   ├── OutlineError               (also a TypeError)
+    │   │   └── OutlineReferenceError  (also an AttributeError)
     │   ├── ProcessStateError
     │   └── ProcessFailedError
     ├── ShellCommandError
@@ -72,6 +76,7 @@ __all__ = [
     "CheckpointError",
     "CommitUnknownError",
     "ConfigError",
+    "ExposeError",
     "GraphTooLargeError",
     "GraphflowError",
     "GraphvizNotFoundError",
@@ -80,10 +85,13 @@ __all__ = [
     "MissingExtraError",
     "ModificationNotAllowedError",
     "MultipleObjectsError",
+    "NotExistentAttributeError",
     "NotExistentError",
+    "NotExistentKeyError",
     "NotStorableError",
     "NotWrittenError",
     "OutlineError",
+    "OutlineReferenceError",
     "PluginError",
     "PortProblem",
     "PortValidationError",
@@ -196,7 +204,27 @@ class RepositoryError(StoreError):
 
 
 class NotExistentError(GraphflowError):
-    """Nothing matches the identifier that was given."""
+    """Nothing matches the identifier that was given.
+
+    Not a built-in error, as AiiDA's ``NotExistent`` is not: a ported ``except
+    NotExistent`` catches it, an ``except KeyError`` does not (see the two below)."""
+
+
+class NotExistentAttributeError(NotExistentError, AttributeError):
+    """A link label or key that is not there, asked for as an attribute
+    (``node.outputs.missing``). An ``AttributeError`` too, as AiiDA's
+    ``NotExistentAttributeError``, so ``getattr(obj, name, default)`` and ``hasattr``
+    work."""
+
+
+class NotExistentKeyError(NotExistentError, KeyError):
+    """A link label or key that is not there, asked for as an item
+    (``node.outputs['missing']``). A ``KeyError`` too, as AiiDA's ``NotExistentKeyError``,
+    so a ported ``except KeyError`` and ``in`` work."""
+
+    def __str__(self) -> str:
+        # KeyError shows its argument's repr; the message reads better as it was written
+        return str(self.args[0]) if len(self.args) == 1 else super().__str__()
 
 
 class MultipleObjectsError(GraphflowError):
@@ -320,6 +348,12 @@ class ProcessLaunchError(ProcessError, ValueError):
     ``submit`` raise."""
 
 
+class ExposeError(ProcessError, AttributeError):
+    """``expose_inputs``/``expose_outputs`` given something that is not a process (a
+    class that is not one, a plain function, a name). An ``AttributeError`` too, as
+    plumpy's ``process_class.spec()`` raises for it."""
+
+
 class IllegalTransitionError(ProcessError):
     """A state-machine event that is not legal in the current state."""
 
@@ -330,8 +364,15 @@ class IllegalTransitionError(ProcessError):
         super().__init__(f"illegal transition from {current} to {target}{suffix}")
 
 
-class OutlineError(ProcessError):
-    """A WorkChain outline that references something that is not a method of the class."""
+class OutlineError(ProcessError, TypeError):
+    """A WorkChain outline that is not made of the class's methods, or is malformed (an
+    ``if_`` without a body, an ``else_`` twice). A ``TypeError`` too, as plumpy raises for
+    an outline item that is not a function."""
+
+
+class OutlineReferenceError(OutlineError, AttributeError):
+    """``define()`` names a method the class does not have (``cls.missing``): an
+    ``AttributeError`` too, as Python raises it when AiiDA builds the spec."""
 
 
 class ProcessStateError(ProcessError):

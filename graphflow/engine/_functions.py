@@ -53,7 +53,13 @@ from graphflow.orm import (
     write_scope,
 )
 
-__all__ = ["FunctionProcess", "ProcessFunction", "calcfunction", "workfunction"]
+__all__ = [
+    "FunctionProcess",
+    "ProcessFunction",
+    "calcfunction",
+    "run_submitted_function",
+    "workfunction",
+]
 
 _PLAIN_TO_NODE: dict[type, type[Data]] = {
     int: Int,
@@ -93,6 +99,32 @@ class FunctionProcess(Process):
             return None  # defined where no source is kept (an interactive session)
         return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
+    def _write_creation(self, scope: WriteScope, *, with_parent_link: bool = True) -> None:
+        """As any process's, with the function's source digest stamped first: it is part
+        of the hash the node is stored with, which caching looks it up by (a submitted
+        function's node is created long before its body runs)."""
+        _stamp_source_digest(self)
+        super()._write_creation(scope, with_parent_link=with_parent_link)
+
+    def call_arguments(self) -> tuple[list[Any], dict[str, Any]]:
+        """The body's arguments rebuilt from the inputs, as AiiDA's ``FunctionProcess.run``
+        does for a function a daemon worker runs: declared arguments by position (a
+        missing one by its Python default), ``name_0, name_1, ...`` into ``*name``,
+        keyword-only ones and every other input by keyword."""
+        inputs = {k: v for k, v in self.inputs.items() if k != "metadata"}
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for name, param in self.signature.parameters.items():
+            if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+                fallback = None if param.default is param.empty else param.default
+                args.append(inputs.pop(name, fallback))
+            elif param.kind is param.VAR_POSITIONAL:
+                args.extend(inputs.pop(label) for label in _variadic_labels(inputs, name))
+            elif param.kind is param.KEYWORD_ONLY and name in inputs:
+                kwargs[name] = inputs.pop(name)
+        kwargs.update(inputs)
+        return args, kwargs
+
     @classmethod
     def define(cls, spec: ProcessSpec) -> None:
         super().define(spec)
@@ -117,6 +149,13 @@ class FunctionProcess(Process):
             spec.inputs.dynamic_type = Data
         spec.outputs.dynamic = True
         spec.outputs.dynamic_type = Data
+
+
+def _variadic_labels(inputs: Mapping[str, Any], name: str) -> list[str]:
+    """The labels ``name_0, name_1, ...`` among ``inputs``, in their numeric order."""
+    prefix = name + "_"
+    found = [k for k in inputs if k.startswith(prefix) and k[len(prefix) :].isdigit()]
+    return sorted(found, key=lambda label: int(label[len(prefix) :]))
 
 
 def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
@@ -228,6 +267,27 @@ class ProcessFunction:
         process = self.process_class(inputs, parent=current_process())
         call_args, call_kwargs = self._arguments(process, extra_args, extra_kwargs)
         return run_function_process(process, call_args, call_kwargs)
+
+    def submission_inputs(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Inputs given by keyword to ``submit`` as the process's inputs: plain values made
+        nodes as when the function is called (a dict of nodes given to ``**kwargs`` is a
+        namespace), ``metadata`` as it is. Names the function does not take are left to
+        port validation, which refuses them as AiiDA's does (a ValueError)."""
+        signature = self.process_class.signature
+        declared = {
+            name
+            for name, param in signature.parameters.items()
+            if param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD)
+        }
+        inputs: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "metadata":
+                inputs[name] = value
+            elif name in declared:
+                inputs[name] = _wrap(value)
+            else:
+                inputs[name] = _wrap_keyword(value)
+        return inputs
 
     def _arguments(
         self, process: FunctionProcess, extra_args: list[Any], extra_kwargs: dict[str, Any]
@@ -384,11 +444,57 @@ def _from_cache(process: FunctionProcess, scope: WriteScope) -> dict[str, Node] 
     node = process.node
     if not (process.store_provenance and isinstance(node, CalculationNode)):
         return None
-    digest = type(process).source_digest()
-    if digest is not None:
-        node._set_attribute("source_digest", digest)
+    _stamp_source_digest(process)
     inputs = flatten_links(process.inputs, process.spec().inputs)
     return cached_outputs(scope.backend, node, inputs)
+
+
+def _stamp_source_digest(process: FunctionProcess) -> None:
+    """A calcfunction's node gets the digest of its source before it is stored."""
+    node = process.node
+    digest = type(process).source_digest()
+    if digest is not None and isinstance(node, CalculationNode) and not node.is_stored:
+        node._set_attribute("source_digest", digest)
+
+
+def run_submitted_function(process: FunctionProcess, scope: WriteScope) -> None:
+    """The body of a submitted process function, in a daemon worker's pool thread: its
+    node and inputs were stored when it was submitted; the body's writes, its outputs and
+    the end go into ``scope``, which the runner commits (an exception leaves that to the
+    runner too, which records the process as excepted)."""
+    call_args, call_kwargs = process.call_arguments()
+    with write_scope(scope if process.store_provenance else None), process_context(process):
+        process._scope = scope
+        try:
+            cached = _cached_for_submitted(process, scope)
+            if cached is None:
+                outputs, code = _outputs_of(process, process.func(*call_args, **call_kwargs))
+            else:
+                outputs, code = cached, ExitCode(0)
+            process._outputs = dict(outputs)
+            if process.store_provenance:
+                process._write_outputs(scope, outputs)
+            scope.update(
+                process.node,
+                process.transition(
+                    Event.FINISH, exit_status=code.status, exit_message=code.message
+                ),
+            )
+        finally:
+            process._scope = None
+
+
+def _cached_for_submitted(process: FunctionProcess, scope: WriteScope) -> dict[str, Node] | None:
+    """A submitted calcfunction's outputs copied from a finished twin, if caching serves
+    it; its hash (with the source digest) was fixed when it was stored."""
+    node = process.node
+    if not (process.store_provenance and isinstance(node, CalculationNode)):
+        return None
+    inputs = flatten_links(process.inputs, process.spec().inputs)
+    outputs = cached_outputs(scope.backend, node, inputs)
+    if outputs is not None:
+        scope.update(node, {"cached_from": node.get_cache_source()})
+    return outputs
 
 
 def _outputs_of(process: FunctionProcess, result: Any) -> tuple[dict[str, Node], ExitCode]:

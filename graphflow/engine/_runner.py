@@ -33,6 +33,7 @@ from graphflow.engine._calcjob import CalcJob
 from graphflow.engine._checkpoint import dumps
 from graphflow.engine._context import current_process, process_context
 from graphflow.engine._exit_codes import ExitCode
+from graphflow.engine._functions import FunctionProcess, run_submitted_function
 from graphflow.engine._interrupt import wait_for_run
 from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
@@ -521,14 +522,29 @@ class Runner:
             if process.state is ProcessState.WAITING:
                 self.capacity.set()
             return
+        if isinstance(process, FunctionProcess):
+            await self._in_step_scope(handle, run_submitted_function, process)
+            return
         if not isinstance(process, WorkChain):
             raise ProcessError(f"the runner cannot drive {type(process).__name__} processes")
         await self._throttle(handle)
+        await self._in_step_scope(handle, _run_step, process)
+        children = process.submitted
+        process.submitted = []
+        if children:
+            await self._launch_children(handle, children)
+
+    async def _in_step_scope(
+        self, handle: ProcessHandle, run: Callable[[Any, WriteScope], None], process: Process
+    ) -> None:
+        """``run(process, scope)`` in the pool, in its turn among the slots; its writes are
+        committed after it. If it fails they are rolled back, and only its log rows are
+        kept, to be written with whatever records the failure."""
         scope = handle.pending or WriteScope(self.backend)
         handle.pending = None
         async with self.slot(handle):
             try:
-                await self.in_thread(_run_step, process, scope)
+                await self.in_thread(run, process, scope)
             except BaseException:
                 kept = WriteScope(self.backend)
                 for row in scope.rollback():
@@ -536,10 +552,6 @@ class Runner:
                 handle.pending = kept
                 raise
         self.commit(handle, scope)
-        children = process.submitted
-        process.submitted = []
-        if children:
-            await self._launch_children(handle, children)
 
     async def _launch_children(self, handle: ProcessHandle, children: list[Process]) -> None:
         if self.publish_children and self.communicator is not None:

@@ -17,6 +17,7 @@ from graphflow.engine._ports import (
     PortNamespace,
     Validator,
 )
+from graphflow.errors import ExposeError
 
 if TYPE_CHECKING:
     from graphflow.engine._outline import Instruction
@@ -101,9 +102,13 @@ class ProcessSpec:
             TypeError: a status that is not an int, a label or message that is not a str,
                 an ``invalidates_cache`` that is not a bool (as AiiDA's checks).
             ValueError: a negative status, a label that is not an identifier.
+
+        A bool status is the int it is (``True`` is 1), as AiiDA's ``isinstance`` check
+        lets it through; it is kept as a plain int, so stored statuses are all numbers.
         """
-        if not isinstance(status, int) or isinstance(status, bool):
+        if not isinstance(status, int):
             raise TypeError(f"exit code {label!r}: status must be an int, not {status!r}")
+        status = int(status)
         if not isinstance(label, str):
             raise TypeError(f"exit code {status}: label must be a str, not {label!r}")
         if not isinstance(message, str):
@@ -136,12 +141,8 @@ class ProcessSpec:
         its ``metadata`` comes too (as AiiDA exposes it: a child's label or CalcJob options
         are given through the parent, ``pw.metadata.options``); at the top level it would
         clash with the parent's own and stays out."""
-        if include is not None and exclude is not None:
-            raise ValueError(
-                f"expose_inputs({getattr(process_class, '__name__', process_class)}): "
-                "give include or exclude, not both"
-            )
-        source = process_class.spec().inputs  # type: ignore[attr-defined]
+        source = _spec_of(process_class, "expose_inputs").inputs
+        _check_include_exclude(process_class, "expose_inputs", include, exclude)
         excluded = list(exclude or ()) if include is None else None
         if excluded is not None and namespace is None:
             excluded.append("metadata")
@@ -157,6 +158,38 @@ class ProcessSpec:
         exclude: list[str] | tuple[str, ...] | None = None,
     ) -> None:
         """Copy ``process_class``'s outputs into this spec."""
-        source = process_class.spec().outputs  # type: ignore[attr-defined]
+        source = _spec_of(process_class, "expose_outputs").outputs
+        _check_include_exclude(process_class, "expose_outputs", include, exclude)
         names = self.outputs.absorb(source, namespace=namespace, include=include, exclude=exclude)
         self.exposed_outputs[(process_class, namespace)] = names
+
+
+def _spec_of(process_class: object, call: str) -> ProcessSpec:
+    """The spec of what is exposed: whatever has a ``spec()`` giving one (a Process class,
+    a process function), as plumpy asks of it.
+
+    Raises:
+        ExposeError: anything else (an AttributeError, as plumpy's ``.spec()`` call is).
+    """
+    spec_method = getattr(process_class, "spec", None)
+    spec = spec_method() if callable(spec_method) else None
+    if not isinstance(spec, ProcessSpec):
+        name = getattr(process_class, "__qualname__", None) or repr(process_class)
+        raise ExposeError(
+            f"{call}({name}): {process_class!r} is not a process; give a Process class "
+            "(WorkChain, CalcJob) or a calcfunction/workfunction"
+        )
+    return spec
+
+
+def _check_include_exclude(
+    process_class: object,
+    call: str,
+    include: list[str] | tuple[str, ...] | None,
+    exclude: list[str] | tuple[str, ...] | None,
+) -> None:
+    """A non-empty ``exclude`` with an ``include`` is refused, as plumpy does; an empty
+    ``exclude`` excludes nothing, so it may come with an ``include``."""
+    if exclude and include is not None:
+        name = getattr(process_class, "__name__", process_class)
+        raise ValueError(f"{call}({name}): give include or exclude, not both")

@@ -24,7 +24,7 @@ from graphflow.engine._importing import unsubmittable_reason
 from graphflow.engine._messaging import communicator_for
 from graphflow.engine._outbox import UNPUBLISHED, mark_published
 from graphflow.engine._process import Process
-from graphflow.errors import BrokerError, ProcessError
+from graphflow.errors import BrokerError, ProcessError, ProcessLaunchError
 from graphflow.orm import ProcessNode, WriteScope, current_profile, get_backend
 from graphflow.orm._session import commit_scope
 from graphflow.store import WriteBatch
@@ -72,7 +72,7 @@ def _submit_all(
                 "nothing was submitted"
             )
         try:
-            instances.append(process(dict(values)))
+            instances.append(_instantiate(process, values))
         except Exception as exc:
             if many:
                 exc.add_note(f"in inputs[{index}] given to submit_many: nothing was submitted")
@@ -97,14 +97,24 @@ def _submit_all(
     return [instance.node for instance in instances]
 
 
-def _check_submittable(process: Any) -> None:
+def _instantiate(process: Any, values: Mapping[str, Any]) -> Process:
+    """The process to store for one inputs dict. A process function's are given by
+    keyword and made nodes as when it is called; its worker rebuilds the call."""
     if isinstance(process, ProcessFunction):
-        raise ProcessError(
-            f"{process.func.__qualname__} is a process function: it runs where it is called "
-            "(call it, or use run); submit a WorkChain or CalcJob"
+        return process.process_class(process.submission_inputs(values))
+    instance: Process = process(dict(values))
+    return instance
+
+
+def _check_submittable(process: Any) -> None:
+    """What can be submitted, as AiiDA's ``submit`` takes it: a Process class or a process
+    function (AiiDA submits those too), importable by a daemon worker."""
+    process_class = process.process_class if isinstance(process, ProcessFunction) else process
+    if not (isinstance(process_class, type) and issubclass(process_class, Process)):
+        raise ProcessLaunchError(
+            f"{process!r} cannot be submitted: give a WorkChain or CalcJob class, or a "
+            "calcfunction or workfunction"
         )
-    if not (isinstance(process, type) and issubclass(process, Process)):
-        raise ProcessError(f"{process!r} cannot be submitted: give a WorkChain or CalcJob class")
     if current_process() is not None:
         raise ProcessError("inside a work chain step use self.submit(...), which links the child")
     profile = current_profile()
@@ -115,10 +125,10 @@ def _check_submittable(process: Any) -> None:
             "(or set GRAPHFLOW_BROKER), and start workers with 'graphflow daemon start'; "
             "run() works without a broker"
         )
-    reason = unsubmittable_reason(process.process_type())
+    reason = unsubmittable_reason(process_class.process_type())
     if reason is not None:
         raise ProcessError(
-            f"{process.process_label()} cannot be submitted: a daemon worker would have to "
+            f"{process_class.process_label()} cannot be submitted: a daemon worker would have to "
             f"import it, and {reason}; or run() it here"
         )
 

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from graphflow.engine._checkpoint import Checkpoint, decode_value, encode_value
 from graphflow.engine._context import current_process
 from graphflow.engine._process import AttributeDict, Process, as_attribute_dict, flatten_links
-from graphflow.errors import CheckpointError, OutlineError, ProcessError
+from graphflow.errors import (
+    CheckpointError,
+    GraphflowError,
+    OutlineError,
+    OutlineReferenceError,
+    ProcessError,
+)
 from graphflow.orm import Node, ProcessNode, WorkChainNode
 
 if TYPE_CHECKING:
@@ -56,11 +62,15 @@ class WorkChain(Process):
         except NameError:
             pass  # define() refers to a class defined later: the spec is built on first use
         except AttributeError as exc:
+            if isinstance(exc, GraphflowError):
+                raise  # already says what is wrong (an exposed non-process, a bad outline)
             missing = getattr(exc, "name", None) or str(exc)
-            raise OutlineError(
+            error = OutlineReferenceError(
                 f"{cls.__name__}: define() refers to {missing!r}, which is not a method or "
                 f"attribute of {cls.__name__} ({exc})"
-            ) from exc
+            )
+            error.name, error.obj = missing, cls  # what an AttributeError says it lacks
+            raise error from exc
 
     @classmethod
     def _check_spec(cls, spec: ProcessSpec) -> None:

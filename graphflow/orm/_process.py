@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from graphflow.errors import NotExistentError
+from graphflow.errors import NotExistentAttributeError, NotExistentError, NotExistentKeyError
 from graphflow.orm._load import incoming_nodes, load_node, outgoing_links, outgoing_nodes
 from graphflow.orm._nodes import Node, content_hash, register_node_class
 from graphflow.types import ProcessState
@@ -35,40 +35,76 @@ NAMESPACE_SEPARATOR = "__"
 class LinkManager(Mapping[str, Node]):
     """Nodes by link label, with nested namespaces: ``inputs.nested.x`` or ``inputs['nested.x']``.
 
-    Link labels keep namespaces with ``__`` (``nested__x``), as AiiDA does.
+    Link labels keep namespaces with ``__`` (``nested__x``), as AiiDA does. A label that
+    is not there is a :class:`~graphflow.errors.NotExistentKeyError` by item and a
+    :class:`~graphflow.errors.NotExistentAttributeError` by attribute, as AiiDA's link
+    managers raise, so ``getattr(outputs, 'x', default)``, ``hasattr`` and ``in`` work.
+    A label that is also a method's name (``keys``, ``items``, ``get``) is read by item.
     """
 
-    def __init__(self, nodes: Mapping[str, Node], owner: str) -> None:
+    def __init__(
+        self, nodes: Mapping[str, Node], owner: str, direction: str = "link", path: str = ""
+    ) -> None:
+        """``owner`` names the node in errors (``CalcFunction node pk 5``), ``direction``
+        is ``input`` or ``output``, ``path`` the dotted namespace this manager is at."""
         self._nodes = dict(nodes)
         self._owner = owner
+        self._direction = direction
+        self._path = path
 
     def _sub(self, prefix: str) -> LinkManager | None:
         start = prefix + NAMESPACE_SEPARATOR
         sub = {k[len(start) :]: v for k, v in self._nodes.items() if k.startswith(start)}
-        return LinkManager(sub, f"{self._owner}.{prefix}") if sub else None
+        if not sub:
+            return None
+        path = self._dotted(prefix.replace(NAMESPACE_SEPARATOR, "."))
+        return LinkManager(sub, self._owner, self._direction, path)
 
-    def __getitem__(self, key: str) -> Any:
+    def _dotted(self, label: str) -> str:
+        return f"{self._path}.{label}" if self._path else label
+
+    def _lookup(self, key: object) -> Any:
+        """The node or namespace at ``key``; None when there is none."""
+        if not isinstance(key, str):
+            return None
         key = key.replace(".", NAMESPACE_SEPARATOR)
         if key in self._nodes:
             return self._nodes[key]
-        sub = self._sub(key)
-        if sub is not None:
-            return sub
-        raise KeyError(f"{self._owner} has no link labelled {key!r} (has {sorted(self)})")
+        return self._sub(key)
+
+    def _missing(self, key: object) -> str:
+        """What to say of a missing label: the node, the whole dotted label, what exists."""
+        label = self._dotted(key) if isinstance(key, str) else repr(key)
+        where = f" in namespace {self._path!r}" if self._path else ""
+        return (
+            f"{self._owner} has no {self._direction} with link label {label!r} "
+            f"(it has{where}: {sorted(self)})"
+        )
+
+    def __getitem__(self, key: str) -> Any:
+        found = self._lookup(key)
+        if found is None:
+            raise NotExistentKeyError(self._missing(key))
+        return found
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            return self[name]
-        except KeyError as exc:
-            raise AttributeError(str(exc.args[0])) from None
+        found = None if name.startswith("_") else self._lookup(name)
+        if found is None:
+            raise NotExistentAttributeError(self._missing(name), name=name, obj=self)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return self._lookup(key) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted({k.split(NAMESPACE_SEPARATOR, 1)[0] for k in self._nodes}))
 
     def __len__(self) -> int:
         return len({k.split(NAMESPACE_SEPARATOR, 1)[0] for k in self._nodes})
+
+    def __dir__(self) -> list[str]:
+        """The labels too, so tab completion offers them (as AiiDA's managers do)."""
+        return sorted({*super().__dir__(), *self})
 
     def flat(self) -> dict[str, Node]:
         """Every node by its full link label (``nested__x``)."""
@@ -239,14 +275,14 @@ class ProcessNode(Node):
         """Input nodes by link label (attribute and item access, nested namespaces)."""
         if self._inputs is None:
             self._inputs = incoming_nodes(self, ("INPUT",))
-        return LinkManager(self._inputs, f"inputs of {self._ident()}")
+        return LinkManager(self._inputs, self._ident(), "input")
 
     @property
     def outputs(self) -> LinkManager:
         """Output nodes (CREATE and RETURN links) by link label."""
         if self._outputs is None or not self.is_terminated:
             self._outputs = outgoing_nodes(self, ("CREATE", "RETURN"))
-        return LinkManager(self._outputs, f"outputs of {self._ident()}")
+        return LinkManager(self._outputs, self._ident(), "output")
 
     @property
     def caller(self) -> ProcessNode | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from graphflow import Int, Str, ToContext, WorkChain, append_, calcfunction, while_
+from graphflow import Int, Str, ToContext, WorkChain, append_, calcfunction, while_, workfunction
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -201,3 +201,25 @@ class Extreme(WorkChain):
     def make(self):
         self.out("number", power(self.inputs.base, self.inputs.exponent))
         self.out("text", text_of(self.inputs.size))
+
+
+# --- process functions submitted to the daemon (AiiDA 2.x submits them as any process) ---
+
+
+@calcfunction
+def scaled(x, *extra, factor=1, **named):
+    """Every kind of argument, so the worker must rebuild the call as it was made (the
+    plain default becomes ``Int(1)``, as in AiiDA)."""
+    values = [x, *extra, *named.values()]
+    return {"sum": Int(sum(v.value for v in values) * factor.value), "count": Int(len(values))}
+
+
+@workfunction
+def double_and_total(x, y):
+    """A workfunction that calls calcfunctions and returns what one created."""
+    return total(a=double(x), b=y)
+
+
+@calcfunction
+def refuses(x):
+    raise ValueError(f"refused {x.value}")

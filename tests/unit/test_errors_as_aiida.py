@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import graphflow as gf
-from graphflow.errors import LinkRuleError, NotStorableError, PortValidationError
+from graphflow.errors import LinkRuleError, NotStorableError, PortValidationError, ProcessError
 
 
 class NeedsAnInt(gf.WorkChain):
@@ -83,3 +83,51 @@ def test_exit_code_arguments_are_checked_as_in_aiida() -> None:
 def test_formatting_an_exit_code_without_a_message_is_a_value_error_as_in_aiida() -> None:
     with pytest.raises(ValueError, match="exit code 3 has no message to format"):
         gf.ExitCode(3).format(x="1")
+
+
+def plain_function(x: int) -> int:
+    return x
+
+
+@pytest.mark.parametrize("expose", ["expose_inputs", "expose_outputs"])
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [(5, "5"), ("NeedsAnInt", "'NeedsAnInt'"), (plain_function, "plain_function"), (int, "int")],
+)
+def test_exposing_something_that_is_not_a_process_is_an_attribute_error_as_in_plumpy(
+    expose: str, given: object, named: str
+) -> None:
+    """plumpy calls ``process_class.spec()``: for anything but a process that is an
+    AttributeError. graphflow's says which call and what it was given."""
+    spec = gf.ProcessSpec()
+    before = (set(spec.inputs), set(spec.outputs))
+    with pytest.raises(AttributeError, match=rf"{expose}\({named}\).*not a process") as caught:
+        getattr(spec, expose)(given)
+    assert isinstance(caught.value, ProcessError)
+    assert (set(spec.inputs), set(spec.outputs)) == before  # nothing was exposed
+
+
+def test_a_work_chain_exposing_a_non_process_names_it_not_a_missing_method() -> None:
+    with pytest.raises(AttributeError, match=r"expose_inputs\(5\)") as caught:
+
+        class ExposesANumber(gf.WorkChain):
+            @classmethod
+            def define(cls, spec: gf.ProcessSpec) -> None:
+                super().define(spec)
+                spec.expose_inputs(5)  # type: ignore[arg-type]
+                spec.outline(cls.done)
+
+            def done(self) -> None:
+                pass
+
+    assert "define() refers to" not in str(caught.value)
+
+
+def test_include_and_exclude_are_checked_as_plumpy_does_for_inputs_and_outputs() -> None:
+    """plumpy refuses a non-empty ``exclude`` with an ``include`` (ValueError), for
+    outputs as for inputs; an empty ``exclude`` is no exclusion."""
+    spec = gf.ProcessSpec()
+    with pytest.raises(ValueError, match="include or exclude, not both"):
+        spec.expose_outputs(NeedsAnInt, include=["x"], exclude=["y"])
+    spec.expose_inputs(NeedsAnInt, namespace="child", include=["x"], exclude=())
+    assert set(spec.inputs["child"]) == {"x"}

@@ -79,11 +79,12 @@ def test_an_empty_sweep_submits_nothing(monkeypatch: pytest.MonkeyPatch) -> None
     assert gf.submit_many(Child, []) == []
 
 
-def test_a_process_function_cannot_be_submitted_many_times() -> None:
-    from support.daemon_workflows import double
-
-    with pytest.raises(ProcessError, match="is a process function"):
-        gf.submit_many(double, [{"x": gf.Int(1)}])
+def test_something_that_is_not_a_process_is_a_value_error_as_in_aiida() -> None:
+    """AiiDA's ``submit`` refuses it in ``instantiate_process`` with ValueError."""
+    for launch in (gf.submit, lambda p: gf.submit_many(p, [{}])):
+        with pytest.raises(ValueError, match=r"5 cannot be submitted") as caught:
+            launch(5)
+        assert isinstance(caught.value, ProcessError)
 
 
 @pytest.mark.requires_rabbitmq

@@ -53,7 +53,6 @@ def test_format_fills_placeholders_and_a_missing_one_is_a_value_error() -> None:
     ("args", "error", "words"),
     [
         (("300", "E", "m"), TypeError, "status must be an int"),
-        ((True, "E", "m"), TypeError, "status must be an int"),
         ((300, 5, "m"), TypeError, "label must be a str"),
         ((300, "E", None), TypeError, "message must be a str"),
         ((-1, "E", "m"), ValueError, "must not be negative"),
@@ -64,3 +63,16 @@ def test_exit_code_declarations_are_checked(args: tuple, error: type, words: str
     spec = ProcessSpec()
     with pytest.raises(error, match=words):
         spec.exit_code(*args)
+
+
+@pytest.mark.parametrize(("flag", "status"), [(True, 1), (False, 0)])
+def test_a_bool_status_is_taken_as_the_int_it_is_as_in_aiida(flag: bool, status: int) -> None:
+    """AiiDA's ``spec.exit_code`` checks ``isinstance(status, int)``, which a bool is:
+    ``exit_code(True, ...)`` declares status 1. graphflow keeps the plain int, so the
+    status stored on a node is a number as every other one is."""
+    spec = ProcessSpec()
+    spec.exit_code(flag, "ERROR_FLAG", "a flag")
+    declared = spec.exit_codes.ERROR_FLAG
+    assert declared.status == status
+    assert type(declared.status) is int
+    assert spec.exit_codes(status) is declared

@@ -88,3 +88,43 @@ def test_items_must_be_methods() -> None:
         while_(m.c)()
     with pytest.raises(OutlineError, match="else_ must come last"):
         if_(m.c)(m.a).else_(m.b).else_(m.d)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Sequence_(["step"]),  # a name, not the method
+        lambda: Sequence_([5]),
+        lambda: while_(5),  # a condition that cannot be called
+        lambda: while_(m.c)(None),
+        lambda: if_("cond"),
+        lambda: if_(m.c)(m.a).elif_(7),
+        lambda: if_(m.c)(m.a).else_(m.b).else_(m.d),
+        lambda: while_(m.c)(),
+    ],
+    ids=["name", "int", "while-int", "while-body-none", "if-str", "elif-int", "else", "empty"],
+)
+def test_a_bad_outline_is_a_type_error_as_plumpy_refuses_a_step_that_is_no_function(
+    build,
+) -> None:
+    """plumpy's ``_FunctionCall`` raises TypeError for an outline item that is not a
+    function; graphflow's OutlineError is one too, so ``except TypeError`` catches it."""
+    with pytest.raises(TypeError) as caught:
+        build()
+    assert isinstance(caught.value, OutlineError)
+
+
+def test_define_naming_a_missing_method_is_an_attribute_error_as_in_aiida() -> None:
+    """In AiiDA, ``cls.missing`` in ``define`` is Python's AttributeError; graphflow
+    refuses the class as it is defined, with an OutlineError that is one too."""
+    import graphflow as gf
+
+    with pytest.raises(AttributeError, match="'missing'") as caught:
+
+        class Broken(gf.WorkChain):
+            @classmethod
+            def define(cls, spec: gf.ProcessSpec) -> None:
+                super().define(spec)
+                spec.outline(cls.missing)  # type: ignore[attr-defined]
+
+    assert isinstance(caught.value, OutlineError)
