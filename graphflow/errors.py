@@ -18,6 +18,7 @@ helpers decide by it, never by message text.
     │   │   └── CommitUnknownError
     │   ├── WriteConflictError         (retryable)
     │   ├── NotWrittenError
+    │   ├── OwnershipLostError
     │   ├── StoreAuthError
     │   ├── QueryError
     │   │   ├── QueryTimeoutError
@@ -92,6 +93,7 @@ __all__ = [
     "NotWrittenError",
     "OutlineError",
     "OutlineReferenceError",
+    "OwnershipLostError",
     "PluginError",
     "PortProblem",
     "PortValidationError",
@@ -168,6 +170,21 @@ class WriteConflictError(StoreError):
     deadlock): the transaction was rolled back and may run again."""
 
     retryable = True
+
+
+class OwnershipLostError(StoreError):
+    """A write of a process that another runner owns now (it took the process over, or a
+    user's kill did): refused, with nothing of it written, so that a runner that was
+    cut off cannot overwrite the new owner's work. Not retryable: the runner lets the
+    process go."""
+
+    def __init__(self, uuid: str, expected: str, owner: str | None) -> None:
+        self.uuid = uuid
+        self.owner = owner
+        super().__init__(
+            f"process {uuid} is owned by {owner or 'nobody'} now, not by {expected}: its "
+            "write was refused and nothing of it was written"
+        )
 
 
 class NotWrittenError(StoreError):

@@ -5,12 +5,28 @@
 //           CalcJob, WorkFunction, WorkChain): properties of new nodes, each with uuid and pk;
 //         updates: list<{uuid: string, props: map}> (a null value removes a property);
 //         links_<TYPE>: list<{src: string, dst: string, label: string}> per link type;
-//         logs: list<map> (log records, each with its own uuid)
-// returns: ok: 1
+//         logs: list<map> (log records, each with its own uuid);
+//         fences: list<{uuid: string, owner: string}>: processes this write may change only
+//           while their owner in the store is still the writer
+// returns: ok: 1; no row (and nothing written: the writer rolls back) when a fence failed
 // relies on: constraints node_uuid_unique, node_pk_unique, log_uuid_unique
 // One statement for a whole group commit: one round trip per transaction. New nodes come
 // first, so updates and links can refer to them. MERGE keeps links and logs idempotent;
 // node creation is checked by the writer before a commit of unknown outcome is repeated.
+// The fences come first and take each fenced node's write lock (setting and removing
+// _fence) before reading its owner, so that on Neo4j (read committed) a claim committed
+// meanwhile is seen, and one that comes later waits for this write.
+CALL () {
+  UNWIND $fences AS fence
+  MATCH (p:Node {uuid: fence.uuid})
+  SET p._fence = true
+  REMOVE p._fence
+  WITH p, fence
+  WHERE p.owner IS NULL OR p.owner <> fence.owner
+  RETURN count(p) AS lost
+}
+WITH lost
+WHERE lost = 0
 CALL () { UNWIND $nodes_Data AS row CREATE (n:Node:Data) SET n = row }
 CALL () { UNWIND $nodes_Int AS row CREATE (n:Node:Data:Int) SET n = row }
 CALL () { UNWIND $nodes_Float AS row CREATE (n:Node:Data:Float) SET n = row }

@@ -252,6 +252,8 @@ class Worker:
             if process.state.is_terminal:
                 self.done += 1
                 await self.communicator.release(hold)
+            elif handle.taken_over:  # its new owner holds a task of its own
+                await self.communicator.release(hold)
             else:  # detached for a graceful stop: another worker continues it
                 await self.communicator.release(hold, hand_back=True)
 

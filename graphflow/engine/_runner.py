@@ -44,6 +44,7 @@ from graphflow.engine._states import Event
 from graphflow.engine._workchain import WorkChain
 from graphflow.errors import (
     GraphflowError,
+    OwnershipLostError,
     ProcessError,
     ProcessFailedError,
     ProcessStateError,
@@ -109,6 +110,8 @@ class ProcessHandle:
     last_write: asyncio.Future[None] | None = None
     #: the first of its writes that failed: the process ends excepted at the next boundary
     write_error: BaseException | None = None
+    #: another runner owns the process now: this one stops driving it and writes nothing
+    taken_over: bool = False
 
     @property
     def node(self) -> ProcessNode:
@@ -432,6 +435,11 @@ class Runner:
                     await self._wait_for_children(handle)
                     continue
                 await self._step(handle)
+        except OwnershipLostError as exc:
+            # another runner took it over (this one was cut off): it continues the
+            # process and its children; here nothing more is written
+            handle.taken_over = True
+            log.warning("%s: %s; this runner lets it go", process.process_label(), exc)
         except Exception as exc:  # the process's own failure: record it, never lose the task
             if handle.kill_message is not None and not handle.detached:
                 # the step failed because the kill reached what it was waiting for (a
@@ -457,6 +465,7 @@ class Runner:
         props["owner"] = this_owner()
         scope.update(process.node, props)
         self.commit(handle, scope)
+        process.node.owner = props["owner"]  # the process's later writes are fenced by it
 
     async def in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run user code (or code that calls it) in the pool, never on the loop.
@@ -488,6 +497,8 @@ class Runner:
         batch = taken[0].batch
         for part in taken[1:]:
             batch.extend(part.batch)
+        if handle.node.owner is not None:
+            batch.fence(handle.node.uuid, handle.node.owner)
         if not batch:
             for part in taken:
                 part.settle(durable=True)
@@ -724,6 +735,8 @@ class Runner:
                     await process._on_terminated(self)
                 except Exception:
                     log.exception("%s: cleaning up after the end failed", process.process_label())
+        except OwnershipLostError:
+            handle.taken_over = True  # said in _drive: nothing of it is this runner's now
         except Exception as exc:
             if handle.exception is None:
                 handle.exception = exc

@@ -37,6 +37,7 @@ from graphflow.errors import (
     CommitUnknownError,
     GraphflowError,
     NotWrittenError,
+    OwnershipLostError,
     StoreError,
     StoreUnavailableError,
 )
@@ -64,6 +65,7 @@ MAX_GROUP_BYTES = 4 * MAX_STATEMENT_BYTES
 
 _WRITE_QUERY = "store.write_batch"
 _FIND_QUERY = "store.find_nodes"
+_LOST_FENCES_QUERY = "store.lost_fences"
 _NODE_PREFIX = "nodes_"
 _LINK_PREFIX = "links_"
 
@@ -90,6 +92,8 @@ class WriteBatch:
     links: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     updates: dict[str, dict[str, Any]] = field(default_factory=dict)
     logs: list[dict[str, Any]] = field(default_factory=list)
+    #: process uuid -> the owner it must still have in the store for the batch to land
+    fences: dict[str, str] = field(default_factory=dict)
     _created: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: estimated size of everything added (an update that replaces a value counts twice)
     size_bytes: int = 0
@@ -122,6 +126,11 @@ class WriteBatch:
             return
         self.updates.setdefault(uuid, {}).update(props)
 
+    def fence(self, uuid: str, owner: str) -> None:
+        """Land the batch only while process ``uuid`` is still ``owner``'s in the store:
+        a runner that lost a process (taken over by another) must not write it."""
+        self.fences[uuid] = owner
+
     def add_log(self, row: dict[str, Any]) -> None:
         self.size_bytes += check_properties(row, f"log record {row.get('uuid')}")
         self.logs.append(row)
@@ -142,6 +151,7 @@ class WriteBatch:
         for uuid, props in other.updates.items():
             self._set(uuid, props)
         self.logs.extend(other.logs)
+        self.fences.update(other.fences)
         self.size_bytes += other.size_bytes
 
     @property
@@ -169,8 +179,11 @@ class WriteBatch:
         sections.append(("updates", [{"uuid": u, "props": p} for u, p in self.updates.items()]))
         sections += [(_LINK_PREFIX + t, rows) for t, rows in self.links.items()]
         sections.append(("logs", self.logs))
+        # the first statement checks the fences, for the whole transaction
+        fences = [{"uuid": uuid, "owner": owner} for uuid, owner in self.fences.items()]
         measure = self.size_bytes > MAX_STATEMENT_BYTES  # small batches need no sizing
         params: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        params["fences"] = fences
         size = nbytes = 0
         for name, rows in sections:
             if name not in params:
@@ -187,9 +200,19 @@ class WriteBatch:
             yield params
 
     async def apply(self, tx: Transaction) -> None:
-        """Run the batch in ``tx``: one statement unless it is large."""
+        """Run the batch in ``tx``: one statement unless it is large.
+
+        Raises:
+            OwnershipLostError: a fenced process is another owner's now; the caller rolls
+                the transaction back, so nothing of the batch is written.
+        """
         for params in self.statements():
-            await tx.run(query(_WRITE_QUERY), **params)
+            done = await tx.run(query(_WRITE_QUERY), **params)
+            if params["fences"] and not done:
+                lost = await tx.run(query(_LOST_FENCES_QUERY), fences=params["fences"])
+                if not lost:  # the statement returns its row unless a fence failed
+                    raise StoreError(f"{_WRITE_QUERY} returned nothing, and no fence failed")
+                raise OwnershipLostError(lost[0]["uuid"], lost[0]["expected"], lost[0]["owner"])
 
 
 def _row_bytes(row: dict[str, Any]) -> int:

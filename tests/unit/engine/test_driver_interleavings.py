@@ -112,8 +112,9 @@ class _RecordingTx:
     def __init__(self) -> None:
         self.statements: list[dict[str, Any]] = []
 
-    async def run(self, statement: Any, **params: Any) -> None:
+    async def run(self, statement: Any, **params: Any) -> list[dict[str, Any]]:
         self.statements.append(params)
+        return [{"ok": 1}]  # the write statement's row: no fence failed
 
 
 def states_written(statements: list[dict[str, Any]]) -> dict[str, list[str]]:
