@@ -18,7 +18,21 @@ from graphflow.errors import ProcessArgumentError, ProcessLaunchError
 if TYPE_CHECKING:
     from graphflow.orm import ProcessNode
 
-__all__ = ["run", "run_get_node"]
+__all__ = ["launch_inputs", "run", "run_get_node"]
+
+
+def launch_inputs(
+    verb: str, process: Any, inputs: Mapping[str, Any] | None, kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The inputs of ``run``/``submit`` (``verb``): a dict or keywords, not both (AiiDA
+    refuses both with a ValueError too, rather than guess which wins)."""
+    if inputs is not None and kwargs:
+        name = getattr(process, "__name__", repr(process))
+        raise ProcessLaunchError(
+            f"{verb}({name}, ...): give the inputs as a dict or as keywords, not both "
+            f"(keywords {sorted(kwargs)} with a dict of {sorted(inputs)})"
+        )
+    return dict(inputs if inputs is not None else kwargs)
 
 
 def run_get_node(
@@ -40,13 +54,7 @@ def run_get_node(
             f"run({name}, ...): inputs are given as a dict or as keywords, not as a "
             f"{type(inputs).__name__}{hint}"
         )
-    if inputs is not None and kwargs:
-        name = getattr(process, "__name__", repr(process))
-        raise ProcessLaunchError(
-            f"run({name}, ...): give the inputs as a dict or as keywords, not both "
-            f"(keywords {sorted(kwargs)} with a dict of {sorted(inputs)})"
-        )
-    merged = dict(inputs if inputs is not None else kwargs)
+    merged = launch_inputs("run", process, inputs, kwargs)
     if isinstance(process, ProcessFunction):
         return process.run_get_node(**merged)
     if isinstance(process, type) and issubclass(process, Process):

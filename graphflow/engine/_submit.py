@@ -21,6 +21,7 @@ from graphflow.broker import TaskMessage
 from graphflow.engine._context import current_process
 from graphflow.engine._functions import ProcessFunction
 from graphflow.engine._importing import unsubmittable_reason
+from graphflow.engine._launch import launch_inputs
 from graphflow.engine._messaging import communicator_for
 from graphflow.engine._outbox import UNPUBLISHED, mark_published
 from graphflow.engine._process import Process
@@ -45,7 +46,7 @@ CHUNK = 250
 
 def submit(process: Any, inputs: dict[str, Any] | None = None, **kwargs: Any) -> ProcessNode:
     """Send ``process`` with ``inputs`` to the daemon; returns its stored node at once."""
-    return _submit_all(process, [{**(inputs or {}), **kwargs}], many=False)[0]
+    return _submit_all(process, [launch_inputs("submit", process, inputs, kwargs)], many=False)[0]
 
 
 def submit_many(process: Any, inputs: Iterable[Mapping[str, Any]]) -> list[ProcessNode]:

@@ -68,8 +68,8 @@ def test_running_something_that_is_not_a_process_is_a_value_error_as_in_aiida() 
 def test_inputs_given_both_as_a_dict_and_as_keywords_are_refused_as_in_aiida() -> None:
     """AiiDA's ``prepare_inputs`` refuses both at once (ValueError); merging them would
     let one silently replace the other."""
-    for launch in (gf.run, gf.run_get_node):
-        with pytest.raises(ValueError, match=r"run\(NeedsAnInt, \.\.\.\).*both"):
+    for launch, verb in ((gf.run, "run"), (gf.run_get_node, "run"), (gf.submit, "submit")):
+        with pytest.raises(ValueError, match=rf"{verb}\(NeedsAnInt, \.\.\.\).*both"):
             launch(NeedsAnInt, {"x": gf.Int(1)}, x=gf.Int(2))
 
 
