@@ -27,6 +27,11 @@ shared/notes/aiida-anchor.md):
         verdi node graph generate (median of 5), verdi --version   graph s, verdi s)
     W7  caching: W1's calcfunction and W4's job, x100 each,   ms per cached call,
         served from the cache of one identical calculation       ms per cached job
+    W8  archives: verdi archive create --all of the profile,  nodes/s (+ peak RSS)
+        verdi archive import of it into a fresh profile
+
+``grow --min-nodes N`` grows the database for W8 by copying its own provenance (see
+``grow``); ``fill`` grows it with real W2 calls (about 13 nodes/s).
 """
 
 from __future__ import annotations
@@ -54,7 +59,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # bench/measure.py, shared with graphflow's side
 PROFILE = "bench"
+IMPORT_PROFILE = "bench_import"  # W8 imports into this profile, made afresh each run
+IMPORT_DATABASE = "aiida_bench_import"
 os.environ.setdefault("AIIDA_PATH", str(HERE))
 VERDI = str(Path(sys.executable).parent / "verdi")
 # The daemon finds `verdi` (for its circus and worker commands) on PATH only.
@@ -78,7 +86,9 @@ DEFAULTS: dict[str, tuple[int, int]] = {  # workload: (n, timeout seconds)
     "W5": (300, 1200),
     "W6": (50, 3600),  # includes growing the DB to --min-nodes the first time
     "W7": (100, 1200),
+    "W8": (1, 3600),
     "fill": (0, 3600),
+    "grow": (0, 3600),
 }
 
 JSON = dict[str, Any]  # a JSON object for the output line
@@ -749,6 +759,159 @@ def w7(n: int, args: argparse.Namespace) -> JSON:
     }
 
 
+def grow(n: int, args: argparse.Namespace) -> JSON:
+    """Grow the database to ``--min-nodes`` by copying every node and link it holds, with
+    fresh uuids, in rounds; one transaction per round.
+
+    A fill with real processes runs at about 13 nodes/s here, so 100,000 nodes would take
+    two hours. The copies are AiiDA's own rows (attributes, extras, repository metadata,
+    links), so an archive of them is what an archive of real provenance is.
+    """
+    import uuid
+
+    from aiida.manage import get_manager
+    from aiida.storage.psql_dos.models.node import DbLink, DbNode
+    from sqlalchemy import insert, inspect, select
+
+    storage = get_manager().get_profile_storage()
+    session = storage.get_session()
+    node_keys = [c.key for c in inspect(DbNode).column_attrs if c.key not in ("id", "uuid")]
+    link_keys = [c.key for c in inspect(DbLink).column_attrs if c.key not in ("id",)]
+    nodes = [
+        {k: getattr(row, k) for k in ("id", *node_keys)} for row in session.scalars(select(DbNode))
+    ]
+    links = [{k: getattr(row, k) for k in link_keys} for row in session.scalars(select(DbLink))]
+    before = count = len(nodes)
+    rounds = 0
+    start = time.monotonic()
+    while count < args.min_nodes:
+        with storage.transaction():
+            rows = [
+                {**{k: node[k] for k in node_keys}, "uuid": str(uuid.uuid4())} for node in nodes
+            ]
+            inserted = session.execute(insert(DbNode).returning(DbNode.uuid, DbNode.id), rows)
+            new_ids = {str(uuid_): pk for uuid_, pk in inserted}
+            pk = {node["id"]: new_ids[row["uuid"]] for node, row in zip(nodes, rows, strict=True)}
+            copied = [
+                {**link, "input_id": pk[link["input_id"]], "output_id": pk[link["output_id"]]}
+                for link in links
+            ]
+            if copied:
+                session.execute(insert(DbLink), copied)
+        count += len(nodes)
+        rounds += 1
+    _analyze()
+    return {
+        "nodes_before": before,
+        "copies": rounds,
+        "grow_seconds": round(time.monotonic() - start, 1),
+    }
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(
+        [
+            "runuser",
+            "-u",
+            "postgres",
+            "--",
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            "postgres",
+            "-c",
+            sql,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def _drop_import_profile() -> None:
+    from aiida.manage.configuration import get_config
+
+    if IMPORT_PROFILE in get_config().profile_names:
+        _verdi_as(IMPORT_PROFILE, "profile", "delete", "--force", "--keep-data", IMPORT_PROFILE)
+    _psql(f"DROP DATABASE IF EXISTS {IMPORT_DATABASE}")
+    subprocess.run(["rm", "-rf", str(HERE / ".aiida" / "repository" / IMPORT_PROFILE)], check=True)
+
+
+def _new_import_profile() -> None:
+    """An empty profile beside ``bench``, made the way setup.sh makes ``bench``."""
+    _drop_import_profile()
+    _psql(f"CREATE DATABASE {IMPORT_DATABASE} OWNER aiida_bench ENCODING 'UTF8' TEMPLATE template0")
+    _verdi_as(
+        None, "profile", "setup", "core.psql_dos", "-n", "-p", IMPORT_PROFILE,
+        "--email", "bench@graphflow.invalid", "--first-name", "graphflow", "--last-name", "bench",
+        "--institution", "graphflow", "--broker", "core.rabbitmq",
+        "--database-hostname", "localhost", "--database-username", "aiida_bench",
+        "--database-password", "aiida_bench", "--database-name", IMPORT_DATABASE,
+        "--repository-uri", f"file://{HERE / '.aiida' / 'repository' / IMPORT_PROFILE}",
+    )  # fmt: skip
+
+
+def _verdi_as(profile: str | None, *args: str) -> None:
+    command = [VERDI, *(["-p", profile] if profile else []), *args]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    if out.returncode != 0:
+        raise WorkloadError(
+            f"`{' '.join(command)}` exited with {out.returncode}: {out.stderr[-2000:]}"
+        )
+
+
+def _count_in(profile: str) -> int:
+    script = (
+        "from aiida import load_profile, orm; "
+        f"load_profile({profile!r}); print(orm.QueryBuilder().append(orm.Node).count())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True
+    )
+    return int(out.stdout.split()[-1])
+
+
+def w8(n: int, args: argparse.Namespace) -> JSON:
+    """Archives: ``verdi archive create --all`` of the whole profile, then ``verdi archive
+    import`` of that file into a fresh profile (made untimed first), each a fresh ``verdi``
+    with AiiDA's default options (compression 6, import group on)."""
+    from measure import measured
+
+    nodes = _node_count()
+    with tempfile.TemporaryDirectory(prefix="aiida-w8-") as tmp:
+        archive = Path(tmp) / "all.aiida"
+        deadline = args.timeout - 60
+        export = measured(
+            [VERDI, "-p", PROFILE, "archive", "create", "--all", str(archive)], deadline / 2
+        )
+        size = archive.stat().st_size
+        _new_import_profile()
+        try:
+            imported = measured(
+                [VERDI, "-p", IMPORT_PROFILE, "archive", "import", str(archive)], deadline / 2
+            )
+            arrived = _count_in(IMPORT_PROFILE)
+        finally:
+            _drop_import_profile()
+    if arrived != nodes:
+        raise WorkloadError(
+            f"the import profile holds {arrived} nodes; the archive was made of {nodes}"
+        )
+    return {
+        "nodes": nodes,
+        "archive_bytes": size,
+        "export_seconds": export["seconds"],
+        "export_nodes_per_s": round(nodes / export["seconds"], 1),
+        "import_seconds": imported["seconds"],
+        "import_nodes_per_s": round(nodes / imported["seconds"], 1),
+        "export_peak_rss_mib": export["peak_rss_mib"],
+        "import_peak_rss_mib": imported["peak_rss_mib"],
+    }
+
+
 def fill(n: int, args: argparse.Namespace) -> JSON:
     deadline = time.monotonic() + args.timeout - 30
     result = _fill(args.min_nodes, deadline)
@@ -763,7 +926,9 @@ WORKLOADS: dict[str, Callable[[int, argparse.Namespace], JSON]] = {
     "W5": w5,
     "W6": w6,
     "W7": w7,
+    "W8": w8,
     "fill": fill,
+    "grow": grow,
     "_fill_worker": _fill_worker,
 }
 
@@ -772,7 +937,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("workload", choices=list(WORKLOADS), metavar="{W1,...,W7,fill}")
+    parser.add_argument("workload", choices=list(WORKLOADS), metavar="{W1,...,W8,fill,grow}")
     parser.add_argument(
         "--n", type=int, help="calls, runs, jobs, or (W6) query repeats; default per workload"
     )
@@ -788,7 +953,7 @@ def _parser() -> argparse.ArgumentParser:
         help="W4: localhost (AiiDA default, login shell) or localhost-nologin",
     )
     parser.add_argument(
-        "--min-nodes", type=int, default=20_000, help="W6/fill: grow the DB to this many nodes"
+        "--min-nodes", type=int, default=20_000, help="W6/fill/grow: grow the DB to this many nodes"
     )
     parser.add_argument(
         "--graph-repeats", type=int, default=5, help="W6: repeats of the verdi subprocesses"
