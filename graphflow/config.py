@@ -157,8 +157,11 @@ class Profile:
 
     @property
     def repository_directory(self) -> Path:
-        """The content-addressed file repository of this profile."""
-        return self.directory / "repository"
+        """The content-addressed file repository of this profile: in its folder, or where
+        the option ``repository`` says (a shared filesystem, for daemons on several hosts:
+        content addressing lets any number of writers share it)."""
+        chosen = self.options.get("repository")
+        return Path(chosen) if chosen else self.directory / "repository"
 
     @property
     def password_file(self) -> Path:
@@ -502,6 +505,11 @@ OPTIONS: dict[str, tuple[type, str]] = {
         "process types served from the cache (comma-separated, * wildcards)",
     ),
     "caching.disabled_for": (list, "process types never served from the cache (wins)"),
+    "repository": (
+        Path,
+        "absolute path of the profile's file repository (a shared folder for daemons on "
+        "several hosts); the files already stored must be copied there first",
+    ),
 }
 #: the transport tasks of a calculation job; each may override the two options above
 TRANSPORT_TASKS = ("upload", "submit", "update", "retrieve", "kill")
@@ -515,6 +523,11 @@ def parse_option(key: str, value: str) -> Any:
     if key not in OPTIONS:
         raise ConfigError(f"unknown option {key!r} (known: {', '.join(sorted(OPTIONS))})")
     kind = OPTIONS[key][0]
+    if kind is Path:
+        folder = Path(value).expanduser()
+        if not folder.is_absolute():
+            raise ConfigError(f"option {key!r} needs an absolute path, not {value!r}")
+        return str(folder)
     if kind is bool:
         word = value.strip().lower()
         if word not in _BOOLEANS:
@@ -563,7 +576,9 @@ def update_profile(
             merged = {**profile.options}
             for key, value in options.items():
                 merged[key] = parse_option(key, str(value))
-            profile = replace(profile, options=merged)
+            moved = replace(profile, options=merged)
+            _check_repository_move(profile.repository_directory, moved.repository_directory)
+            profile = moved
         if broker is not False:
             if broker:
                 check_broker_url(broker)
@@ -571,6 +586,35 @@ def update_profile(
         config.profiles[name] = profile
         _write(path, config)
     return profile
+
+
+def _check_repository_move(old: Path, new: Path) -> None:
+    """A profile's nodes name their files by content: a new repository folder must hold
+    every file of the old one, or they would be lost to the profile. The folder is made
+    if it does not exist (and must be writable)."""
+    if old.resolve() == new.resolve():
+        return
+    try:
+        new.mkdir(parents=True, exist_ok=True)
+        probe = new / f".graphflow-write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"the repository folder {new} cannot be written: {exc.strerror}"
+        ) from None
+    stored = old / "objects"
+    missing = [
+        path.relative_to(old)
+        for path in (stored.rglob("*") if stored.is_dir() else [])
+        if path.is_file() and not (new / path.relative_to(old)).is_file()
+    ]
+    if missing:
+        raise ConfigError(
+            f"{len(missing)} stored files of this profile are in {old} and not in {new} (e.g. "
+            f"{missing[0]}): copy them first (cp -a {old}/. {new}/; content addressing makes "
+            "merging safe), then set the option again"
+        )
 
 
 def trust_code(name: str, origins: Iterable[str]) -> Profile:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from typing import TYPE_CHECKING
 
@@ -174,3 +175,46 @@ def test_a_secret_created_by_many_at_once_is_one_whole_secret(tmp_path: Path) ->
     assert path.read_text().startswith("secret-")
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert sorted(p.name for p in path.parent.iterdir()) == ["password"]  # nothing left aside
+
+
+def test_the_repository_can_live_in_a_shared_folder(home: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared" / "repository"
+    profile = config.update_profile("default", options={"repository": str(shared)})
+    assert profile.repository_directory == shared
+    assert shared.is_dir()  # made, and found writable
+    assert config.resolve_profile("default").repository_directory == shared
+
+
+@pytest.mark.parametrize("value", ["relative/folder", "repository", "./x"])
+def test_a_repository_folder_must_be_absolute(home: Path, value: str) -> None:
+    with pytest.raises(
+        ConfigError, match=re.escape(f"option 'repository' needs an absolute path, not {value!r}")
+    ):
+        config.update_profile("default", options={"repository": value})
+
+
+def test_moving_the_repository_refuses_to_leave_stored_files_behind(
+    home: Path, tmp_path: Path
+) -> None:
+    profile = config.resolve_profile("default")
+    stored = profile.repository_directory / "objects" / "ab" / ("c" * 62)
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(b"a file of the profile")
+    new = tmp_path / "elsewhere"
+    with pytest.raises(
+        ConfigError, match=r"1 stored files of this profile are in .* copy them first"
+    ):
+        config.update_profile("default", options={"repository": str(new)})
+    assert config.resolve_profile("default").repository_directory == profile.repository_directory
+    copied = new / "objects" / "ab" / ("c" * 62)
+    copied.parent.mkdir(parents=True)
+    copied.write_bytes(stored.read_bytes())
+    moved = config.update_profile("default", options={"repository": str(new)})
+    assert moved.repository_directory == new
+
+
+def test_a_repository_folder_that_cannot_be_written_is_refused(home: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError, match=r"the repository folder .* cannot be written"):
+        config.update_profile("default", options={"repository": str(blocker / "repo")})
