@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -167,17 +166,6 @@ class Profile:
     def password_file(self) -> Path:
         """Where the store password is kept (0600), for embedded and bolt stores alike."""
         return self.store_directory / "password"
-
-    @property
-    def queue_prefix(self) -> str:
-        """Prefix of every broker queue and exchange of this profile.
-
-        It includes a digest of the profile's folder, so two installations that both have
-        a 'default' profile never share tasks on one RabbitMQ, while every interpreter of
-        one profile (on any host that mounts the same folder) agrees on it.
-        """
-        digest = hashlib.sha256(str(self.directory.resolve()).encode()).hexdigest()[:10]
-        return f"graphflow.{self.name}.{digest}"
 
     def broker_url(self) -> str | None:
         """The broker to use: ``GRAPHFLOW_BROKER`` (or the file ``GRAPHFLOW_BROKER_FILE``

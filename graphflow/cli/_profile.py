@@ -222,19 +222,30 @@ def delete(name: str, yes: bool, keep_data: bool) -> None:
 
 def _release_services(prof: config.Profile) -> None:
     """Stop the profile's embedded store and remove its broker queues: what outlives
-    the configuration entry. A broker that cannot be reached stops the deletion."""
+    the configuration entry. A Neo4j profile's queues are left: a profile of the same name
+    on another host may share them (see engine._messaging.queue_prefix). A broker that
+    cannot be reached stops the deletion."""
     from graphflow import _loop
     from graphflow.broker import delete_topology
-    from graphflow.orm import embedded_server
+    from graphflow.engine._messaging import queue_prefix
+    from graphflow.orm import close_backends, embedded_server, get_backend
 
-    if prof.store.kind == "embedded":
-        _loop.call(embedded_server(prof).stop())
     url = prof.broker_url()
-    if url:
-        removed = _loop.call(delete_topology(url, prof.queue_prefix))
+    if prof.store.kind != "embedded":
+        if url:
+            console.print(
+                f"Its broker queues are left: a profile {prof.name!r} on another host may "
+                "use the same store and queues."
+            )
+        return
+    prefix = queue_prefix(_loop.call(get_backend(prof))) if url else None
+    _loop.call(close_backends())
+    _loop.call(embedded_server(prof).stop())
+    if prefix is not None and url:
+        removed = _loop.call(delete_topology(url, prefix))
         console.print(
             f"Removed from the broker: {', '.join(removed)}. The hold queues of its past "
-            f"workers ({prof.queue_prefix}.hold.*) are empty and expire within a day."
+            f"workers ({prefix}.hold.*) are empty and expire within a day."
         )
 
 

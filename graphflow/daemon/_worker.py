@@ -340,9 +340,9 @@ async def amain(profile: Profile, slots: int) -> None:
     paths = DaemonPaths.of(profile)
     backend = await get_backend(profile)
     runner = await get_runner(backend)
-    from graphflow.engine._messaging import new_communicator
+    from graphflow.engine._messaging import new_communicator, queue_prefix
 
-    communicator = new_communicator(profile)
+    communicator = new_communicator(backend)
     await communicator.connect()
     await runner.attach(communicator, publish_children=True)
     worker = Worker(backend, runner, communicator, slots=slots)
@@ -355,7 +355,7 @@ async def amain(profile: Profile, slots: int) -> None:
     outbox = asyncio.create_task(_sweep_outbox(backend, communicator), name="outbox sweep")
     stats_file = paths.workers / f"{os.getpid()}.json"
     log.info(
-        "worker %d ready: %d slots, broker prefix %s", os.getpid(), slots, profile.queue_prefix
+        "worker %d ready: %d slots, broker prefix %s", os.getpid(), slots, queue_prefix(backend)
     )
     try:
         while not stop.is_set():

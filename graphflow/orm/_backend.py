@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
@@ -65,6 +66,7 @@ class Backend:
         self._store: Store | None = None
         self._writer: GroupCommitWriter | None = None
         self._writer_task: asyncio.Task[None] | None = None
+        self.store_id = ""
         self._pks: PkAllocator | None = None
 
     @property
@@ -101,6 +103,9 @@ class Backend:
             )
         await self._store.check()  # fails fast (no retries) when the server is unreachable
         await setup_schema(self._store)
+        rows = await self._store.write(query("schema.store_id"), candidate=uuid.uuid4().hex)
+        #: the store's own id, the same for every profile (on any host) that uses it
+        self.store_id = str(rows[0]["store_id"])
         self._pks = PkAllocator(self._store)
         self._writer = GroupCommitWriter(self._store)
         self._writer_task = asyncio.create_task(self._writer.run(), name="graphflow-writer")

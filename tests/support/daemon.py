@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DaemonFixture"]
+__all__ = ["DaemonFixture", "current_queue_prefix", "queue_prefix_of"]
 
 GRAPHFLOW = str(Path(sys.executable).parent / "graphflow")
 
@@ -77,3 +77,20 @@ class DaemonFixture:
         return "\n".join(
             f"== {p.name}\n{p.read_text(errors='replace')}" for p in sorted(folder.glob("*.log"))
         )
+
+
+def queue_prefix_of(profile_name: str) -> str:
+    """The broker prefix of a profile (its name and its store's id), as its workers use it."""
+    from graphflow import _loop, config
+    from graphflow.engine._messaging import queue_prefix
+    from graphflow.orm import get_backend
+
+    backend = _loop.call(get_backend(config.load_config().get(profile_name)))
+    return queue_prefix(backend)
+
+
+def current_queue_prefix() -> str:
+    """The broker prefix of the current profile."""
+    from graphflow.orm import current_profile
+
+    return queue_prefix_of(current_profile().name)

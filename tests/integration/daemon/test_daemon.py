@@ -15,7 +15,7 @@ from pathlib import Path
 import aio_pika
 import psutil
 import pytest
-from support.daemon import GRAPHFLOW
+from support.daemon import GRAPHFLOW, current_queue_prefix
 from support.daemon_workflows import (
     Extreme,
     Parent,
@@ -185,9 +185,7 @@ def test_unknown_pk_is_a_clear_error(daemon) -> None:
 
 
 def _publish_raw(daemon, body: bytes) -> None:
-    from graphflow.orm import current_profile
-
-    prefix = current_profile().queue_prefix
+    prefix = current_queue_prefix()
 
     async def publish() -> None:
         connection = await aio_pika.connect(daemon.broker)

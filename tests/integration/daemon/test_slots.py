@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import aio_pika
 import pytest
+from support.daemon import current_queue_prefix
 from support.daemon_workflows import Sleepy, SlowParent, Ticker, wait_terminated, wait_until
 
 import graphflow as gf
@@ -45,15 +46,13 @@ def narrow_daemon(graphflow_home: Path, amqp_url: str) -> Iterator[DaemonFixture
 
 def queued_tasks(broker: str) -> int:
     """Tasks ready in the profile's queue (delivered, unacknowledged ones not counted)."""
-    from graphflow.orm import current_profile
+    prefix = current_queue_prefix()
 
     async def count() -> int:
         connection = await aio_pika.connect(broker)
         async with connection:
             channel = await connection.channel()
-            queue = await channel.declare_queue(
-                f"{current_profile().queue_prefix}.tasks", passive=True
-            )
+            queue = await channel.declare_queue(f"{prefix}.tasks", passive=True)
             return int(queue.declaration_result.message_count or 0)
 
     return asyncio.run(count())

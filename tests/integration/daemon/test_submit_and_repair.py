@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import aio_pika
 import pytest
-from support.daemon import DaemonFixture
+from support.daemon import DaemonFixture, current_queue_prefix
 from support.daemon_workflows import Ticker, wait_terminated
 
 import graphflow as gf
@@ -59,9 +59,7 @@ def test_repair_requeues_processes_whose_tasks_were_lost(
     daemon = DaemonFixture(graphflow_home, name, amqp_url, [SUPPORT])
     try:
         nodes = [gf.submit(Ticker, ticks=gf.Int(2)) for _ in range(3)]
-        from graphflow.orm import current_profile
-
-        prefix = current_profile().queue_prefix
+        prefix = current_queue_prefix()
 
         async def wipe() -> int:
             connection = await aio_pika.connect(amqp_url)
