@@ -33,13 +33,14 @@ import os
 import random
 import signal
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.broker import Hold, RabbitMQCommunicator, RpcRequest, TaskDelivery, TaskMessage
 from graphflow.daemon._paths import DaemonPaths
 from graphflow.engine._outbox import GRACE, publish_stranded
-from graphflow.engine._owner import owner_alive, this_owner
+from graphflow.engine._owner import job_elsewhere, owner_alive, this_owner
 from graphflow.engine._resume import rebuild
 from graphflow.engine._runner import Runner, get_runner
 from graphflow.errors import GraphflowError, StoreUnavailableError
@@ -57,6 +58,17 @@ if TYPE_CHECKING:
 __all__ = ["Worker", "main"]
 
 log = logging.getLogger("graphflow.daemon.worker")
+
+#: seconds a task whose job is on another host waits before it goes back to the queue
+ELSEWHERE_PAUSE = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Elsewhere:
+    """A process this host cannot continue: its job is on ``host`` (local transport)."""
+
+    host: str
+
 
 STATS_INTERVAL = 2.0
 #: the exit status of a worker whose store writer stopped (the supervisor restarts it)
@@ -157,6 +169,18 @@ class Worker:
                 return
             with deadline_scope(self._until_stopped):  # a store away: wait for it
                 node = await self._claim(task)
+            if isinstance(node, _Elsewhere):
+                # back to the queue, for a worker on that host; after a pause, so that
+                # the workers of other hosts do not pass it round and round
+                log.info(
+                    "task for %s: its job is on host %s (local transport), where only a "
+                    "worker can continue it: handed back",
+                    task.uuid,
+                    node.host,
+                )
+                await asyncio.sleep(ELSEWHERE_PAUSE)
+                await delivery.requeue()
+                return
             if node is None:
                 await delivery.ack()
                 return
@@ -191,7 +215,7 @@ class Worker:
             self._taking.discard(task.uuid)
             self.runner.capacity.set()  # the promised slot is free again, or now running
 
-    async def _claim(self, task: TaskMessage) -> ProcessNode | None:
+    async def _claim(self, task: TaskMessage) -> ProcessNode | _Elsewhere | None:
         """The process of ``task``, now owned by this runner; None if it is not to run here.
 
         The claim is a compare-and-set on the owner read just before. When it fails the
@@ -204,6 +228,9 @@ class Worker:
             node = await self._claimable(task)
             if node is None:
                 return None
+            elsewhere = job_elsewhere(node)
+            if elsewhere is not None:
+                return _Elsewhere(elsewhere)
             me = this_owner()
             rows = await self.backend.store.write(
                 query("engine.claim_process"), uuid=node.uuid, previous=node.owner, owner=me

@@ -33,6 +33,7 @@ import logging
 import math
 import posixpath
 import shlex
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -361,7 +362,11 @@ class JobDriver:
         scope = self._pending(handle)
         await self.runner.in_thread(process.out, "remote_folder", remote)
         await self.runner.in_thread(process._write_outputs, scope, {"remote_folder": remote})
-        props = process.node._job_update(computer=computer.label, remote_workdir=workdir)
+        # a local job's folder (and, once submitted, its process) is this host's own
+        host = socket.gethostname() if computer.transport == "core.local" else None
+        props = process.node._job_update(
+            computer=computer.label, remote_workdir=workdir, job_host=host
+        )
         self._commit_progress(handle, props)
 
     async def _finish_from_cache(self, handle: ProcessHandle, process: CalcJob) -> bool:

@@ -11,7 +11,7 @@ import os
 import socket
 from functools import cache
 
-__all__ = ["owner_alive", "this_owner"]
+__all__ = ["job_elsewhere", "owner_alive", "this_owner"]
 
 
 def _start_time(pid: int) -> str | None:
@@ -44,3 +44,10 @@ def owner_alive(owner: str | None) -> bool | None:
     if host != socket.gethostname():
         return None
     return _start_time(pid) == start
+
+
+def job_elsewhere(node: object) -> str | None:
+    """The other host a calculation's job runs on with the local transport (its work
+    directory and its process are there), or None when this host can continue it."""
+    host = getattr(node, "job_host", None)
+    return host if host and host != socket.gethostname() else None

@@ -37,7 +37,7 @@ from graphflow.engine._functions import FunctionProcess, run_submitted_function
 from graphflow.engine._interrupt import wait_for_run
 from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
-from graphflow.engine._owner import owner_alive, this_owner
+from graphflow.engine._owner import job_elsewhere, owner_alive, this_owner
 from graphflow.engine._process import Process, exit_code_of, nest_outputs
 from graphflow.engine._reach import control
 from graphflow.engine._states import Event
@@ -761,6 +761,12 @@ class Runner:
             return existing
         if node.is_terminated:
             raise ProcessStateError(f"{node._ident()} is already {node.process_state.value}")
+        elsewhere = job_elsewhere(node)
+        if elsewhere is not None:
+            raise ProcessStateError(
+                f"{node._ident()} has its job on host {elsewhere!r} (a computer reached with "
+                "the local transport): only that host can continue it; resume it there"
+            )
         process = await rebuild(self.backend, node)
         # compare-and-set on the owner the caller saw: of two interpreters resuming the
         # same crashed process at once, one runs it and the other is refused

@@ -367,7 +367,14 @@ class CalcFunctionNode(CalculationNode):
 
 
 #: what a calculation job's node says about its job, kept natively for Cypher and the CLI
-JOB_PROPERTIES = ("computer", "remote_workdir", "job_id", "scheduler_state", "job_exit_code")
+JOB_PROPERTIES = (
+    "computer",
+    "remote_workdir",
+    "job_id",
+    "scheduler_state",
+    "job_exit_code",
+    "job_host",
+)
 
 
 @register_node_class
@@ -403,6 +410,12 @@ class CalcJobNode(CalculationNode):
     def job_exit_code(self) -> int | None:
         """The exit code of the job's command, once known."""
         return self._job.get("job_exit_code")
+
+    @property
+    def job_host(self) -> str | None:
+        """The host whose files and processes the job has, when its computer is reached
+        with the local transport: only a runner on that host can continue it."""
+        return self._job.get("job_host")
 
     def _job_update(self, **values: Any) -> dict[str, Any]:
         """Apply job facts in memory and return the properties to write (engine only)."""

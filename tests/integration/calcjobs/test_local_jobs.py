@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import socket
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ def test_add_runs_through_every_task_and_leaves_complete_provenance(local_bash, 
     assert isinstance(result["remote_folder"], RemoteData)
     assert result["remote_folder"].remote_path == node.remote_workdir
     assert node.remote_workdir.startswith(local_computer.workdir)
+    assert node.job_host == socket.gethostname()  # its folder and process are this host's
     assert "output.txt" in result["retrieved"].list_object_names()
     assert (node.computer_label, node.scheduler_state, node.job_exit_code) == (
         local_computer.label,

@@ -48,6 +48,7 @@ def test_add_over_ssh(scheduler: str, service: str) -> None:
     assert result["sum"].value == 42
     assert node.job_exit_code == 0
     assert node.remote_workdir.startswith("/home/")
+    assert node.job_host is None  # any host can reach it over SSH
     assert "output.txt" in result["retrieved"].list_object_names()
 
 

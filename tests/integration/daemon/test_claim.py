@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,7 +22,7 @@ from graphflow.broker import LocalCommunicator, TaskMessage
 from graphflow.daemon._worker import Worker
 from graphflow.engine._owner import this_owner
 from graphflow.engine._runner import get_runner
-from graphflow.errors import ProcessError
+from graphflow.errors import ProcessError, ProcessStateError
 from graphflow.orm import ProcessNode, WriteScope, get_backend
 from graphflow.orm._session import commit_scope
 from graphflow.store import query
@@ -183,3 +184,54 @@ def test_taking_a_task_survives_the_cancellation_of_its_delivery(
 
     _loop.call(delivered_then_channel_closes())
     assert started == [node.uuid]
+
+
+def _job_on_another_host(backend: Backend, tmp_path: Any) -> ProcessNode:
+    """A calculation whose job was uploaded by a worker of another host, with the local
+    transport: its folder (and its process, once submitted) are that host's."""
+    from support.calcjob_plugins import ShellJob
+
+    from graphflow.orm import Code, Computer
+
+    computer = Computer(
+        f"local-{uuid.uuid4().hex[:8]}",
+        hostname="localhost",
+        transport="local",
+        scheduler="direct",
+        workdir=str(tmp_path),
+    ).store()
+    code = Code(label="bash", computer=computer, executable="/bin/bash").store()
+    process = ShellJob({"code": code, "script": gf.Str("true")})
+    scope = WriteScope(backend)
+    process._write_creation(scope)
+    scope.update(process.node, {"checkpoint": process.initial_checkpoint()})
+    scope.update(process.node, process.node._job_update(job_host="far-away-host"))
+    _loop.call(commit_scope(scope))
+    return process.node
+
+
+def test_a_local_job_of_another_host_goes_back_to_the_queue_unclaimed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Its work directory and its process are on the host that uploaded it: a worker of
+    another host hands the task back (for a worker there), and claims nothing."""
+    from graphflow.daemon import _worker as worker_module
+
+    monkeypatch.setattr(worker_module, "ELSEWHERE_PAUSE", 0.0)
+    backend = _loop.call(get_backend())
+    node = _job_on_another_host(backend, tmp_path)
+    delivery = _Delivery(TaskMessage(node.uuid, node.pk))
+    _loop.call(_deliver(_worker(backend), delivery))
+    assert delivery.outcome == "requeued"
+    stored = gf.load_node(node.uuid)
+    assert stored.owner is None
+    assert stored.job_host == "far-away-host"
+
+
+def test_resuming_a_local_job_of_another_host_is_refused_naming_the_host(tmp_path: Any) -> None:
+    backend = _loop.call(get_backend())
+    node = _job_on_another_host(backend, tmp_path)
+    runner = _loop.call(get_runner(backend))
+    with pytest.raises(ProcessStateError, match="has its job on host 'far-away-host'"):
+        _loop.call(runner.resume(gf.load_node(node.uuid)))
+    assert gf.load_node(node.uuid).owner is None
