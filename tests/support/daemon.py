@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,6 +37,11 @@ class DaemonFixture:
             ),
         }
 
+    @property
+    def daemon_dir(self) -> Path:
+        """This host's daemon folder of the profile (see graphflow.daemon._paths)."""
+        return self.home / "profiles" / self.profile / "daemon" / socket.gethostname()
+
     def cli(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [GRAPHFLOW, *args], env=self.env(), capture_output=True, text=True, timeout=timeout
@@ -49,11 +55,11 @@ class DaemonFixture:
         self.cli("daemon", "stop")
 
     def worker_pids(self) -> list[int]:
-        folder = self.home / "profiles" / self.profile / "daemon" / "workers"
+        folder = self.daemon_dir / "workers"
         return sorted(int(p.stem) for p in folder.glob("*.json"))
 
     def stats(self) -> list[dict[str, Any]]:
-        folder = self.home / "profiles" / self.profile / "daemon" / "workers"
+        folder = self.daemon_dir / "workers"
         return [json.loads(p.read_text()) for p in folder.glob("*.json")]
 
     def kill_worker(self, pid: int) -> None:
@@ -73,7 +79,7 @@ class DaemonFixture:
         raise AssertionError(f"{count} workers did not come up within {timeout} s")
 
     def logs(self) -> str:
-        folder = self.home / "profiles" / self.profile / "daemon" / "logs"
+        folder = self.daemon_dir / "logs"
         return "\n".join(
             f"== {p.name}\n{p.read_text(errors='replace')}" for p in sorted(folder.glob("*.log"))
         )

@@ -341,18 +341,14 @@ def test_the_broker_password_is_in_no_environment_of_the_daemon(daemon) -> None:
     password = urlsplit(daemon.broker).password
     assert password, "the suite's broker URL carries a password"
     pids = daemon.worker_pids()
-    supervisor = int(
-        (daemon.home / "profiles" / daemon.profile / "daemon" / "supervisor.pid")
-        .read_text()
-        .split()[0]
-    )
+    supervisor = int((daemon.daemon_dir / "supervisor.pid").read_text().split()[0])
     for pid in [supervisor, *pids]:
         entries = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
         variables = dict(entry.partition("=")[::2] for entry in entries if entry)
         variables.pop("GRAPHFLOW_TEST_AMQP_URL", None)  # the suite's own, not graphflow's
         assert "GRAPHFLOW_BROKER" not in variables
         assert not [name for name, value in variables.items() if f":{password}@" in value]
-    broker_file = daemon.home / "profiles" / daemon.profile / "daemon" / "broker.url"
+    broker_file = daemon.daemon_dir / "broker.url"
     assert broker_file.stat().st_mode & 0o777 == 0o600
     node = gf.submit(Ticker, ticks=gf.Int(1))  # the workers still reach the broker
     assert wait_terminated([node])[0].is_finished_ok
