@@ -10,9 +10,9 @@ receives the message reads everything its sender had committed (see broker._rabb
 The set is bounded (:data:`KEPT`): concurrent transactions (each replacing only the
 bookmarks it began with) and messages between workers (each adding its sender's set)
 grew it without end. Commits to one database are ordered, so a commit covers every commit
-made before it: of this interpreter's own commits, and of those heard from messages, the
-newest KEPT each are kept (a commit acknowledged more than KEPT places out of order is the
-only one that could be left out).
+made before it: the newest KEPT of this interpreter's own commits are kept, and of those
+heard from messages the newest 2 x KEPT, so all that the latest message carried (a commit
+acknowledged more than KEPT places out of order is the only one that could be left out).
 
 A single server is causally consistent by itself: the set costs a few bytes per message.
 ArcadeDB returns bookmarks of its own (``arcade:tx:...``) and waits for none.
@@ -32,7 +32,7 @@ __all__ = ["KEPT", "MAX_BOOKMARKS", "Bookmarks"]
 
 log = logging.getLogger(__name__)
 
-#: the newest bookmarks kept of this interpreter's own commits, and of those heard
+#: the newest bookmarks kept of this interpreter's own commits (and twice as many heard)
 KEPT = 8
 #: a message claiming more is refused (see observe)
 MAX_BOOKMARKS = 64
@@ -67,12 +67,17 @@ class Bookmarks(AsyncBookmarkManager):
         return {*self._own, *self._heard}
 
     def current(self) -> list[str]:
-        """What a reader elsewhere must wait for to see all this interpreter saw."""
-        return sorted({*self._own, *self._heard})
+        """What a message carries so that its reader sees all this interpreter saw: its
+        own newest commits, and the newest KEPT it heard (those before are covered by
+        the commits it made since, or by the latest messages it got)."""
+        heard = list(self._heard)[-KEPT:]
+        return sorted({*self._own, *heard})
 
     def _trim(self) -> None:
-        for kept in (self._own, self._heard):
-            while len(kept) > KEPT:
+        # a message carries up to KEPT of its sender's own and KEPT it heard: all of the
+        # latest message are kept
+        for kept, room in ((self._own, KEPT), (self._heard, 2 * KEPT)):
+            while len(kept) > room:
                 del kept[next(iter(kept))]
 
     def observe(self, bookmarks: Collection[str]) -> None:
@@ -88,7 +93,8 @@ class Bookmarks(AsyncBookmarkManager):
                 raise ValueError(f"not a bookmark: {bookmark!r:.80}")
         for bookmark in bookmarks:
             if bookmark not in self._own:
-                self._heard[bookmark] = None
+                self._heard.pop(bookmark, None)
+                self._heard[bookmark] = None  # the newest goes last
         self._trim()
 
     def forget(self, reason: str) -> None:

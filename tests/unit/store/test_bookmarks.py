@@ -90,3 +90,19 @@ def test_a_message_flood_never_pushes_out_this_interpreters_own_commits() -> Non
         marks.observe([f"heard-{i}"])
     assert "mine" in marks.current()
     assert "heard-99" in marks.current()  # and what was heard last is waited for
+
+
+def test_everything_a_full_message_carries_is_waited_for() -> None:
+    """A sender's set (its own newest and what it heard) arrives whole, however many
+    messages came before it."""
+    sender = Bookmarks()
+    for i in range(40):
+        asyncio.run(sender.update_bookmarks([], [f"sent-{i}"]))
+        sender.observe([f"sender-heard-{i}"])
+    receiver = Bookmarks()
+    for i in range(40):
+        receiver.observe([f"old-{i}"])
+    carried = sender.current()
+    assert len(carried) == 2 * KEPT
+    receiver.observe(carried)
+    assert set(carried) <= asyncio.run(receiver.get_bookmarks())
