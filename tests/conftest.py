@@ -88,6 +88,17 @@ def backend(graphflow_home: Path) -> Iterator[object]:
         _loop.call(embedded_server(profile).stop())
 
 
+@pytest.fixture
+def current_backend(backend: object) -> object:
+    """The default profile's backend as it is now. A test that leaves a profile of its
+    own closes every backend of the interpreter, the session's too (the ``backend``
+    fixture's object is then closed); ``get_backend()`` makes a new one."""
+    from graphflow import _loop
+    from graphflow.orm import get_backend
+
+    return _loop.call(get_backend())
+
+
 def run_async(coro: object) -> object:
     """Run a coroutine on graphflow's loop from a test (the loop lives in its own thread)."""
     from graphflow import _loop

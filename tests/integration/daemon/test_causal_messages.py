@@ -48,8 +48,9 @@ async def _stored_node(backend: Backend) -> str:
 
 
 def test_a_task_carries_the_senders_bookmarks_and_its_receiver_reads_with_them(
-    backend: Backend, amqp_url: str
+    current_backend: Backend, amqp_url: str
 ) -> None:
+    backend = current_backend
     prefix = f"test-causal-{uuid.uuid4().hex[:8]}"
     sender_marks = backend.store.bookmarks
 
@@ -92,7 +93,8 @@ def test_a_task_carries_the_senders_bookmarks_and_its_receiver_reads_with_them(
     assert set(carried) <= set(seen["waits_for"])
 
 
-def test_a_state_broadcast_carries_them_too(backend: Backend, amqp_url: str) -> None:
+def test_a_state_broadcast_carries_them_too(current_backend: Backend, amqp_url: str) -> None:
+    backend = current_backend
     prefix = f"test-causal-{uuid.uuid4().hex[:8]}"
 
     async def scenario() -> tuple[list[str], list[str]]:
@@ -130,8 +132,9 @@ def test_a_state_broadcast_carries_them_too(backend: Backend, amqp_url: str) -> 
     ids=["text", "numbers", "too-many", "table"],
 )
 def test_bad_bookmarks_in_a_message_are_left_out_and_the_task_still_arrives(
-    backend: Backend, amqp_url: str, header: object, caplog: pytest.LogCaptureFixture
+    current_backend: Backend, amqp_url: str, header: object, caplog: pytest.LogCaptureFixture
 ) -> None:
+    backend = current_backend
     prefix = f"test-causal-{uuid.uuid4().hex[:8]}"
 
     async def scenario() -> tuple[str, list[str]]:
@@ -170,10 +173,11 @@ def test_bad_bookmarks_in_a_message_are_left_out_and_the_task_still_arrives(
 
 
 def test_a_bookmark_the_server_refuses_is_forgotten_and_reads_and_writes_go_on(
-    backend: Backend, caplog: pytest.LogCaptureFixture
+    current_backend: Backend, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A bookmark that reached the set but that the server cannot use (a forged or
     corrupted message) must not fail every later transaction of the interpreter."""
+    backend = current_backend
 
     async def scenario() -> tuple[list[dict[str, Any]], list[str]]:
         store = new_store(backend)

@@ -68,8 +68,9 @@ class Once(gf.WorkChain):
 
 
 def test_a_write_fenced_by_an_owner_that_lost_the_process_is_refused_whole(
-    backend: Backend,
+    current_backend: Backend,
 ) -> None:
+    backend = current_backend
     node = _stored_process(backend, Once({"x": gf.Int(1)}))
     _claim(backend, node.uuid, None, this_owner())
 
@@ -104,7 +105,8 @@ def test_a_write_fenced_by_an_owner_that_lost_the_process_is_refused_whole(
     assert _props(other.uuid)["label"] == "a neighbour"
 
 
-def test_a_fence_on_a_process_nobody_owns_is_refused(backend: Backend) -> None:
+def test_a_fence_on_a_process_nobody_owns_is_refused(current_backend: Backend) -> None:
+    backend = current_backend
     node = _stored_process(backend, Once({"x": gf.Int(3)}))
     batch = WriteBatch()
     batch.fence(node.uuid, this_owner())
@@ -153,8 +155,9 @@ def _first_step_stored(uuid: str) -> dict[str, Any]:
 
 
 def test_a_runner_cut_off_mid_step_writes_nothing_more_and_lets_the_process_go(
-    backend: Backend,
+    current_backend: Backend,
 ) -> None:
+    backend = current_backend
     entered.clear()
     release.clear()
     made.clear()

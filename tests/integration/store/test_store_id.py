@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from graphflow.orm import Backend
 
 
-def test_every_client_of_a_store_reads_the_id_the_first_one_set(backend: Backend) -> None:
+def test_every_client_of_a_store_reads_the_id_the_first_one_set(current_backend: Backend) -> None:
+    backend = current_backend
     assert len(backend.store_id) == 32
 
     async def ask_from_new_clients() -> list[str]:
@@ -38,5 +39,6 @@ def test_every_client_of_a_store_reads_the_id_the_first_one_set(backend: Backend
     assert _loop.call(ask_from_new_clients()) == [backend.store_id] * 4
 
 
-def test_the_queue_prefix_is_the_profile_name_and_the_store_id(backend: Backend) -> None:
+def test_the_queue_prefix_is_the_profile_name_and_the_store_id(current_backend: Backend) -> None:
+    backend = current_backend
     assert queue_prefix(backend) == f"graphflow.{backend.profile.name}.{backend.store_id[:16]}"
