@@ -187,11 +187,7 @@ class CalcJob(Process):
                 self._command_line(info, computer, resources) for info in calc_info.codes_info
             ],
             resources=resources,
-            max_wallclock_seconds=options.get("max_wallclock_seconds"),
-            max_memory_kb=options.get("max_memory_kb"),
-            queue_name=options.get("queue_name"),
-            account=options.get("account"),
-            qos=options.get("qos"),
+            **_scheduler_options(options),
             custom_scheduler_commands=custom.splitlines() if custom else (),
             prepend_text=prepend,
             append_text=append,
@@ -269,6 +265,12 @@ class CalcJob(Process):
 
 
 _OPTIONS_PATH = "metadata.options"
+#: the options a scheduler turns into directives (or refuses)
+_SCHEDULER_OPTIONS = ("max_wallclock_seconds", "max_memory_kb", "queue_name", "account", "qos")
+
+
+def _scheduler_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: options.get(name) for name in _SCHEDULER_OPTIONS}
 
 
 def _option_problems(options: Mapping[str, Any], scheduler: str, where: str) -> list[PortProblem]:
@@ -282,11 +284,7 @@ def _option_problems(options: Mapping[str, Any], scheduler: str, where: str) -> 
             job_name="options-check",
             working_directory="/",
             resources=resources,
-            max_wallclock_seconds=options.get("max_wallclock_seconds"),
-            max_memory_kb=options.get("max_memory_kb"),
-            queue_name=options.get("queue_name"),
-            account=options.get("account"),
-            qos=options.get("qos"),
+            **_scheduler_options(options),
         )
         get_scheduler(scheduler).job_script(template)
     except UnsupportedOptionError as exc:

@@ -405,30 +405,18 @@ def run_function_process(
                 process._write_creation(scope)
             scope.update(process.node, process.transition(Event.START))
             try:
-                if cached is None:
-                    result = process.func(*call_args, **call_kwargs)
-                    outputs, code = _outputs_of(process, result)
-                else:
-                    outputs, code = cached, ExitCode(0)
-                if process.store_provenance:
-                    process._write_outputs(scope, outputs)
+                code = _run_body(process, scope, cached, call_args, call_kwargs)
             except BaseException as exc:
                 event = Event.KILL if isinstance(exc, KeyboardInterrupt) else Event.EXCEPT
                 message = process._log_exception(exc)
                 scope.update(process.node, process.transition(event, exit_message=message))
                 raise
-            process._outputs = dict(outputs)
-            scope.update(
-                process.node,
-                process.transition(
-                    Event.FINISH, exit_status=code.status, exit_message=code.message
-                ),
-            )
     finally:
         process._scope = None
         if commit is not None:
             commit.finish()
     process._cache_links()
+    outputs = process._outputs
     if code.status != 0:
         return nest_outputs(outputs), process.node
     if set(outputs) == {"result"}:
@@ -467,21 +455,32 @@ def run_submitted_function(process: FunctionProcess, scope: WriteScope) -> None:
         process._scope = scope
         try:
             cached = _cached_for_submitted(process, scope)
-            if cached is None:
-                outputs, code = _outputs_of(process, process.func(*call_args, **call_kwargs))
-            else:
-                outputs, code = cached, ExitCode(0)
-            process._outputs = dict(outputs)
-            if process.store_provenance:
-                process._write_outputs(scope, outputs)
-            scope.update(
-                process.node,
-                process.transition(
-                    Event.FINISH, exit_status=code.status, exit_message=code.message
-                ),
-            )
+            _run_body(process, scope, cached, call_args, call_kwargs)
         finally:
             process._scope = None
+
+
+def _run_body(
+    process: FunctionProcess,
+    scope: WriteScope,
+    cached: dict[str, Node] | None,
+    call_args: list[Any],
+    call_kwargs: dict[str, Any],
+) -> ExitCode:
+    """The body's outputs (or the cache's, when it serves), written with the end of the
+    process; its exit code."""
+    if cached is None:
+        outputs, code = _outputs_of(process, process.func(*call_args, **call_kwargs))
+    else:
+        outputs, code = cached, ExitCode(0)
+    if process.store_provenance:
+        process._write_outputs(scope, outputs)
+    process._outputs = dict(outputs)
+    scope.update(
+        process.node,
+        process.transition(Event.FINISH, exit_status=code.status, exit_message=code.message),
+    )
+    return code
 
 
 def _cached_for_submitted(process: FunctionProcess, scope: WriteScope) -> dict[str, Node] | None:
