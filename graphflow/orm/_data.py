@@ -263,6 +263,16 @@ class Bool(BaseType):
         return bool(value)
 
 
+class AttributeView(dict[str, Any]):
+    """A dict whose keys are also attributes; a missing one is an ``AttributeError``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no key {name!r} (there are {sorted(self)})") from None
+
+
 @register_node_class
 class Dict(Data):
     """A dictionary of JSON values with string keys; read it like a mapping."""
@@ -293,6 +303,12 @@ class Dict(Data):
     @property
     def value(self) -> dict[str, Any]:
         return self.get_dict()
+
+    @property
+    def dict(self) -> AttributeView:
+        """A copy of the content whose keys read as attributes too (``d.dict.energy``),
+        as AiiDA's ``Dict.dict``."""
+        return AttributeView(self.get_dict())
 
     def __getitem__(self, key: str) -> Any:
         return self._attributes[key]

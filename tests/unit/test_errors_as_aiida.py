@@ -131,3 +131,16 @@ def test_include_and_exclude_are_checked_as_plumpy_does_for_inputs_and_outputs()
         spec.expose_outputs(NeedsAnInt, include=["x"], exclude=["y"])
     spec.expose_inputs(NeedsAnInt, namespace="child", include=["x"], exclude=())
     assert set(spec.inputs["child"]) == {"x"}
+
+
+def test_dict_content_reads_as_attributes_through_dict_as_in_aiida() -> None:
+    d = gf.Dict({"energy": -1.5, "nested": {"k": 1}})
+    assert d.dict.energy == -1.5
+    assert d.dict["nested"] == {"k": 1}
+    assert getattr(d.dict, "missing", "absent") == "absent"
+    with pytest.raises(
+        AttributeError, match=r"no key 'missing' \(there are \['energy', 'nested'\]\)"
+    ):
+        _ = d.dict.missing
+    d.dict["energy"] = 0  # a copy, as AiiDA's: the node does not change
+    assert d["energy"] == -1.5
