@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from graphflow.errors import NotStorableError
 from graphflow.orm._nodes import Node, data_hash, register_node_class
 from graphflow.orm._values import canonical_json, check_storable
-from graphflow.store import INT64_MAX, INT64_MIN, MAX_TEXT_BYTES, entry_properties
+from graphflow.store import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_TEXT_BYTES,
+    entry_properties,
+    unicode_problem,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -229,6 +235,9 @@ class Str(BaseType):
     @classmethod
     def _coerce(cls, value: Any) -> Any:
         text = super()._coerce(value)
+        problem = unicode_problem(text)
+        if problem is not None:
+            raise NotStorableError(f"Str {problem}")
         # the value is stored twice, natively and in the JSON attributes (up to 6 bytes a
         # character there): refuse now what the store would refuse at the end of a step
         if len(text) * 6 > MAX_TEXT_BYTES:

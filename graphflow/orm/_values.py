@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graphflow.errors import NotStorableError
+from graphflow.store import unicode_problem
 
 __all__ = ["canonical_json", "check_storable", "load_json"]
 
@@ -33,7 +34,12 @@ def check_storable(value: Any, path: str, owner: str, depth: int = 0) -> Any:
             f"{owner}: {where or 'the value'} is nested more than {MAX_DEPTH} lists or "
             "dicts deep; flatten it or keep it in a file"
         )
-    if value is None or isinstance(value, (bool, str)):
+    if isinstance(value, str):
+        problem = unicode_problem(value)
+        if problem is not None:
+            raise NotStorableError(f"{owner}: {path or 'the value'} {problem}")
+        return value
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
         return int(value)
@@ -52,6 +58,9 @@ def check_storable(value: Any, path: str, owner: str, depth: int = 0) -> Any:
                     f"{owner}: {path or 'the value'} has the key {key!r} of type "
                     f"{type(key).__name__}; keys must be strings"
                 )
+            problem = unicode_problem(key)
+            if problem is not None:
+                raise NotStorableError(f"{owner}: a key of {path or 'the value'} {problem}")
             out[key] = check_storable(item, f"{path}.{key}" if path else key, owner, depth + 1)
         return out
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):

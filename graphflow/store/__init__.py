@@ -7,7 +7,13 @@ the threads that run user code). It imports nothing of graphflow but errors and 
 from graphflow.store._bookmarks import Bookmarks
 from graphflow.store._client import QueryResult, Store, Transaction
 from graphflow.store._embedded import DEFAULT_COMMAND_TIMEOUT, EmbeddedServer, ServerInfo
-from graphflow.store._limits import INT64_MAX, INT64_MIN, MAX_TEXT_BYTES, check_properties
+from graphflow.store._limits import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_TEXT_BYTES,
+    check_properties,
+    unicode_problem,
+)
 from graphflow.store._model import EXTRAS, entry_properties
 from graphflow.store._pk import PkAllocator
 from graphflow.store._positions import error_position, marks_its_own_position
@@ -46,4 +52,5 @@ __all__ = [
     "query",
     "refusal",
     "setup_schema",
+    "unicode_problem",
 ]

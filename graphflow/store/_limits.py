@@ -22,6 +22,7 @@ __all__ = [
     "INT64_MIN",
     "MAX_TEXT_BYTES",
     "check_properties",
+    "unicode_problem",
 ]
 
 INT64_MIN = -(2**63)
@@ -38,6 +39,22 @@ def text_bytes(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
+def unicode_problem(text: str) -> str | None:
+    """What makes ``text`` impossible to store (a lone surrogate, as ``os.listdir`` gives
+    for a file name that is not UTF-8: no store and no JSON file can hold it), or None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"holds {text[exc.start]!r} at position {exc.start}, a lone surrogate that is "
+            "not text (a file name that is not UTF-8? decode it with errors='replace', or "
+            "keep the bytes in a SinglefileData)"
+        )
+    return None
+
+
 def check_properties(props: Mapping[str, Any], where: str) -> int:
     """Raise :class:`NotStorableError` for a value the store cannot take; else the
     properties' estimated size in bytes. ``where`` names the node or record."""
@@ -49,6 +66,9 @@ def check_properties(props: Mapping[str, Any], where: str) -> int:
 
 def _value_bytes(value: Any, name: str, where: str) -> int:
     if isinstance(value, str):
+        problem = unicode_problem(value)
+        if problem is not None:
+            raise NotStorableError(f"{where}: property {name!r} {problem}")
         size = text_bytes(value)
         if size > MAX_TEXT_BYTES:
             raise NotStorableError(

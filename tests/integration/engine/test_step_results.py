@@ -14,7 +14,7 @@ import pytest
 
 import graphflow as gf
 from graphflow import ExitCode
-from graphflow.errors import ProcessError
+from graphflow.errors import NotStorableError, ProcessError
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -126,3 +126,31 @@ def test_a_predicate_returning_a_non_bool_warns_and_is_taken_as_its_truth() -> N
         _, node = gf.run_get_node(CountsWithAnInt)
     assert node.is_finished_ok
     assert {w.filename for w in caught} == {__file__}  # it points at the predicate
+
+
+class StoresALabelThatIsNotText(gf.WorkChain):
+    """A step that stores a node labelled with a file name that is not UTF-8 (what
+    ``os.listdir`` gives): it used to fail only in the group commit, leaving the work
+    chain running for good."""
+
+    @classmethod
+    def define(cls, spec: Any) -> None:
+        super().define(spec)
+        spec.outline(cls.step)
+
+    def step(self) -> None:
+        node = gf.Int(1)
+        node.label = "data-\udcff.txt"
+        node.store()
+
+
+def test_a_value_the_store_cannot_hold_ends_the_work_chain_excepted_naming_it() -> None:
+    said = r"new Int node .*: property 'label' holds '\\udcff' at position 5"
+    with pytest.raises(NotStorableError, match=said):
+        gf.run(StoresALabelThatIsNotText)
+    (row,) = gf.cypher(
+        "MATCH (p:WorkChain {process_label: 'StoresALabelThatIsNotText'}) "
+        "RETURN p.process_state AS state, p.exit_message AS message ORDER BY p.pk DESC LIMIT 1"
+    )
+    assert row["state"] == "excepted"
+    assert "lone surrogate" in row["message"]

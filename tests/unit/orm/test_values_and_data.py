@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import socket
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -123,3 +124,18 @@ def test_deeply_nested_lists_are_refused_with_a_clear_error() -> None:
         value = [value]
     with pytest.raises(NotStorableError, match="nested more than 200 lists or dicts"):
         List(value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Str("bad\ud800"),
+        lambda: Dict({"name": "x\udcff"}),
+        lambda: Dict({"bad\ud800": 1}),
+        lambda: List(["ok", "\udcff"]),
+    ],
+    ids=["str", "dict-value", "dict-key", "list-item"],
+)
+def test_text_that_is_not_unicode_is_refused_when_the_node_is_made(make: Any) -> None:
+    with pytest.raises(NotStorableError, match="lone surrogate"):
+        make()

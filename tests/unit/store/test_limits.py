@@ -101,3 +101,23 @@ def test_a_parameter_integer_inside_64_bits_passes(value: int) -> None:
     from graphflow.store._limits import check_parameters
 
     check_parameters({"p": [value, {"k": value}], "b": True}, "the statement")
+
+
+@pytest.mark.parametrize("text", ["bad\ud800", "\udcff", "a\udc80b", "é\ud83d"])
+def test_text_with_a_lone_surrogate_is_refused_naming_node_property_and_position(
+    text: str,
+) -> None:
+    """What os.listdir gives for a file name that is not UTF-8: no store can hold it, and
+    the driver failed on it only when the group commit was sent."""
+    position = next(i for i, ch in enumerate(text) if 0xD800 <= ord(ch) <= 0xDFFF)
+    with pytest.raises(
+        NotStorableError, match=rf"node n1: property 'label' holds .* at position {position}"
+    ):
+        check_properties({"label": text}, "node n1")
+    batch = WriteBatch()
+    with pytest.raises(NotStorableError, match="lone surrogate"):
+        batch.create("Str", {"uuid": "n2", "value": text})
+
+
+def test_text_with_valid_surrogate_pairs_and_any_unicode_is_accepted() -> None:
+    assert check_properties({"label": "é 漢 😀 \x00"}, "node n1") > 0
