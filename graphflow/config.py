@@ -578,10 +578,23 @@ def update_profile(
 
 def _check_repository_move(old: Path, new: Path) -> None:
     """A profile's nodes name their files by content: a new repository folder must hold
-    every file of the old one, or they would be lost to the profile. The folder is made
-    if it does not exist (and must be writable)."""
+    every file of the old one, or they would be lost to the profile. Then the folder is
+    made if it does not exist (and must be writable); a refusal makes nothing."""
     if old.resolve() == new.resolve():
         return
+    stored = old / "objects"
+    missing = [
+        path.relative_to(old)
+        for path in (stored.rglob("*") if stored.is_dir() else [])
+        if path.is_file() and not (new / path.relative_to(old)).is_file()
+    ]
+    if missing:
+        files = "file of this profile is" if len(missing) == 1 else "files of this profile are"
+        raise ConfigError(
+            f"{len(missing)} stored {files} in {old} and not in {new} "
+            f"(e.g. {missing[0]}): copy them first (cp -a {old}/. {new}/; content "
+            "addressing makes merging safe), then set the option again"
+        )
     try:
         new.mkdir(parents=True, exist_ok=True)
         probe = new / f".graphflow-write-check-{os.getpid()}"
@@ -591,18 +604,6 @@ def _check_repository_move(old: Path, new: Path) -> None:
         raise ConfigError(
             f"the repository folder {new} cannot be written: {exc.strerror}"
         ) from None
-    stored = old / "objects"
-    missing = [
-        path.relative_to(old)
-        for path in (stored.rglob("*") if stored.is_dir() else [])
-        if path.is_file() and not (new / path.relative_to(old)).is_file()
-    ]
-    if missing:
-        raise ConfigError(
-            f"{len(missing)} stored files of this profile are in {old} and not in {new} (e.g. "
-            f"{missing[0]}): copy them first (cp -a {old}/. {new}/; content addressing makes "
-            "merging safe), then set the option again"
-        )
 
 
 def trust_code(name: str, origins: Iterable[str]) -> Profile:

@@ -27,9 +27,11 @@ __all__ = [
 
 
 def inspect_archive(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The archive's metadata: format, version, when it was made, what it holds."""
+    """The archive's metadata: format, version, when it was made, what it holds; every
+    member is read through first, so a damaged archive is named here, not at import."""
     reader = ArchiveReader(Path(path))
     try:
+        reader.check_whole()
         return dict(reader.metadata)
     finally:
         reader.close()

@@ -18,9 +18,11 @@ damaged or truncated file, naming the file and what is wrong.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import math
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -210,8 +212,29 @@ class ArchiveReader:
                     if not isinstance(record, dict):
                         raise ArchiveError(f"{self.path}: {name} line {number} is not an object")
                     yield record
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise ArchiveError(f"{self.path}: {name} is damaged or truncated ({exc})") from None
+
+    def check_whole(self) -> None:
+        """Read every member to its end: a damaged one (its CRC or its compressed data)
+        is named."""
+        try:
+            damaged = self._zip.testzip()
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+            raise ArchiveError(f"{self.path} is damaged or truncated ({exc})") from None
+        if damaged is not None:
+            raise ArchiveError(f"{self.path}: {damaged} is damaged (its checksum is wrong)")
+
+    def file_digest(self, key: str) -> str:
+        """The SHA-256 of the file stored under ``key``, read through."""
+        digest = hashlib.sha256()
+        try:
+            with self._zip.open(REPOSITORY + key) as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+            raise ArchiveError(f"{self.path}: the file {key} is damaged ({exc})") from None
+        return digest.hexdigest()
 
     def files(self) -> list[str]:
         """The repository keys the archive holds."""

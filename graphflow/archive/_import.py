@@ -67,6 +67,13 @@ def import_archive(
             raise ArchiveError(
                 f"{reader.path} lacks the file {missing[0]} that one of its nodes names"
             )
+        for key in reader.files():  # before anything is written, the repository included
+            content = reader.file_digest(key)
+            if content != key:
+                raise ArchiveError(
+                    f"{reader.path}: the file {key} is damaged (its content is {content}); "
+                    "nothing was written"
+                )
         return _write(backend, reader, present, report)
     finally:
         reader.close()
@@ -122,10 +129,20 @@ def _check_nodes(
 
 
 _SCALARS = (str, int, float, bool, datetime.datetime)
+#: the properties every node has that are times
+_TIMES = ("ctime", "mtime")
 
 
 def _check_property_types(record: dict[str, Any], uuid: str) -> None:
-    """A property is a scalar or a list of scalars, as both stores hold them."""
+    """A property is a scalar or a list of scalars, as both stores hold them; a node's
+    times are times."""
+    for name in _TIMES:
+        value = record.get(name)
+        if value is not None and not isinstance(value, datetime.datetime):
+            raise ArchiveError(
+                f"node {uuid}: property {name!r} is {value!r:.80}, not a time (an archive "
+                'writes times as {"$datetime": ISO text})'
+            )
     for name, value in record.items():
         items = value if isinstance(value, list) else [value]
         if not all(item is None or isinstance(item, _SCALARS) for item in items):
@@ -204,7 +221,7 @@ def _write(
         if not backend.repository.has(key):
             with reader.open_file(key) as handle:
                 stored = backend.repository.put_stream(handle, source=f"{reader.path}:{key}")
-            if stored != key:
+            if stored != key:  # changed since it was checked
                 raise ArchiveError(
                     f"{reader.path}: the file {key} is damaged (its content is {stored})"
                 )
@@ -219,8 +236,12 @@ def _write(
         batch = WriteBatch()
         for record in new:
             pk = next(fresh)
-            group = node_class(record["node_type"]).create_group
-            batch.create(group, {**record, "pk": pk})
+            cls = node_class(record["node_type"])
+            if issubclass(cls, CalculationNode):
+                # its outputs come from the archive, not from this profile's runs: no
+                # cache source until a user who trusts the archive rehashes it
+                record = {key: value for key, value in record.items() if key != "hash"}
+            batch.create(cls.create_group, {**record, "pk": pk})
             pks[record["uuid"]] = pk
         write_batch(backend, batch)
         counts["nodes"] += len(new)

@@ -51,7 +51,8 @@ def _progress(what: str) -> Iterator[Callable[[str, int, int | None], None]]:
 
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(
-        f"{counts.get(kind, 0):,} {kind}" for kind in ("nodes", "links", "logs", "groups", "files")
+        f"{counts.get(kind, 0):,} {kind if counts.get(kind, 0) != 1 else kind[:-1]}"
+        for kind in ("nodes", "links", "logs", "groups", "files")
     )
 
 

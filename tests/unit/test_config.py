@@ -202,10 +202,11 @@ def test_moving_the_repository_refuses_to_leave_stored_files_behind(
     stored.write_bytes(b"a file of the profile")
     new = tmp_path / "elsewhere"
     with pytest.raises(
-        ConfigError, match=r"1 stored files of this profile are in .* copy them first"
+        ConfigError, match=r"1 stored file of this profile is in .* copy them first"
     ):
         config.update_profile("default", options={"repository": str(new)})
     assert config.resolve_profile("default").repository_directory == profile.repository_directory
+    assert not new.exists()  # a refusal makes nothing
     copied = new / "objects" / "ab" / ("c" * 62)
     copied.parent.mkdir(parents=True)
     copied.write_bytes(stored.read_bytes())
