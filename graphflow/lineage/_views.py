@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from graphflow._terminal import printable
 from graphflow.orm import CalcJobNode, Node, ProcessNode
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def state_text(node: ProcessNode, *, exit_status: bool = True) -> Text:
 def process_line(node: ProcessNode, *, now: datetime.datetime | None = None) -> Text:
     """``AddWorkChain <12> finished``: a process in one line; given ``now``, with the
     time it has run (until now, or until it ended)."""
-    line = Text(f"{node.process_label} <{node.pk}> ").append_text(state_text(node))
+    line = Text(f"{printable(node.process_label)} <{node.pk}> ").append_text(state_text(node))
     if now is not None and node.ctime is not None:
         end = node.mtime if node.is_terminated and node.mtime is not None else now
         seconds = max(0.0, (end - node.ctime).total_seconds())
@@ -85,7 +86,7 @@ def process_table(nodes: list[ProcessNode]) -> Table:
         exit_status = "" if node.exit_status is None else str(node.exit_status)
         table.add_row(
             str(node.pk),
-            Text(node.process_label),
+            Text(printable(node.process_label)),
             state_text(node, exit_status=False),
             exit_status,
             created,
@@ -138,14 +139,15 @@ def node_table(node: Node) -> Table:
         if key == "attributes.value" or value in (None, ""):
             continue
         table.add_row(
-            Text(key, style="bold"), value if isinstance(value, Text) else Text(str(value))
+            Text(printable(key), style="bold"),
+            value if isinstance(value, Text) else Text(printable(str(value))),
         )
     return table
 
 
 def _summary(node: Node) -> Text:
     if isinstance(node, ProcessNode):
-        text = Text(f"{node.type_label} {node.process_label} (")
+        text = Text(f"{node.type_label} {printable(node.process_label)} (")
         text.append_text(state_text(node))
         return text.append(")")
     value = getattr(node, "value", None)
@@ -158,7 +160,7 @@ def links_table(title: str, links: list[tuple[str, str, Node]]) -> Table:
     """Links of one direction: type, label, and the node at the other end."""
     table = Table("link", "label", "node", "pk", title=title, title_justify="left", box=None)
     for link_type, label, other in links:
-        table.add_row(link_type, Text(label), _summary(other), str(other.pk))
+        table.add_row(link_type, Text(printable(label)), _summary(other), str(other.pk))
     return table
 
 

@@ -20,6 +20,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from graphflow._terminal import printable
 from graphflow.store import error_position, marks_its_own_position
 
 if TYPE_CHECKING:
@@ -168,13 +169,13 @@ def json_value(value: Any) -> Any:
 def _cell(value: Any) -> Text:
     if value is None:
         return Text("null", style="dim")
-    return Text(cell_text(value))
+    return Text(printable(cell_text(value)))
 
 
 def _table(result: QueryResult, rows: list[dict[str, Any]]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for key in result.keys:
-        table.add_column(Text(key), overflow="fold")  # a column name is not markup
+        table.add_column(Text(printable(key)), overflow="fold")  # a column name is not markup
     for row in rows:
         table.add_row(*(_cell(row.get(key)) for key in result.keys))
     return table
