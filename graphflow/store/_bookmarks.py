@@ -23,7 +23,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from neo4j.api import AsyncBookmarkManager
+from graphflow.store._driver_import import import_driver
+
+import_driver()  # before the first import of neo4j: without its dataframe libraries
+
+from neo4j.api import AsyncBookmarkManager  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Collection
