@@ -139,9 +139,15 @@ def _wait_until_a_transaction_is_blocked(driver: neo4j.Driver) -> None:
     raise AssertionError("the second claim never waited for the first one's lock")
 
 
-#: queries that read every node of a small label on purpose (computers, codes, groups) or all of
-#: the schema (the shell's completion of property keys)
-MAY_SCAN = {"orm.find_codes", "orm.list_computers", "orm.list_groups", "shell.property_keys"}
+#: queries that read every node of a small label on purpose (computers, codes, groups), all of
+#: the schema (the shell's completion of property keys), or every node (archive create --all)
+MAY_SCAN = {
+    "archive.every_node",
+    "orm.find_codes",
+    "orm.list_computers",
+    "orm.list_groups",
+    "shell.property_keys",
+}
 SCANS = ("NodeByLabelScan", "AllNodesScan")
 
 
