@@ -36,7 +36,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from engine_bench import AIIDA, aiida_side  # noqa: E402
-from measure import measured  # noqa: E402
+from measure import archive_figures, measured  # noqa: E402
 
 GRAPHFLOW = str(Path(sys.executable).parent / "graphflow")
 TIMEOUT = 3600.0
@@ -92,14 +92,7 @@ def graphflow_side(home: Path, min_nodes: int, workdir: Path) -> dict[str, Any]:
     if arrived != nodes:
         raise RuntimeError(f"the new home holds {arrived} nodes; the archive was made of {nodes}")
     return {
-        "nodes": nodes,
-        "archive_bytes": archive.stat().st_size,
-        "export_seconds": export["seconds"],
-        "export_nodes_per_s": round(nodes / export["seconds"], 1),
-        "import_seconds": imported["seconds"],
-        "import_nodes_per_s": round(nodes / imported["seconds"], 1),
-        "export_peak_rss_mib": export["peak_rss_mib"],
-        "import_peak_rss_mib": imported["peak_rss_mib"],
+        **archive_figures(nodes, archive.stat().st_size, export, imported),
         "export_server_peak_rss_mib": export_server,
         "import_server_peak_rss_mib": import_server,
     }

@@ -40,3 +40,19 @@ def measured(
                 f"`{' '.join(command)}` exited with {proc.returncode}: {stderr.read()[-2000:]}"
             )
     return {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+
+
+def archive_figures(
+    nodes: int, archive_bytes: int, export: dict[str, Any], imported: dict[str, Any]
+) -> dict[str, Any]:
+    """W8's record, the same for both engines: an export and an import of ``nodes``."""
+    return {
+        "nodes": nodes,
+        "archive_bytes": archive_bytes,
+        "export_seconds": export["seconds"],
+        "export_nodes_per_s": round(nodes / export["seconds"], 1),
+        "import_seconds": imported["seconds"],
+        "import_nodes_per_s": round(nodes / imported["seconds"], 1),
+        "export_peak_rss_mib": export["peak_rss_mib"],
+        "import_peak_rss_mib": imported["peak_rss_mib"],
+    }

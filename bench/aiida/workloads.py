@@ -878,7 +878,7 @@ def w8(n: int, args: argparse.Namespace) -> JSON:
     """Archives: ``verdi archive create --all`` of the whole profile, then ``verdi archive
     import`` of that file into a fresh profile (made untimed first), each a fresh ``verdi``
     with AiiDA's default options (compression 6, import group on)."""
-    from measure import measured
+    from measure import archive_figures, measured
 
     nodes = _node_count()
     with tempfile.TemporaryDirectory(prefix="aiida-w8-") as tmp:
@@ -900,16 +900,7 @@ def w8(n: int, args: argparse.Namespace) -> JSON:
         raise WorkloadError(
             f"the import profile holds {arrived} nodes; the archive was made of {nodes}"
         )
-    return {
-        "nodes": nodes,
-        "archive_bytes": size,
-        "export_seconds": export["seconds"],
-        "export_nodes_per_s": round(nodes / export["seconds"], 1),
-        "import_seconds": imported["seconds"],
-        "import_nodes_per_s": round(nodes / imported["seconds"], 1),
-        "export_peak_rss_mib": export["peak_rss_mib"],
-        "import_peak_rss_mib": imported["peak_rss_mib"],
-    }
+    return archive_figures(nodes, size, export, imported)
 
 
 def fill(n: int, args: argparse.Namespace) -> JSON:

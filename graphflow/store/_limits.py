@@ -34,11 +34,6 @@ MAX_TEXT_BYTES = 4 * 1024 * 1024
 _SCALAR_BYTES = 16
 
 
-def text_bytes(text: str) -> int:
-    """The UTF-8 size of ``text`` (cheap for ASCII, the usual case)."""
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-
-
 def unicode_problem(text: str) -> str | None:
     """What makes ``text`` impossible to store (a lone surrogate, as ``os.listdir`` gives
     for a file name that is not UTF-8: no store and no JSON file can hold it), or None."""
@@ -66,10 +61,10 @@ def check_properties(props: Mapping[str, Any], where: str) -> int:
 
 def _value_bytes(value: Any, name: str, where: str) -> int:
     if isinstance(value, str):
-        problem = unicode_problem(value)
-        if problem is not None:
-            raise NotStorableError(f"{where}: property {name!r} {problem}")
-        size = text_bytes(value)
+        try:  # the UTF-8 size, measured by the encoding that also finds what is not text
+            size = len(value) if value.isascii() else len(value.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise NotStorableError(f"{where}: property {name!r} {unicode_problem(value)}") from None
         if size > MAX_TEXT_BYTES:
             raise NotStorableError(
                 f"{where}: property {name!r} is a string of {size:,} bytes, more than the "
