@@ -41,11 +41,14 @@ def wait_for_run(
     process: Process,
     future: concurrent.futures.Future[ProcessHandle],
     runner: Callable[[], Awaitable[Runner]],
+    wait: Callable[[concurrent.futures.Future[ProcessHandle]], ProcessHandle] | None = None,
 ) -> ProcessHandle:
     """Wait for ``future`` (the run of ``process`` by ``runner()`` on graphflow's loop),
-    handling Ctrl-C."""
+    handling Ctrl-C. ``wait(future)`` waits (default: ``future.result()``; a caller that
+    runs the process's body serves it meanwhile)."""
+    wait = wait or _result
     try:
-        return future.result()
+        return wait(future)
     except KeyboardInterrupt:
         pass
     node = process.node
@@ -56,12 +59,16 @@ def wait_for_run(
     )
     try:
         _loop.call(_interrupt(runner, node.uuid))
-        future.result()
+        wait(future)
     except KeyboardInterrupt:
         _leave_resumable(process, runner)
     interrupt = KeyboardInterrupt(f"{node._ident()} was killed: {INTERRUPT_MESSAGE}")
     interrupt.reported = True  # type: ignore[attr-defined]
     raise interrupt from None
+
+
+def _result(future: concurrent.futures.Future[ProcessHandle]) -> ProcessHandle:
+    return future.result()
 
 
 def _leave_resumable(process: Process, runner: Callable[[], Awaitable[Runner]]) -> None:

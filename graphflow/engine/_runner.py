@@ -21,19 +21,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.broker import Communicator, RpcReply, RpcRequest, StateMessage, TaskMessage
+from graphflow.engine._caching import acached_outputs
 from graphflow.engine._calcjob import CalcJob
+from graphflow.engine._caller_thread import CallerThread
 from graphflow.engine._checkpoint import dumps
 from graphflow.engine._context import current_process, process_context
 from graphflow.engine._exit_codes import ExitCode
-from graphflow.engine._functions import FunctionProcess, run_submitted_function
+from graphflow.engine._function_process import FunctionProcess, run_function_step
 from graphflow.engine._interrupt import wait_for_run
 from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
@@ -51,6 +54,7 @@ from graphflow.errors import (
 )
 from graphflow.orm import (
     Backend,
+    CalculationNode,
     ProcessNode,
     ProcessReader,
     WriteScope,
@@ -67,7 +71,7 @@ if TYPE_CHECKING:
     from graphflow.orm import Node
 
 
-__all__ = ["ProcessHandle", "Runner", "get_runner", "run_process"]
+__all__ = ["GRACE", "ProcessHandle", "Runner", "get_runner", "run_function", "run_process"]
 
 #: pks kept reserved before a step runs: a step storing up to this many nodes never waits
 #: for the store to number them (one storing more fetches the rest through the loop)
@@ -84,6 +88,10 @@ MAX_WRITES_IN_FLIGHT = 16
 TERMINAL_STATES = frozenset(s.value for s in ProcessState if s.is_terminal)
 #: seconds between the checks of awaited children in the store (a net under broadcasts)
 SWEEP_INTERVAL = 30.0
+#: seconds the first step of a process created here may run before the creation is
+#: written on its own (so that a long process function shows as running); a quicker one
+#: is written with its first step, in one commit
+GRACE = 0.5
 
 
 @dataclass(eq=False)
@@ -112,6 +120,13 @@ class ProcessHandle:
     write_error: BaseException | None = None
     #: another runner owns the process now: this one stops driving it and writes nothing
     taken_over: bool = False
+    #: where its user code runs (None: the runner's pool; a top-level process function's
+    #: body runs in the thread that called it)
+    executor: Executor | None = None
+    #: the process was created here and its creation (in ``pending``) is not written yet
+    unwritten: bool = False
+    #: writes the creation on its own if the first step outlasts GRACE
+    grace: asyncio.TimerHandle | None = None
 
     @property
     def node(self) -> ProcessNode:
@@ -173,10 +188,15 @@ class Runner:
             _detach(handle)
         return handles
 
-    def start(self, process: Process, *, borrows_slot: bool = False) -> ProcessHandle:
-        """Begin driving ``process`` (its task is owned by this runner)."""
+    def start(
+        self, process: Process, *, borrows_slot: bool = False, executor: Executor | None = None
+    ) -> ProcessHandle:
+        """Begin driving ``process`` (its task is owned by this runner); its user code runs
+        in ``executor`` (default: the runner's pool)."""
         loop = asyncio.get_running_loop()
-        handle = ProcessHandle(process, loop.create_future(), borrows_slot=borrows_slot)
+        handle = ProcessHandle(
+            process, loop.create_future(), borrows_slot=borrows_slot, executor=executor
+        )
         if not process.node.paused:
             handle.play.set()
         self._handles[process.node.uuid] = handle
@@ -187,9 +207,11 @@ class Runner:
         task.add_done_callback(self._tasks.discard)
         return handle
 
-    async def run(self, process: Process, *, borrows_slot: bool = False) -> ProcessHandle:
+    async def run(
+        self, process: Process, *, borrows_slot: bool = False, executor: Executor | None = None
+    ) -> ProcessHandle:
         """Drive ``process`` to a terminal state; its writes are durable when this returns."""
-        handle = self.start(process, borrows_slot=borrows_slot)
+        handle = self.start(process, borrows_slot=borrows_slot, executor=executor)
         await asyncio.shield(handle.terminated)
         return handle
 
@@ -455,20 +477,41 @@ class Runner:
             await self._finish(handle)
 
     async def _begin(self, handle: ProcessHandle) -> None:
-        """CREATED → RUNNING; a top-level process is created in the same write."""
+        """CREATED → RUNNING. A process created here (a top-level ``run``) is written with
+        its first step, or on its own once that step has run for :data:`GRACE` seconds:
+        a quick process function is one commit, a long one shows as running."""
         process = handle.process
         scope = WriteScope(self.backend)
-        if process.store_provenance and not process.node.is_stored:
-            await self.in_thread(process._write_creation, scope)
+        creating = process.store_provenance and not process.node.is_stored
+        if creating:
+            await self.in_thread(process._write_creation, scope, executor=handle.executor)
         props = process.transition(Event.START)
-        props["checkpoint"] = dumps(process.checkpoint())
-        props["owner"] = this_owner()
+        if process.store_provenance:  # else nothing is written, and inputs may be unstored
+            props["checkpoint"] = dumps(process.checkpoint())
+            props["owner"] = this_owner()
         scope.update(process.node, props)
-        self.commit(handle, scope)
-        process.node.owner = props["owner"]  # the process's later writes are fenced by it
+        if creating:
+            handle.pending, handle.unwritten = scope, True
+            handle.grace = asyncio.get_running_loop().call_later(
+                GRACE, self._write_unwritten, handle
+            )
+        else:
+            self.commit(handle, scope)
+        process.node.owner = props.get("owner")  # the process's later writes are fenced by it
 
-    async def in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run user code (or code that calls it) in the pool, never on the loop.
+    def _write_unwritten(self, handle: ProcessHandle) -> None:
+        """Write the creation of a process created here, if its first step has not."""
+        if handle.grace is not None:
+            handle.grace.cancel()
+            handle.grace = None
+        if handle.unwritten:
+            self.commit(handle, WriteScope(self.backend))
+
+    async def in_thread(
+        self, fn: Callable[..., Any], *args: Any, executor: Executor | None = None
+    ) -> Any:
+        """Run user code (or code that calls it) in the pool (or ``executor``), never on
+        the loop.
 
         The pks it may need are reserved first, on the loop: what runs in the thread
         takes them without waiting and never calls back into the loop.
@@ -479,7 +522,9 @@ class Runner:
             # only a reserve: user code that stores nodes asks the store itself, and
             # fails there if the store is really gone; code that stores none runs
             log.warning("could not reserve pks before a step (%s); the step asks for its own", exc)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(
+            executor or self._executor, fn, *args
+        )
 
     def slot(self, handle: ProcessHandle) -> contextlib.AbstractAsyncContextManager[Any]:
         """A step's turn among the runner's slots (a parent blocked in ``run`` lends its own)."""
@@ -488,7 +533,7 @@ class Runner:
     def commit(self, handle: ProcessHandle, scope: WriteScope, *, ends: bool = False) -> None:
         """Hand the scope's writes to the writer; do not wait (see the module docstring)."""
         taken = [handle.pending.take()] if handle.pending is not None else []
-        handle.pending = None
+        handle.pending, handle.unwritten = None, False
         taken.append(scope.take())
         if not handle.process.store_provenance:
             for part in taken:
@@ -497,7 +542,7 @@ class Runner:
         batch = taken[0].batch
         for part in taken[1:]:
             batch.extend(part.batch)
-        if handle.node.owner is not None:
+        if handle.node.owner is not None and not batch.creates_node(handle.node.uuid):
             batch.fence(handle.node.uuid, handle.node.owner)
         if not batch:
             for part in taken:
@@ -534,7 +579,9 @@ class Runner:
                 self.capacity.set()
             return
         if isinstance(process, FunctionProcess):
-            await self._in_step_scope(handle, run_submitted_function, process)
+            cached = await self._cached(process)
+            step = functools.partial(run_function_step, cached=cached)
+            await self._in_step_scope(handle, step, process, keep_failed=True)
             return
         if not isinstance(process, WorkChain):
             raise ProcessError(f"the runner cannot drive {type(process).__name__} processes")
@@ -546,23 +593,42 @@ class Runner:
             await self._launch_children(handle, children)
 
     async def _in_step_scope(
-        self, handle: ProcessHandle, run: Callable[[Any, WriteScope], None], process: Process
+        self,
+        handle: ProcessHandle,
+        run: Callable[[Any, WriteScope], None],
+        process: Process,
+        *,
+        keep_failed: bool = False,
     ) -> None:
         """``run(process, scope)`` in the pool, in its turn among the slots; its writes are
-        committed after it. If it fails they are rolled back, and only its log rows are
-        kept, to be written with whatever records the failure."""
-        scope = handle.pending or WriteScope(self.backend)
-        handle.pending = None
+        committed after it, with what was pending. If it fails they are rolled back, and
+        only its log rows are kept, to be written with whatever records the failure;
+        unless ``keep_failed`` (a process function's body, its one step): then they are
+        committed, as AiiDA keeps what a failed function stored and the processes it
+        called, each recorded with how it ended."""
+        scope = WriteScope(self.backend)
         async with self.slot(handle):
             try:
-                await self.in_thread(run, process, scope)
+                await self.in_thread(run, process, scope, executor=handle.executor)
             except BaseException:
-                kept = WriteScope(self.backend)
+                if keep_failed:
+                    self.commit(handle, scope)
+                    raise
+                kept = handle.pending or WriteScope(self.backend)
                 for row in scope.rollback():
                     kept.add_log(row)
                 handle.pending = kept
                 raise
         self.commit(handle, scope)
+
+    async def _cached(self, process: FunctionProcess) -> dict[str, Node] | None:
+        """A calcfunction's outputs copied from a finished twin, if caching serves it
+        (asked on the loop, before its body would run); its hash was fixed when it was
+        created."""
+        node = process.node
+        if not (process.store_provenance and isinstance(node, CalculationNode)):
+            return None
+        return await acached_outputs(self.backend, node)
 
     async def _launch_children(self, handle: ProcessHandle, children: list[Process]) -> None:
         if self.publish_children and self.communicator is not None:
@@ -727,10 +793,12 @@ class Runner:
     async def _finish(self, handle: ProcessHandle) -> None:
         """Wait for durability, then tell everyone; a failed write fails the process."""
         try:
+            self._write_unwritten(handle)  # detached before its first step committed
             await self._durable(handle)
             process = handle.process
+            if process.state.is_terminal:
+                process._cache_links()  # unstored too: its caller reads node.outputs
             if process.state.is_terminal and process.store_provenance:
-                process._cache_links()
                 try:
                     await process._on_terminated(self)
                 except Exception:
@@ -908,6 +976,23 @@ async def get_runner(backend: Backend | None = None) -> Runner:
 
             await runner.attach(await communicator_for(backend.profile), publish_children=False)
     return runner
+
+
+def run_function(process: FunctionProcess) -> None:
+    """``run`` for a top-level process function: the runner drives it like any process,
+    and its body runs in this thread, which waits anyway (engine._caller_thread). What
+    the body raised is raised here; Ctrl-C kills it as it kills a work chain."""
+    here = CallerThread()
+
+    async def drive() -> ProcessHandle:
+        runner = await get_runner()
+        return await runner.run(process, borrows_slot=True, executor=here)
+
+    handle = wait_for_run(process, _loop.submit(drive()), get_runner, wait=here.serve_until)
+    if handle.exception is not None:
+        raise handle.exception
+    if process.state is ProcessState.KILLED:
+        raise ProcessFailedError(f"{process.node._ident()} was killed: {process.node.exit_message}")
 
 
 def run_process(process_class: type[Process], inputs: dict[str, Any]) -> tuple[Any, ProcessNode]:

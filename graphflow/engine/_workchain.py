@@ -113,10 +113,8 @@ class WorkChain(Process):
         """
         self._check_in_step("submit")
         merged = {**(inputs or {}), **kwargs}
-        from graphflow.engine._functions import ProcessFunction
-
-        if isinstance(process, ProcessFunction):
-            return process.run_get_node(**merged)[1]
+        if getattr(process, "is_process_function", False):  # calcfunction, workfunction
+            return process.run_get_node(**merged)[1]  # type: ignore[no-any-return]
         if not (isinstance(process, type) and issubclass(process, Process)):
             raise ProcessError(
                 f"{self.process_label()}.submit: {process!r} is not a process class or "

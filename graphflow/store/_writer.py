@@ -166,6 +166,10 @@ class WriteBatch:
     def __bool__(self) -> bool:
         return self.row_count > 0
 
+    def creates_node(self, uuid: str) -> bool:
+        """Whether the batch creates node ``uuid`` (a fence on it would find no node)."""
+        return uuid in self._created
+
     def first_created_uuid(self) -> str | None:
         return next(iter(self._created), None)
 

@@ -1,0 +1,192 @@
+"""A top-level process function is driven by the runner like any process, with its body
+in the caller's thread: it shows as running once it outlasts the grace, records the
+interpreter that runs it, stops at Ctrl-C at once, and a ``sys.exit()`` in its body
+neither hangs the caller nor stops the engine."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+import graphflow as gf
+from graphflow.engine._owner import owner_alive, this_owner
+from graphflow.engine._runner import GRACE
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+GRAPHFLOW = str(Path(sys.executable).parent / "graphflow")
+
+
+def _state_of(label: str) -> dict[str, object] | None:
+    rows = gf.cypher(
+        "MATCH (c:CalcFunction {label: $label}) RETURN c.process_state AS state, "
+        "c.owner AS owner",
+        label=label,
+    )
+    return rows[0] if rows else None
+
+
+def test_a_long_function_shows_as_running_and_owned_by_this_interpreter() -> None:
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+    label = f"long-{uuid.uuid4().hex[:8]}"
+
+    @gf.calcfunction
+    def slow(x):
+        threads.append(threading.current_thread())
+        assert release.wait(60), "the test never released the body"
+        return x + 1
+
+    seen: list[dict[str, object] | None] = []
+
+    def watch() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            state = _state_of(label)
+            if state is not None:
+                seen.append(state)
+                break
+            time.sleep(0.05)
+        release.set()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.monotonic()
+    result = slow(gf.Int(1), metadata={"label": label})
+    watcher.join()
+    assert result.value == 2
+    assert threads == [threading.main_thread()]  # the body ran in the caller's thread
+    assert seen, "the running function was never visible in the store"
+    assert seen[0]["state"] == "running"
+    assert seen[0]["owner"] == this_owner()
+    assert owner_alive(str(seen[0]["owner"])) is True  # so `process repair` leaves it alone
+    assert time.monotonic() - started >= GRACE
+    final = _state_of(label)
+    assert final is not None
+    assert final["state"] == "finished"
+
+
+def test_a_quick_function_is_written_whole_when_it_returns() -> None:
+    label = f"quick-{uuid.uuid4().hex[:8]}"
+
+    @gf.calcfunction
+    def quick(x):
+        assert _state_of(label) is None  # not written before its first (and only) step
+        return x * 2
+
+    result, node = quick.run_get_node(gf.Int(21), metadata={"label": label})
+    assert result.value == 42
+    assert node.is_finished_ok
+    stored = gf.load_node(node.pk)
+    assert stored.process_state.value == "finished"
+    assert stored.outputs.result.value == 42
+
+
+def test_sys_exit_in_a_body_excepts_the_process_and_the_engine_goes_on() -> None:
+    @gf.calcfunction
+    def leaves(x):
+        sys.exit(3)
+
+    with pytest.raises(SystemExit) as raised:
+        leaves(gf.Int(1))
+    assert raised.value.code == 3
+    (row,) = gf.cypher(
+        "MATCH (p:CalcFunction {process_label: 'leaves'}) RETURN p ORDER BY p.pk DESC LIMIT 1"
+    )
+    assert row["p"].process_state.value == "excepted"
+    assert row["p"].exit_message.endswith("SystemExit: 3")
+
+    @gf.calcfunction
+    def after(x):
+        return x + 1
+
+    assert after(gf.Int(1)).value == 2  # the loop and the runner survived
+
+
+def test_an_exception_in_a_nested_function_fails_the_outer_one_with_both_recorded() -> None:
+    @gf.calcfunction
+    def inner(x):
+        raise ValueError("inner failure")
+
+    @gf.workfunction
+    def outer(x):
+        return inner(x)
+
+    with pytest.raises(ValueError, match="inner failure"):
+        outer(gf.Int(5))
+    rows = gf.cypher(
+        "MATCH (w:WorkFunction {process_label: 'outer'})-[:CALL]->(c:CalcFunction) "
+        "RETURN w.process_state AS outer, c.process_state AS inner ORDER BY w.pk DESC LIMIT 1"
+    )
+    assert rows == [{"outer": "excepted", "inner": "excepted"}]
+
+
+SCRIPT = """
+import sys, time
+from pathlib import Path
+from graphflow import Int, calcfunction
+
+@calcfunction
+def crunch(x, marker):
+    Path(marker.value).touch()
+    time.sleep(600)  # far longer than the test waits: Ctrl-C must stop the body itself
+    return x + 1
+
+if __name__ == "__main__":
+    from graphflow import Str
+    crunch(Int(1), Str(sys.argv[1]), metadata={"label": sys.argv[2]})
+"""
+
+
+def test_sigint_stops_a_running_body_at_once_and_kills_its_process(tmp_path: Path) -> None:
+    script = tmp_path / "crunch.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    marker = tmp_path / "started"
+    label = f"crunch-{uuid.uuid4().hex[:8]}"
+    proc = subprocess.Popen(
+        [GRAPHFLOW, "run", str(script), str(marker), label],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the body never started"
+        time.sleep(0.05)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - sent < 30, "the body was not stopped"
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("Interrupted: killing")
+    (row,) = gf.cypher(
+        "MATCH (c:CalcFunction {label: $label}) RETURN c.pk AS pk", label=label
+    )
+    node = gf.load_node(row["pk"])
+    assert node.process_state.value == "killed"
+    assert node.exit_message == "interrupted by the user (Ctrl-C)"
+    assert node.checkpoint is None
+
+
+def test_an_unstored_functions_node_still_gives_its_outputs() -> None:
+    @gf.calcfunction
+    def double(x):
+        return x * 2
+
+    result, node = double.run_get_node(gf.Int(4), metadata={"store_provenance": False})
+    assert not node.is_stored
+    assert node.process_state.value == "finished"
+    assert node.outputs.result is result
+    assert result.value == 8
