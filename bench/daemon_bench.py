@@ -1,6 +1,6 @@
 """W4 and W5 through a 2-worker daemon: graphflow and AiiDA 2.9 side by side, in one run.
 
-    python bench/daemon_bench.py [--quick] [--no-aiida] [--slurm] [--n N]
+    python bench/daemon_bench.py [--quick] [--no-aiida] [--slurm] [--n N] [--store arcadedb|neo4j]
 
 W4: ``core.arithmetic.add`` calculation jobs (bash, local transport, direct scheduler)
     submitted to a 2-worker daemon; jobs/h from before the first submit to the last write
@@ -11,11 +11,11 @@ Both report the submission time per process and the workers' resident memory at 
     slurm``): jobs/h, the SSH connections sshd accepted and the job-status RPCs slurmctld
     answered, for the computer's safe interval and poll interval.
 
-graphflow runs on a fresh embedded store and its own RabbitMQ queues under a temporary
-``GRAPHFLOW_HOME``; AiiDA runs through ``bench/aiida/workloads.py`` on ``localhost``
-(AiiDA's default: commands through a login shell) and ``localhost-nologin`` (like
-graphflow's local transport). Results go to ``bench/results/<UTC time>-daemon.json`` and
-a table on stdout.
+graphflow runs on a fresh embedded store (or with ``--store neo4j`` a fresh Neo4j server,
+``bench/stores.py``) and its own RabbitMQ queues under a temporary ``GRAPHFLOW_HOME``;
+AiiDA runs through ``bench/aiida/workloads.py`` on ``localhost`` (AiiDA's default:
+commands through a login shell) and ``localhost-nologin`` (like graphflow's local
+transport). Results go to ``bench/results/<UTC time>-daemon.json`` and a table on stdout.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine_bench import aiida_side
+from stores import STORES, default_profile
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -230,13 +231,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, help="processes per workload (default 300)")
     parser.add_argument("--no-aiida", action="store_true", help="graphflow only")
     parser.add_argument("--slurm", action="store_true", help="also W4 over SSH to SLURM")
+    parser.add_argument("--store", choices=STORES, default="arcadedb", help="graphflow's store")
     args = parser.parse_args()
     n = args.n or (30 if args.quick else 300)
 
     home = Path(tempfile.mkdtemp(prefix="graphflow-bench-"))
     os.environ["GRAPHFLOW_HOME"] = str(home)
     os.environ.pop("GRAPHFLOW_PROFILE", None)
-    cli("profile", "set-broker", "default", BROKER)
     report: dict[str, Any] = {
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -254,9 +255,13 @@ def main() -> None:
         "n": n,
     }
     try:
-        report["graphflow"] = graphflow_side(n, n, args.slurm, home)
+        with default_profile(args.store, broker=BROKER) as report["store"]:
+            try:
+                report["graphflow"] = graphflow_side(n, n, args.slurm, home)
+            finally:
+                if args.store == "arcadedb":
+                    cli("store", "stop")
     finally:
-        cli("store", "stop")
         shutil.rmtree(home, ignore_errors=True)
 
     if not args.no_aiida:
@@ -297,7 +302,8 @@ def main() -> None:
     out_dir = BENCH / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = out_dir / f"{stamp}-daemon{'-quick' if args.quick else ''}.json"
+    suffix = ("-neo4j" if args.store == "neo4j" else "") + ("-quick" if args.quick else "")
+    path = out_dir / f"{stamp}-daemon{suffix}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwritten to {path}")
 

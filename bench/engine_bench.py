@@ -1,6 +1,7 @@
 """W1-W3 and waiting-process memory: graphflow and AiiDA 2.9 side by side, in one run.
 
     python bench/engine_bench.py [--quick] [--no-aiida] [--warmup SECONDS] [--home DIR]
+                                 [--store arcadedb|neo4j]
 
 Both engines are warm: graphflow's store server runs the same workloads first for at
 least a minute (``--warmup``; its JIT needs about that long to compile the hot paths, and
@@ -15,7 +16,8 @@ W3: a WorkChain ``setup, while_(not_done)(increment), finalize`` with n=10, 100 
 Memory: 1,000 work chains waiting for their (paused) children in one runner; the growth
     of the interpreter's resident memory per waiting work chain.
 
-graphflow runs on a fresh embedded store under ``--home`` (a temporary folder by default);
+graphflow runs on a fresh embedded store under ``--home`` (a temporary folder by default),
+or with ``--store neo4j`` on a fresh Neo4j server (``bench/stores.py``);
 AiiDA runs through ``bench/aiida/workloads.py`` (``bench/aiida/setup.sh`` is run first).
 Results go to ``bench/results/<UTC time>-engine.json`` and a table on stdout.
 """
@@ -35,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from stores import STORES, default_profile
 
 BENCH = Path(__file__).resolve().parent
 AIIDA = BENCH / "aiida"
@@ -211,6 +215,7 @@ def main() -> None:
         "JIT needs about a minute",
     )
     parser.add_argument("--home", type=Path, help="GRAPHFLOW_HOME to use (default: a new temp dir)")
+    parser.add_argument("--store", choices=STORES, default="arcadedb", help="graphflow's store")
     args = parser.parse_args()
     n1, n2, n3, waiting = (50, 20, 10, 100) if args.quick else (500, 200, 100, 1000)
 
@@ -233,12 +238,14 @@ def main() -> None:
         "quick": args.quick,
     }
     report["warmup_seconds"] = args.warmup
-    report["graphflow"] = graphflow_side(n1, n2, n3, waiting, args.warmup)
     from graphflow import _loop
     from graphflow.orm import close_backends, embedded_server, load_profile
 
-    _loop.call(close_backends())
-    _loop.call(embedded_server(load_profile()).stop())
+    with default_profile(args.store) as report["store"]:
+        report["graphflow"] = graphflow_side(n1, n2, n3, waiting, args.warmup)
+        _loop.call(close_backends())
+        if args.store == "arcadedb":
+            _loop.call(embedded_server(load_profile()).stop())
     if args.home is None:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -267,7 +274,8 @@ def main() -> None:
     out_dir = BENCH / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = out_dir / f"{stamp}-engine{'-quick' if args.quick else ''}.json"
+    suffix = ("-neo4j" if args.store == "neo4j" else "") + ("-quick" if args.quick else "")
+    path = out_dir / f"{stamp}-engine{suffix}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwritten to {path}")
 
