@@ -321,6 +321,7 @@ class Worker:
             )
             return None
         if node.owner and node.owner != this_owner():
+            read_at = time.monotonic()
             left = (await lease_left(self.backend.store, [node.owner])).get(node.owner)
             alive = judge(node.owner, left)
             if alive and left is None:  # a live interpreter of this host that keeps no lease
@@ -334,7 +335,8 @@ class Worker:
                     log.info("task for %s, which %s runs: left to it", node._ident(), node.owner)
                     return None
                 if alive and left is not None and silent_for < self.lease_seconds:
-                    return _Silent(node.owner, left)
+                    # what is left of the lease now, after the wait for an answer
+                    return _Silent(node.owner, left - (time.monotonic() - read_at))
             why = "silent for a whole lease" if alive else "gone"
             log.info("taking over %s from %s, which is %s", node._ident(), node.owner, why)
         return node

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -135,7 +133,7 @@ class LeaseKeeper:
 
     Args:
         store: where the lease is kept.
-        owner: the runner's owner string (its processes' ``owner``).
+        owner: the runner's owner string (its processes' ``owner``: ``host:pid:start``).
         profile: the profile's name (status lists a profile's leases).
         figures: the runner's current figures (:data:`FIGURES`), read at each renewal.
         seconds, renew: the lease's length and the renewal interval.
@@ -192,11 +190,12 @@ class LeaseKeeper:
     async def renew(self) -> None:
         """Write the lease for another ``seconds`` from now (the server's now)."""
         figures = self.figures()
+        host, pid, _ = self.owner.rsplit(":", 2)  # an owner string: host:pid:start time
         rows = await self.store.write(
             query("engine.renew_lease"),
             owner=self.owner,
-            host=socket.gethostname(),
-            pid=os.getpid(),
+            host=host,
+            pid=int(pid),
             profile=self.profile,
             kind=self.kind,
             ttl_ms=int(self.seconds * 1000),
