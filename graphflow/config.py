@@ -487,6 +487,11 @@ OPTIONS: dict[str, tuple[type, str]] = {
         float,
         "seconds before a daemon worker queues a submitted process whose task never was",
     ),
+    "lease_seconds": (
+        float,
+        "seconds a worker's lease runs: a dead host's processes are taken over after it",
+    ),
+    "lease_renew": (float, "seconds between a worker's lease renewals (below lease_seconds)"),
     "caching.default_enabled": (bool, "serve calculations from the cache (true/false)"),
     "caching.enabled_for": (
         list,

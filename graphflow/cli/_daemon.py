@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -11,10 +12,11 @@ from rich.table import Table
 from graphflow.cli._common import console, use_profile
 
 if TYPE_CHECKING:
-    from graphflow.daemon import DaemonClient
-
-if TYPE_CHECKING:
     from pathlib import Path
+
+    from graphflow.config import Profile
+    from graphflow.daemon import DaemonClient
+    from graphflow.engine._lease import LeaseRow
 
 __all__ = ["daemon"]
 
@@ -73,6 +75,63 @@ def _print_status(status: dict[str, Any] | None, profile: str) -> None:
             console.print(f"[yellow]Worker {worker['number']} is unhealthy:[/] {worker['problem']}")
 
 
+def _leases(profile: Profile) -> list[LeaseRow] | str:
+    """The leases of the profile's workers on every host, or why they could not be read."""
+    from graphflow import _loop
+    from graphflow.engine._lease import list_leases
+    from graphflow.errors import GraphflowError
+    from graphflow.orm import get_backend
+
+    async def read() -> list[LeaseRow]:
+        backend = await get_backend(profile)
+        return await list_leases(backend.store, profile.name)
+
+    try:
+        return _loop.call(read())
+    except GraphflowError as exc:
+        return str(exc)
+
+
+def _print_hosts(leases: list[LeaseRow] | str) -> None:
+    """Every host's workers, from their leases in the store; other hosts' rows marked."""
+    if isinstance(leases, str):
+        console.print(f"[yellow]The workers of other hosts are unknown:[/] {leases}")
+        return
+    here = socket.gethostname()
+    others = sorted({lease.host for lease in leases if lease.host != here})
+    console.print(
+        f"Workers of every host, from their leases in the store: {len(leases)} on "
+        f"{len({lease.host for lease in leases})} hosts"
+        + (f" ({len(others)} other: {', '.join(others)})" if others else "")
+    )
+    if not leases:
+        return
+    table = Table(
+        "host", "pid", "state", "slots used", "waiting", "done", "renewed", "up", box=None
+    )
+    for lease in leases:
+        where = "this host" if lease.host == here else "[bold]other host[/]"
+        state = "[green]running[/]" if lease.alive else "[red]expired[/]"
+        used = f"{lease.busy or 0}/{lease.slots}" if lease.slots is not None else ""
+        table.add_row(
+            f"{lease.host} ({where})",
+            str(lease.pid),
+            state,
+            used,
+            str(lease.waiting or 0),
+            str(lease.done or 0),
+            f"{lease.age:.0f} s ago",
+            f"{lease.up:.0f} s",
+        )
+    console.print(table)
+    expired = [lease for lease in leases if not lease.alive]
+    if expired:
+        console.print(
+            f"[red]{len(expired)} workers' leases expired[/] (their hosts stopped renewing): "
+            "their processes are taken over by the live workers"
+        )
+
+
 @click.group()
 def daemon() -> None:
     """Run submitted processes in background workers (needs a broker)."""
@@ -114,10 +173,19 @@ def restart(ctx: click.Context) -> None:
 @daemon.command("status")
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Show the workers: pid, memory, slots used."""
+    """Show this host's workers (pid, memory, slots used), then every host's."""
     client = _client(ctx)
     current = client.status()
-    _print_status(current, client.profile.name)
+    if current is None:
+        console.print(
+            f"The daemon of profile [bold]{client.profile.name}[/] is not running on this "
+            f"host ({socket.gethostname()})."
+        )
+    else:
+        _print_status(current, client.profile.name)
+    if current is not None or client.profile.store.kind != "embedded":
+        # an embedded store is reached from this host only: not started just for this
+        _print_hosts(_leases(client.profile))
     if current is None:
         ctx.exit(1)
 

@@ -5,7 +5,10 @@ Taking a task (:meth:`Worker.on_task`):
 1. a task for a process this worker already runs, or one that no longer exists or is
    terminated, is acknowledged and logged, never crashed on;
 2. the process is claimed in the store (a compare-and-set of its ``owner``): a process
-   whose owner is another live runner is left to it; one whose owner died is taken over;
+   whose owner is another live runner (its lease in the store is unexpired, see
+   :mod:`graphflow.engine._lease`) and answers for it is left to it; one whose owner's
+   lease is unexpired but who does not answer is kept (the task unacknowledged) until that
+   lease expires, then taken over; one whose owner is gone is taken over at once;
 3. the process is *held* (see :mod:`graphflow.broker._rabbitmq`) and only then is the task
    acknowledged, so a worker that dies at any point leaves a task (or a hold that turns back
    into one) for another worker, which continues from the last checkpoint;
@@ -39,8 +42,9 @@ from typing import TYPE_CHECKING, Any
 from graphflow import _loop
 from graphflow.broker import Hold, RabbitMQCommunicator, RpcRequest, TaskDelivery, TaskMessage
 from graphflow.daemon._paths import DaemonPaths
+from graphflow.engine._lease import LeaseKeeper, lease_left, lease_settings
 from graphflow.engine._outbox import GRACE, publish_stranded
-from graphflow.engine._owner import job_elsewhere, owner_alive, this_owner
+from graphflow.engine._owner import job_elsewhere, judge, this_owner
 from graphflow.engine._resume import rebuild
 from graphflow.engine._runner import Runner, get_runner
 from graphflow.errors import GraphflowError, StoreUnavailableError
@@ -70,11 +74,33 @@ class _Elsewhere:
     host: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Silent:
+    """A process whose owner's lease has ``left`` seconds to run, but who did not answer
+    for it: it may be dead (its lease not expired yet) or have lost the process."""
+
+    owner: str
+    left: float
+
+
 STATS_INTERVAL = 2.0
 #: the exit status of a worker whose store writer stopped (the supervisor restarts it)
 EXIT_WRITER_STOPPED = 3
 #: compare-and-set tries when claiming a process whose owner keeps changing
 CLAIM_TRIES = 5
+#: seconds waited for a runner to answer whether it holds a process
+STATUS_WAIT = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Stopping:
+    """What :meth:`Worker._claim` returns when the worker stops while it waits for an
+    owner: the task goes back to the queue."""
+
+
+def _since(start: float | None) -> float:
+    """Seconds since ``start`` (a ``time.monotonic()`` reading); 0 if None."""
+    return 0.0 if start is None else time.monotonic() - start
 
 
 class Worker:
@@ -84,6 +110,10 @@ class Worker:
         self, backend: Backend, runner: Runner, communicator: RabbitMQCommunicator, *, slots: int
     ) -> None:
         self.backend = backend
+        #: a silent owner is waited for at most this long after the first look, even if it
+        #: keeps renewing its lease: a live runner that does not answer for a process for a
+        #: whole lease does not run it (and its late writes would be refused by the fence)
+        self.lease_seconds, self.recheck = lease_settings(backend.profile)
         self.runner = runner
         self.communicator = communicator
         self.slots = slots
@@ -97,6 +127,7 @@ class Worker:
         #: the deadline of everything done to take a task: none until the worker stops
         #: (the task stays this worker's meanwhile: unacknowledged, or held), then at once
         self._until_stopped = Deadline.never()
+        self._stopped = asyncio.Event()
 
     def free_slots(self) -> int:
         """Slots neither running a process nor promised to a task being taken."""
@@ -169,6 +200,9 @@ class Worker:
                 return
             with deadline_scope(self._until_stopped):  # a store away: wait for it
                 node = await self._claim(task)
+            if isinstance(node, _Stopping):
+                await delivery.requeue()
+                return
             if isinstance(node, _Elsewhere):
                 # back to the queue, for a worker on that host; after a pause, so that
                 # the workers of other hosts do not pass it round and round
@@ -215,19 +249,43 @@ class Worker:
             self._taking.discard(task.uuid)
             self.runner.capacity.set()  # the promised slot is free again, or now running
 
-    async def _claim(self, task: TaskMessage) -> ProcessNode | _Elsewhere | None:
-        """The process of ``task``, now owned by this runner; None if it is not to run here.
+    async def _claim(self, task: TaskMessage) -> ProcessNode | _Elsewhere | _Stopping | None:
+        """The process of ``task``, now owned by this runner; None if it is not to run here
+        (``_Stopping`` if the worker began to stop while it waited for a silent owner).
 
         The claim is a compare-and-set on the owner read just before. When it fails the
         owner changed meanwhile, and the process is read again: a worker killed just after
         sending its own claim has that claim committed by the server after the worker is
         gone, and the task it held comes back. Dropping that task as "claimed by another
         runner" left the process owned by a dead worker, with no task, for good.
+
+        An owner whose lease is unexpired but who does not answer for the process is
+        waited for (the task kept), looking again every ``lease_renew`` seconds, until its
+        lease expires or it has been silent for a whole lease: dropping the task would
+        orphan the process of a host that just died.
         """
-        for _ in range(CLAIM_TRIES):
-            node = await self._claimable(task)
+        tries = 0
+        silent_since: float | None = None
+        while tries < CLAIM_TRIES:
+            node = await self._claimable(task, silent_for=_since(silent_since))
             if node is None:
                 return None
+            if isinstance(node, _Silent):
+                if silent_since is None:
+                    silent_since = time.monotonic()
+                pause = min(max(node.left, 0.1), self.recheck)
+                log.info(
+                    "task for %s: its owner %s does not answer for it, but its lease has "
+                    "%.1f s left; looking again in %.1f s",
+                    task.uuid,
+                    node.owner,
+                    node.left,
+                    pause,
+                )
+                if await self._stopped_within(pause):
+                    return _Stopping()
+                continue
+            tries += 1
             elsewhere = job_elsewhere(node)
             if elsewhere is not None:
                 return _Elsewhere(elsewhere)
@@ -242,9 +300,12 @@ class Worker:
         log.warning("task for %s dropped: its owner kept changing", task.uuid)
         return None
 
-    async def _claimable(self, task: TaskMessage) -> ProcessNode | None:
+    async def _claimable(
+        self, task: TaskMessage, *, silent_for: float = 0.0
+    ) -> ProcessNode | _Silent | None:
         """The process of ``task`` as stored, if it exists, is not over, and no other live
-        runner owns it."""
+        runner owns it; ``_Silent`` if its owner's lease is unexpired but the owner did not
+        answer for it (and has been silent for less than a lease: ``silent_for``)."""
         node = (await aload_nodes(self.backend, [task.uuid])).get(task.uuid)
         if node is None:
             log.warning("task for process %s, which does not exist: acknowledged", task.uuid)
@@ -260,15 +321,32 @@ class Worker:
             )
             return None
         if node.owner and node.owner != this_owner():
-            alive = owner_alive(node.owner)
-            if alive is None:
-                replies = await self.communicator.rpc(RpcRequest("status", node.uuid), wait=3.0)
-                alive = bool(replies)
-            if alive:
+            read_at = time.monotonic()
+            left = (await lease_left(self.backend.store, [node.owner])).get(node.owner)
+            alive = judge(node.owner, left)
+            if alive and left is None:  # a live interpreter of this host that keeps no lease
                 log.info("task for %s, which %s runs: left to it", node._ident(), node.owner)
                 return None
-            log.info("taking over %s from %s, which is gone", node._ident(), node.owner)
+            if alive is not False:
+                replies = await self.communicator.rpc(
+                    RpcRequest("status", node.uuid), wait=STATUS_WAIT
+                )
+                if replies:
+                    log.info("task for %s, which %s runs: left to it", node._ident(), node.owner)
+                    return None
+                if alive and left is not None and silent_for < self.lease_seconds:
+                    # what is left of the lease now, after the wait for an answer
+                    return _Silent(node.owner, left - (time.monotonic() - read_at))
+            why = "silent for a whole lease" if alive else "gone"
+            log.info("taking over %s from %s, which is %s", node._ident(), node.owner, why)
         return node
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait ``seconds``, or less if the worker stops meanwhile; whether it stopped."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopped.wait()
+        return self._stopped.is_set()
 
     def _start(self, process: Process, node: ProcessNode, hold: Hold) -> None:
         handle = self.runner.start(process)
@@ -319,6 +397,7 @@ class Worker:
     async def stop(self) -> None:
         """Stop taking tasks; hand every process back at its next step boundary."""
         self.stopping = True
+        self._stopped.set()  # tasks waiting for a silent owner are handed back
         self._until_stopped.end_now()  # tasks still being taken are handed back
         self.consuming = False
         self.runner.capacity.set()  # a pause waiting for a free slot ends
@@ -378,6 +457,16 @@ async def amain(profile: Profile, slots: int) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, log_tasks)
+    seconds, renew = lease_settings(profile)
+    lease = LeaseKeeper(
+        backend.store,
+        owner=this_owner(),
+        profile=profile.name,
+        figures=worker.statistics,
+        seconds=seconds,
+        renew=renew,
+    )
+    await lease.start()  # before the first claim: other hosts see this worker alive
     await worker.consume()
     outbox = asyncio.create_task(_sweep_outbox(backend, communicator), name="outbox sweep")
     stats_file = paths.workers / f"{os.getpid()}.json"
@@ -401,6 +490,7 @@ async def amain(profile: Profile, slots: int) -> None:
         outbox.cancel()
         with contextlib.suppress(FileNotFoundError):
             stats_file.unlink()
+        await lease.stop()  # after the hand-back: its processes are free at once
         await communicator.close()
         from graphflow.orm import close_backends
 

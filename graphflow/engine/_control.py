@@ -7,7 +7,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from graphflow import _loop
-from graphflow.engine._owner import owner_alive
+from graphflow.engine._owner import owners_alive
 from graphflow.engine._reach import ControlResult, control, load_process
 from graphflow.engine._runner import get_runner
 from graphflow.errors import ProcessStateError
@@ -68,7 +68,7 @@ async def aresume(identifier: int | str | ProcessNode, *, wait: bool = True) -> 
         )
     runner = await get_runner()
     if runner.handle(node.uuid) is None:
-        alive = owner_alive(node.owner)
+        alive = (await owners_alive(runner.backend.store, [node.owner]))[node.owner]
         if alive is not False and node.owner:
             raise ProcessStateError(
                 f"{node._ident()} is still running ({node.owner}); it cannot be resumed "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from graphflow.broker import RpcRequest
-from graphflow.engine._owner import owner_alive
+from graphflow.engine._owner import owner_alive, owners_alive
 from graphflow.errors import NotExistentError, ProcessError
 from graphflow.orm import ProcessNode, aload_node, get_backend
 from graphflow.store import WriteBatch
@@ -79,9 +79,11 @@ async def control(
         node = await load_process(node.uuid)  # it may have ended meanwhile
         if node.is_terminated:
             return _already(node)
-    alive = owner_alive(node.owner)
+    backend = await get_backend()
+    alive = (await owners_alive(backend.store, [node.owner]))[node.owner]
     if alive is not False and node.owner:
-        where = "on another machine" if alive is None else "by another interpreter on this machine"
+        elsewhere = owner_alive(node.owner) is None
+        where = "on another machine" if elsewhere else "by another interpreter on this machine"
         if runner.communicator is not None:
             raise ProcessError(
                 f"{node._ident()} is run {where} ({node.owner}), which did not answer within "
@@ -92,7 +94,6 @@ async def control(
             "controlled only from there (graphflow.control), or configure a broker with "
             "'graphflow profile set-broker'"
         )
-    backend = await get_backend()
     batch = WriteBatch()
     if action == "kill":
         batch.update(

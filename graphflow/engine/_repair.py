@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from graphflow.broker import RpcRequest, TaskMessage
 from graphflow.engine._inspect import alist_processes
 from graphflow.engine._messaging import communicator_for
-from graphflow.engine._owner import owner_alive
+from graphflow.engine._owner import owners_alive
 from graphflow.orm import ProcessNode, get_backend
 
 __all__ = ["RepairReport", "arepair"]
@@ -35,12 +35,13 @@ async def arepair(*, dry_run: bool = False, rpc_timeout: float = 2.0) -> RepairR
     replies = await communicator.rpc(RpcRequest("holds"), wait=rpc_timeout, collect=True)
     held = {uuid for reply in replies for uuid in reply.data.get("uuids", [])}
     queued = set(await communicator.peek_tasks())
+    alive = await owners_alive(backend.store, {node.owner for node in active})
     lost = [
         node
         for node in active
         if node.uuid not in held
         and node.uuid not in queued
-        and owner_alive(node.owner) is not True
+        and alive[node.owner] is not True
         and not (node.process_state.value == "created" and node.paused)
     ]
     if not dry_run:

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "setup_schema"]
 
-SCHEMA_VERSION = 5  # 2: SchemaInfo.name is unique; 3: groups; 4: entries as properties;
-# 5: the index of hashes (caching)
+SCHEMA_VERSION = 6  # 2: SchemaInfo.name is unique; 3: groups; 4: entries as properties;
+# 5: the index of hashes (caching); 6: runners' leases (engine._lease)
 _ATTEMPTS = 3
 _BACKFILL_PAGE = 1000
 #: two set-ups racing: the loser looks again shortly

@@ -66,8 +66,8 @@ def test_a_dead_workers_late_claim_is_taken_over(monkeypatch: pytest.MonkeyPatch
     worker = _worker(backend)
     read = Worker._claimable
 
-    async def read_then_dead_claim_lands(self: Worker, task: TaskMessage) -> Any:
-        seen = await read(self, task)
+    async def read_then_dead_claim_lands(self: Worker, task: TaskMessage, **options: Any) -> Any:
+        seen = await read(self, task, **options)
         if seen is not None and seen.owner is None:
             await _set_owner(backend, task.uuid, None, DEAD)  # committed after our read
         return seen
