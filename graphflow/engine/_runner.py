@@ -40,7 +40,7 @@ from graphflow.engine._function_process import FunctionProcess, run_function_ste
 from graphflow.engine._interrupt import wait_for_run
 from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
-from graphflow.engine._owner import job_elsewhere, owner_alive, this_owner
+from graphflow.engine._owner import job_elsewhere, owners_alive, this_owner
 from graphflow.engine._process import Process, exit_code_of, nest_outputs
 from graphflow.engine._reach import control
 from graphflow.engine._states import Event
@@ -263,16 +263,16 @@ class Runner:
                 log.warning("checking awaited children failed: %s", exc)
 
     async def _requeue_orphans(self, nodes: Mapping[str, Node], suspects: set[str]) -> set[str]:
-        """Queue again the awaited children that a dead runner of this host owns and that
-        were already ``suspects`` at the last sweep; the new suspects."""
-        orphans = {
+        """Queue again the awaited children whose owner is gone (a dead runner of this
+        host, or any runner whose lease expired) and that were already ``suspects`` at the
+        last sweep; the new suspects."""
+        owned = {
             uuid: node
             for uuid, node in nodes.items()
-            if isinstance(node, ProcessNode)
-            and not node.is_terminated
-            and node.owner
-            and owner_alive(node.owner) is False
+            if isinstance(node, ProcessNode) and not node.is_terminated and node.owner
         }
+        alive = await owners_alive(self.backend.store, {node.owner for node in owned.values()})
+        orphans = {uuid: node for uuid, node in owned.items() if alive[node.owner] is False}
         for uuid in orphans.keys() & suspects:
             node = orphans[uuid]
             log.warning(
