@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -58,7 +59,8 @@ def cli(*args: str) -> str:
 
 
 def worker_pids(home: Path, count: int, timeout: float = 60) -> list[int]:
-    folder = home / "profiles" / "default" / "daemon" / "workers"
+    # the daemon's folder is per host (graphflow.daemon._paths)
+    folder = home / "profiles" / "default" / "daemon" / socket.gethostname() / "workers"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pids = [int(p.stem) for p in folder.glob("*.json") if Path(f"/proc/{p.stem}").exists()]

@@ -282,11 +282,9 @@ def main() -> None:
         result["ratios"] = {
             "ancestors": round(a["ancestors_ms"] / g["ancestors_python"]["ms"], 2),
             "ancestors_nodes": round(a["ancestors_nodes_ms"] / g["ancestors_python"]["ms"], 2),
-            "ancestors_via_loop": round(a["ancestors_ms"] / g["ancestors_via_loop"]["ms"], 2),
             "ancestors_on_loop": round(a["ancestors_ms"] / g["ancestors_on_loop"]["ms"], 2),
             "ancestors_cypher": round(a["ancestors_ms"] / g["ancestors_cypher"]["ms"], 2),
             "graph": round(a["graph_generate_s"] / g["node_graph"]["s"], 2),
-            "graph_cold": round(a["graph_generate_s"] / g["node_graph_cold"]["s"], 2),
         }
     result["machine"]["load_after"] = os.getloadavg()
     out_dir = BENCH / "results"
