@@ -27,8 +27,7 @@ GRAPHFLOW = str(Path(sys.executable).parent / "graphflow")
 
 def _state_of(label: str) -> dict[str, object] | None:
     rows = gf.cypher(
-        "MATCH (c:CalcFunction {label: $label}) RETURN c.process_state AS state, "
-        "c.owner AS owner",
+        "MATCH (c:CalcFunction {label: $label}) RETURN c.process_state AS state, c.owner AS owner",
         label=label,
     )
     return rows[0] if rows else None
@@ -171,9 +170,7 @@ def test_sigint_stops_a_running_body_at_once_and_kills_its_process(tmp_path: Pat
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith("Interrupted: killing")
-    (row,) = gf.cypher(
-        "MATCH (c:CalcFunction {label: $label}) RETURN c.pk AS pk", label=label
-    )
+    (row,) = gf.cypher("MATCH (c:CalcFunction {label: $label}) RETURN c.pk AS pk", label=label)
     node = gf.load_node(row["pk"])
     assert node.process_state.value == "killed"
     assert node.exit_message == "interrupted by the user (Ctrl-C)"
