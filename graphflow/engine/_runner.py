@@ -88,9 +88,9 @@ MAX_WRITES_IN_FLIGHT = 16
 TERMINAL_STATES = frozenset(s.value for s in ProcessState if s.is_terminal)
 #: seconds between the checks of awaited children in the store (a net under broadcasts)
 SWEEP_INTERVAL = 30.0
-#: seconds the first step of a process created here may run before the creation is
-#: written on its own (so that a long process function shows as running); a quicker one
-#: is written with its first step, in one commit
+#: seconds the body of a process function created here may run before the creation is
+#: written on its own (so that a long one shows as running); a quicker one is written
+#: with its body's writes, in one commit
 GRACE = 0.5
 
 
@@ -123,9 +123,9 @@ class ProcessHandle:
     #: where its user code runs (None: the runner's pool; a top-level process function's
     #: body runs in the thread that called it)
     executor: Executor | None = None
-    #: the process was created here and its creation (in ``pending``) is not written yet
+    #: a process function created here whose creation (in ``pending``) is not written yet
     unwritten: bool = False
-    #: writes the creation on its own if the first step outlasts GRACE
+    #: writes the creation on its own if the body outlasts GRACE
     grace: asyncio.TimerHandle | None = None
 
     @property
@@ -477,9 +477,11 @@ class Runner:
             await self._finish(handle)
 
     async def _begin(self, handle: ProcessHandle) -> None:
-        """CREATED → RUNNING. A process created here (a top-level ``run``) is written with
-        its first step, or on its own once that step has run for :data:`GRACE` seconds:
-        a quick process function is one commit, a long one shows as running."""
+        """CREATED → RUNNING, written at once; a process created here (a top-level ``run``)
+        is created in the same write. A process function's is written with its body's
+        writes instead, or on its own once the body has run for :data:`GRACE` seconds: a
+        quick function is one commit, a long one shows as running. (A work chain's is not
+        deferred: one killed in its first step must still be there to resume.)"""
         process = handle.process
         scope = WriteScope(self.backend)
         creating = process.store_provenance and not process.node.is_stored
@@ -490,7 +492,7 @@ class Runner:
             props["checkpoint"] = dumps(process.checkpoint())
             props["owner"] = this_owner()
         scope.update(process.node, props)
-        if creating:
+        if creating and isinstance(process, FunctionProcess):
             handle.pending, handle.unwritten = scope, True
             handle.grace = asyncio.get_running_loop().call_later(
                 GRACE, self._write_unwritten, handle
@@ -500,7 +502,7 @@ class Runner:
         process.node.owner = props.get("owner")  # the process's later writes are fenced by it
 
     def _write_unwritten(self, handle: ProcessHandle) -> None:
-        """Write the creation of a process created here, if its first step has not."""
+        """Write the creation of a process function created here, if its body has not."""
         if handle.grace is not None:
             handle.grace.cancel()
             handle.grace = None

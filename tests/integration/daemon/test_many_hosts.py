@@ -1,12 +1,13 @@
 """Three hosts sharing one Neo4j, one RabbitMQ and one file repository (issue 24, item 5).
 
-Each host is a daemon in a UTS namespace of its own (``unshare --uts``: its own host
-name, so its processes' owners, job hosts and daemon folders are that host's), with its
-own GRAPHFLOW_HOME and a profile of the same name on the shared services; the network is
-the machine's (the issue's network namespaces would add only routing). Sixty work chains
-with two children each are submitted on one host; one host is SIGKILLed mid-run, daemon
-and workers; the others take its processes over. Every parent finishes, once: each has
-exactly its two children (no step run twice), and nothing is left running.
+Each host is a daemon in a network namespace of its own (its own address and loopback,
+joined to the machine by a bridge: ``support.network``) and a UTS namespace of its own
+(its own host name, so its processes' owners, job hosts and daemon folders are that
+host's), with its own GRAPHFLOW_HOME and a profile of the same name on the shared
+services, which it reaches over the bridge as a cluster node reaches its servers. Sixty
+work chains with two children each are submitted on one host; one host is SIGKILLed
+mid-run, daemon and workers; the others take its processes over. Every parent finishes,
+once: each has exactly its two children (no step run twice), and nothing is left running.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import subprocess
 import sys
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from support.daemon import GRAPHFLOW, DaemonFixture
+from support.network import Forwarder, Hosts
 
 import graphflow as gf
 
@@ -35,20 +38,20 @@ PARENTS = 60
 
 
 class HostDaemon(DaemonFixture):
-    """A daemon on host ``hostname``: its commands run in a UTS namespace named so."""
+    """A daemon on host ``hostname``: its commands run after ``prefix`` (its namespaces)."""
 
-    def __init__(self, home: Path, broker: str, hostname: str) -> None:
+    def __init__(self, home: Path, broker: str, hostname: str, prefix: list[str]) -> None:
         super().__init__(home, PROFILE, broker, [SUPPORT])
         self.hostname = hostname
+        self.prefix = prefix
 
     @property
     def daemon_dir(self) -> Path:
         return self.home / "profiles" / PROFILE / "daemon" / self.hostname
 
     def cli(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        command = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', self.hostname]
         return subprocess.run(
-            [*command, GRAPHFLOW, *args],
+            [*self.prefix, GRAPHFLOW, *args],
             env=self.env(),
             capture_output=True,
             text=True,
@@ -64,17 +67,18 @@ class HostDaemon(DaemonFixture):
         return pids
 
 
-def _set_up(home: Path, broker: str, repository: Path) -> None:
-    """A profile ``pool`` in ``home`` on the session's Neo4j, as a user on that host does."""
-    env = {**os.environ, "GRAPHFLOW_HOME": str(home)}
+def _set_up(host: HostDaemon, store: str, repository: Path) -> None:
+    """A profile ``pool`` in the host's home on the session's Neo4j (at ``store``, as the
+    host reaches it), as a user on that host does."""
+    env = {**os.environ, "GRAPHFLOW_HOME": str(host.home)}
     env.pop("GRAPHFLOW_PROFILE", None)
     commands = [
         [
             "profile", "setup", PROFILE,
-            "--store", os.environ["GRAPHFLOW_TEST_NEO4J_URI"],
+            "--store", store,
             "--user", os.environ.get("GRAPHFLOW_TEST_NEO4J_USER", "neo4j"),
             "--password-file", os.environ["GRAPHFLOW_TEST_NEO4J_PASSWORD_FILE"],
-            "--broker", broker, "--set-default",
+            "--broker", host.broker, "--set-default",
         ],
         ["profile", "set", PROFILE, "repository", str(repository)],
         ["profile", "set", PROFILE, "broker_hold_ttl", "2"],
@@ -83,23 +87,35 @@ def _set_up(home: Path, broker: str, repository: Path) -> None:
     ]  # fmt: skip
     for args in commands:
         done = subprocess.run(
-            [GRAPHFLOW, *args], env=env, capture_output=True, text=True, timeout=120
+            [*host.prefix, GRAPHFLOW, *args], env=env, capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, f"{args}: {done.stdout}{done.stderr}"
 
 
-def _submit(home: Path, count: int) -> list[str]:
-    """Submit ``count`` parents from host 1's profile (a script, as its user would)."""
+def _bridged(url: str, address: str, port: int) -> str:
+    """``url`` with its host and port replaced: how a host reaches that service."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    netloc[-1] = f"{address}:{port}"
+    return urlunsplit(parts._replace(netloc="@".join(netloc)))
+
+
+def _submit(host: HostDaemon, count: int) -> list[str]:
+    """Submit ``count`` parents on ``host`` (a script, as its user would)."""
     script = (
         "import graphflow as gf\n"
         "from support.daemon_workflows import SlowParent\n"
         f"nodes = gf.submit_many(SlowParent, [{{'ticks': gf.Int(20)}}] * {count})\n"
         "print(' '.join(n.uuid for n in nodes))\n"
     )
-    env = {**os.environ, "GRAPHFLOW_HOME": str(home), "PYTHONPATH": str(SUPPORT)}
+    env = {**os.environ, "GRAPHFLOW_HOME": str(host.home), "PYTHONPATH": str(SUPPORT)}
     env.pop("GRAPHFLOW_PROFILE", None)
     done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+        [*host.prefix, sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
@@ -120,13 +136,30 @@ def test_three_hosts_share_one_pool_and_take_over_a_dead_hosts_processes(
     tmp_path: Path, amqp_url: str
 ) -> None:
     repository = tmp_path / "shared-repository"
-    hosts = [HostDaemon(tmp_path / f"home-{i}", amqp_url, f"gf-host-{i}") for i in (1, 2, 3)]
-    for host in hosts:
-        _set_up(host.home, amqp_url, repository)
+    network = Hosts(3)
+    store_uri = os.environ["GRAPHFLOW_TEST_NEO4J_URI"]
+    broker = urlsplit(amqp_url)
+    forwarders = [
+        Forwarder(
+            network.address, (urlsplit(store_uri).hostname or "", urlsplit(store_uri).port or 7687)
+        ),
+        Forwarder(network.address, (broker.hostname or "", broker.port or 5672)),
+    ]
+    hosts: list[HostDaemon] = []
     try:
+        network.up()
+        store_port, broker_port = (forwarder.start() for forwarder in forwarders)
+        bridged_broker = _bridged(amqp_url, network.address, broker_port)
+        for i in (1, 2, 3):
+            name = f"gf-host-{i}"
+            host = HostDaemon(
+                tmp_path / f"home-{i}", bridged_broker, name, network.command(i, name)
+            )
+            hosts.append(host)
+            _set_up(host, _bridged(store_uri, network.address, store_port), repository)
         for host in hosts:
             host.start(2)
-        parents = _submit(hosts[0].home, PARENTS)
+        parents = _submit(hosts[0], PARENTS)
         assert len(parents) == PARENTS
         # until the doomed host runs some of the work
         deadline = time.monotonic() + 60
@@ -170,3 +203,6 @@ def test_three_hosts_share_one_pool_and_take_over_a_dead_hosts_processes(
     finally:
         for host in hosts:
             host.stop()
+        for forwarder in forwarders:
+            forwarder.stop()
+        network.down()
