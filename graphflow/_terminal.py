@@ -8,7 +8,7 @@ terminal of whoever looks at the node. Tables and the shell show such characters
 
 from __future__ import annotations
 
-__all__ = ["printable"]
+__all__ = ["counted", "printable"]
 
 _KEPT = {"\n", "\t"}
 _VISIBLE = {
@@ -21,3 +21,8 @@ _VISIBLE = {
 def printable(text: str) -> str:
     """``text`` with its control characters (C0, DEL, C1) as ``\\xNN`` escapes."""
     return text.translate(_VISIBLE) if not text.isprintable() else text
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 worker``, ``2 workers``: a count with its noun in the number it takes."""
+    return f"{count:,} {noun if count == 1 else noun + 's'}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import re
 import secrets
@@ -511,6 +512,12 @@ for _task in TRANSPORT_TASKS:
     OPTIONS[f"transport_max_attempts.{_task}"] = (int, f"the same, for {_task} tasks only")
 
 
+#: a daemon worker's lease (engine._lease): its length, after which a dead host's
+#: processes are taken over, and the seconds between renewals (two may fail without harm)
+LEASE_SECONDS = 30.0
+LEASE_RENEW = 10.0
+
+
 def parse_option(key: str, value: str) -> Any:
     """An option's value from text, refusing unknown keys and bad values by name."""
     if key not in OPTIONS:
@@ -538,9 +545,21 @@ def parse_option(key: str, value: str) -> Any:
         parsed = kind(value)
     except ValueError:
         raise ConfigError(f"option {key!r} needs a {kind.__name__}, not {value!r}") from None
-    if parsed <= 0:
-        raise ConfigError(f"option {key!r} must be positive, not {value!r}")
+    if not math.isfinite(parsed) or parsed <= 0:  # nan and inf compare as they please
+        raise ConfigError(f"option {key!r} must be a positive finite number, not {value!r}")
     return parsed
+
+
+def _check_options(name: str, options: Mapping[str, Any]) -> None:
+    """Options that must agree with each other: a lease renewed less often than it runs
+    (else it would expire between two renewals, and every worker refuse to start)."""
+    seconds = float(options.get("lease_seconds", LEASE_SECONDS))
+    renew = float(options.get("lease_renew", LEASE_RENEW))
+    if renew >= seconds:
+        raise ConfigError(
+            f"profile {name!r}: lease_renew ({renew:g} s) must be below lease_seconds "
+            f"({seconds:g} s), or a worker's lease expires between two renewals"
+        )
 
 
 _BOOLEANS = {
@@ -569,6 +588,7 @@ def update_profile(
             merged = {**profile.options}
             for key, value in options.items():
                 merged[key] = parse_option(key, str(value))
+            _check_options(name, merged)
             moved = replace(profile, options=merged)
             _check_repository_move(profile.repository_directory, moved.repository_directory)
             profile = moved

@@ -16,6 +16,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from graphflow._terminal import counted
 from graphflow.cli._common import console, err_console, use_profile
 from graphflow.cli._output import chosen, emit, format_option
 
@@ -51,8 +52,7 @@ def _progress(what: str) -> Iterator[Callable[[str, int, int | None], None]]:
 
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(
-        f"{counts.get(kind, 0):,} {kind if counts.get(kind, 0) != 1 else kind[:-1]}"
-        for kind in ("nodes", "links", "logs", "groups", "files")
+        counted(counts.get(kind, 0), kind) for kind in ("node", "link", "log", "group", "file")
     )
 
 

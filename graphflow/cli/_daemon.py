@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.table import Table
 
+from graphflow._terminal import counted
 from graphflow.cli._common import console, use_profile
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def _print_status(status: dict[str, Any] | None, profile: str) -> None:
     uptime = time.time() - status["started"]
     console.print(
         f"Daemon of profile [bold]{profile}[/]: supervisor pid {status['pid']}, "
-        f"up {uptime:.0f} s, {len(status['workers'])} workers"
+        f"up {uptime:.0f} s, {counted(len(status['workers']), 'worker')}"
     )
     table = Table(
         "worker", "pid", "state", "memory", "slots used", "waiting", "done", "restarts", box=None
@@ -100,8 +101,9 @@ def _print_hosts(leases: list[LeaseRow] | str) -> None:
     here = socket.gethostname()
     others = sorted({lease.host for lease in leases if lease.host != here})
     console.print(
-        f"Workers of every host, from their leases in the store: {len(leases)} on "
-        f"{len({lease.host for lease in leases})} hosts"
+        "Workers of every host, from their leases in the store: "
+        f"{counted(len(leases), 'worker')} on "
+        f"{counted(len({lease.host for lease in leases}), 'host')}"
         + (f" ({len(others)} other: {', '.join(others)})" if others else "")
     )
     if not leases:
@@ -127,7 +129,8 @@ def _print_hosts(leases: list[LeaseRow] | str) -> None:
     expired = [lease for lease in leases if not lease.alive]
     if expired:
         console.print(
-            f"[red]{len(expired)} workers' leases expired[/] (their hosts stopped renewing): "
+            f"[red]{counted(len(expired), 'lease')} of workers expired[/] (their hosts stopped "
+            "renewing): "
             "their processes are taken over by the live workers"
         )
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Union
 from graphflow.engine._caching import cached_outputs
 from graphflow.engine._context import process_context
 from graphflow.engine._importing import import_name
+from graphflow.engine._interrupt import INTERRUPT_MESSAGE
 from graphflow.engine._process import Process, exit_code_of, flatten_links, nest_outputs
 from graphflow.engine._spec import ExitCode, ProcessSpec
 from graphflow.engine._states import Event
@@ -209,8 +210,11 @@ def run_nested_function(
             try:
                 _run_body(process, scope, cached, call_args, call_kwargs)
             except BaseException as exc:
-                event = Event.KILL if isinstance(exc, KeyboardInterrupt) else Event.EXCEPT
                 message = process._log_exception(exc)
+                if isinstance(exc, KeyboardInterrupt):  # killed with its caller (Ctrl-C)
+                    event, message = Event.KILL, INTERRUPT_MESSAGE
+                else:
+                    event = Event.EXCEPT
                 scope.update(process.node, process.transition(event, exit_message=message))
                 raise
     finally:

@@ -44,19 +44,23 @@ def wait_for_run(
     wait: Callable[[concurrent.futures.Future[ProcessHandle]], ProcessHandle] | None = None,
 ) -> ProcessHandle:
     """Wait for ``future`` (the run of ``process`` by ``runner()`` on graphflow's loop),
-    handling Ctrl-C. ``wait(future)`` waits (default: ``future.result()``; a caller that
-    runs the process's body serves it meanwhile)."""
+    handling Ctrl-C. ``wait(future)`` waits (default: ``future.result()``); a caller that
+    runs the process's body serves it meanwhile, and Ctrl-C stops that body at once."""
+    body_here = wait is not None
     wait = wait or _result
     try:
         return wait(future)
     except KeyboardInterrupt:
         pass
     node = process.node
-    _say(
-        f"Interrupted: killing {node._ident()} and the processes it runs once the running "
-        f"step ends (Ctrl-C again to stop now and leave it to 'graphflow process resume "
-        f"{node.pk}')"
-    )
+    if body_here:  # the body stopped already: nothing is left to wait for, or to resume
+        _say(f"Interrupted: killing {node._ident()}")
+    else:
+        _say(
+            f"Interrupted: killing {node._ident()} and the processes it runs once the running "
+            f"step ends (Ctrl-C again to stop now and leave it to 'graphflow process resume "
+            f"{node.pk}')"
+        )
     try:
         _loop.call(_interrupt(runner, node.uuid))
         wait(future)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from graphflow.clock import Clock, MonotonicClock
+from graphflow.config import LEASE_RENEW, LEASE_SECONDS
 from graphflow.errors import GraphflowError
 from graphflow.retry import Deadline, deadline_scope
 from graphflow.store import query
@@ -54,10 +55,6 @@ __all__ = [
 
 log = logging.getLogger("graphflow.engine.lease")
 
-#: a lease's length: a dead host's processes are taken over this long after its last renewal
-LEASE_SECONDS = 30.0
-#: seconds between renewals (three renewals per lease: two may fail without harm)
-LEASE_RENEW = 10.0
 #: an expired lease stays this long (status shows the host that never came back), then goes
 LEASE_FORGET = 24 * 3600.0
 #: the figures a lease carries, for status

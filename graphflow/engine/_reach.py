@@ -63,6 +63,9 @@ async def control(
     if node.is_terminated:
         return _already(node)
     if runner.handle(node.uuid) is not None:
+        refusal = runner.refusal(node.uuid, action)
+        if refusal is not None:
+            raise ProcessError(refusal)
         if action == "pause":
             await runner.pause(node.uuid)
         elif action == "play":
@@ -75,6 +78,8 @@ async def control(
             RpcRequest(action, node.uuid, message), wait=RPC_TIMEOUT
         )
         if replies:
+            if replies[0].data.get("refused"):
+                raise ProcessError(replies[0].message)
             return ControlResult(node.pk, replies[0].ok, replies[0].message)
         node = await load_process(node.uuid)  # it may have ended meanwhile
         if node.is_terminated:

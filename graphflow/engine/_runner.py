@@ -296,6 +296,9 @@ class Runner:
         if handle is None:
             return None  # not ours: whoever runs it answers
         node = handle.node
+        refusal = self.refusal(node.uuid, request.action)
+        if refusal is not None:
+            return RpcReply(False, refusal, {"refused": True})
         if request.action == "pause":
             await self.pause(node.uuid)
         elif request.action == "play":
@@ -306,6 +309,25 @@ class Runner:
         return RpcReply(True, f"{request.action}: {node._ident()} ({state})", {"state": state})
 
     # --- control ------------------------------------------------------------------------
+
+    def refusal(self, uuid: str, action: str) -> str | None:
+        """Why ``action`` (from a user, not Ctrl-C in the caller) cannot be done to process
+        ``uuid`` that this runner drives; None if it can. A process function's body is one
+        call of the user's Python, which nothing can stop halfway but its own thread's
+        Ctrl-C: pausing or killing it while it runs would only be a false success."""
+        handle = self._handles.get(uuid)
+        if (
+            handle is None
+            or action not in ("pause", "kill")
+            or not isinstance(handle.process, FunctionProcess)
+            or handle.process.state is not ProcessState.RUNNING
+        ):
+            return None
+        return (
+            f"{handle.node._ident()} is a process function running its body, which cannot be "
+            f"{'paused' if action == 'pause' else 'killed'} from outside; interrupt the "
+            "program that runs it (Ctrl-C), or wait for it to end"
+        )
 
     async def pause(self, uuid: str) -> bool:
         handle = self._handles.get(uuid)

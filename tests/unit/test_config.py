@@ -219,3 +219,32 @@ def test_a_repository_folder_that_cannot_be_written_is_refused(home: Path, tmp_p
     blocker.write_text("not a folder")
     with pytest.raises(ConfigError, match=r"the repository folder .* cannot be written"):
         config.update_profile("default", options={"repository": str(blocker / "repo")})
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-3"])
+def test_a_number_option_must_be_positive_and_finite(home: Path, value: str) -> None:
+    config.setup_profile("p")
+    with pytest.raises(ConfigError, match="positive finite number"):
+        config.update_profile("p", options={"lease_seconds": value})
+
+
+@pytest.mark.parametrize(
+    ("options", "refused"),
+    [
+        ({"lease_renew": "10"}, False),  # the default lease runs 30 s: 10 s is fine
+        ({"lease_renew": "30"}, True),  # as long as the lease: it would lapse
+        ({"lease_seconds": "5"}, True),  # shorter than the default renewal
+        ({"lease_seconds": "5", "lease_renew": "1"}, False),
+    ],
+)
+def test_a_lease_must_be_renewed_before_it_runs_out(
+    home: Path, options: dict[str, str], refused: bool
+) -> None:
+    config.setup_profile("p")
+    if not refused:
+        config.update_profile("p", options=options)
+        assert config.load_config().get("p").options.keys() >= options.keys()
+        return
+    with pytest.raises(ConfigError, match=r"lease_renew .* must be below lease_seconds"):
+        config.update_profile("p", options=options)
+    assert "lease_seconds" not in config.load_config().get("p").options  # nothing was written

@@ -345,4 +345,4 @@ def test_status_shows_a_dead_hosts_worker_whose_process_a_live_daemon_takes_over
 
         status = daemon.cli("daemon", "status")
         assert "expired" in _row_of(status.stdout, far_host)
-        assert "1 workers' leases expired" in status.stdout
+        assert "1 lease of workers expired" in status.stdout

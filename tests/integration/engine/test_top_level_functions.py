@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 import graphflow as gf
+from graphflow import control
 from graphflow.engine._owner import owner_alive, this_owner
 from graphflow.engine._runner import GRACE
+from graphflow.errors import ProcessError
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -131,7 +133,7 @@ def test_an_exception_in_a_nested_function_fails_the_outer_one_with_both_recorde
 SCRIPT = """
 import sys, time
 from pathlib import Path
-from graphflow import Int, calcfunction
+from graphflow import Int, Str, calcfunction, workfunction
 
 @calcfunction
 def crunch(x, marker):
@@ -139,9 +141,12 @@ def crunch(x, marker):
     time.sleep(600)  # far longer than the test waits: Ctrl-C must stop the body itself
     return x + 1
 
+@workfunction
+def outer(x, marker):
+    return {"result": crunch(x, marker)}
+
 if __name__ == "__main__":
-    from graphflow import Str
-    crunch(Int(1), Str(sys.argv[1]), metadata={"label": sys.argv[2]})
+    outer(Int(1), Str(sys.argv[1]), metadata={"label": sys.argv[2]})
 """
 
 
@@ -170,11 +175,18 @@ def test_sigint_stops_a_running_body_at_once_and_kills_its_process(tmp_path: Pat
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith("Interrupted: killing")
-    (row,) = gf.cypher("MATCH (c:CalcFunction {label: $label}) RETURN c.pk AS pk", label=label)
-    node = gf.load_node(row["pk"])
-    assert node.process_state.value == "killed"
-    assert node.exit_message == "interrupted by the user (Ctrl-C)"
-    assert node.checkpoint is None
+    assert "resume" not in lines[0]  # a killed function is not resumable: not offered
+    rows = gf.cypher(
+        "MATCH (w:WorkFunction {label: $label})-[:CALL]->(c:CalcFunction) "
+        "RETURN w.pk AS outer, c.pk AS inner",
+        label=label,
+    )
+    assert len(rows) == 1, rows
+    for pk in rows[0].values():  # the function and the one it called: both killed so
+        node = gf.load_node(pk)
+        assert node.process_state.value == "killed", node
+        assert node.exit_message == "interrupted by the user (Ctrl-C)"
+        assert node.checkpoint is None
 
 
 def test_an_unstored_functions_node_still_gives_its_outputs() -> None:
@@ -187,3 +199,42 @@ def test_an_unstored_functions_node_still_gives_its_outputs() -> None:
     assert node.process_state.value == "finished"
     assert node.outputs.result is result
     assert result.value == 8
+
+
+def test_killing_or_pausing_a_running_body_from_outside_is_refused_not_faked() -> None:
+    release = threading.Event()
+    label = f"unkillable-{uuid.uuid4().hex[:8]}"
+    answers: list[str] = []
+
+    @gf.calcfunction
+    def busy(x):
+        assert release.wait(60), "the test never released the body"
+        return x + 1
+
+    def try_to_stop() -> None:
+        try:
+            deadline = time.monotonic() + 30
+            while (state := _state_of(label)) is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert state is not None, "the running function was never visible"
+            (row,) = gf.cypher("MATCH (c:CalcFunction {label: $l}) RETURN c.pk AS pk", l=label)
+            for action in (control.kill, control.pause):
+                try:
+                    action(row["pk"])
+                except ProcessError as exc:
+                    answers.append(str(exc))
+        finally:
+            release.set()
+
+    other = threading.Thread(target=try_to_stop)
+    other.start()
+    result = busy(gf.Int(1), metadata={"label": label})
+    other.join()
+    assert result.value == 2
+    assert len(answers) == 2, answers
+    assert "cannot be killed from outside" in answers[0]
+    assert "cannot be paused from outside" in answers[1]
+    assert "Ctrl-C" in answers[0]
+    final = _state_of(label)
+    assert final is not None
+    assert final["state"] == "finished"
