@@ -52,7 +52,8 @@ def _progress(what: str) -> Iterator[Callable[[str, int, int | None], None]]:
 
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(
-        counted(counts.get(kind, 0), kind) for kind in ("node", "link", "log", "group", "file")
+        counted(counts.get(f"{kind}s", 0), kind)
+        for kind in ("node", "link", "log", "group", "file")
     )
 
 
