@@ -261,7 +261,12 @@ def _options_help() -> str:
     return "\n".join(lines)
 
 
-@profile.command("set", epilog=_options_help())
+@profile.command(
+    "set",
+    epilog=_options_help(),
+    # a VALUE of "-1" is a value (refused by the option's own check), not an unknown flag
+    context_settings={"ignore_unknown_options": True},
+)
 @click.argument("name")
 @click.argument("key")
 @click.argument("value")

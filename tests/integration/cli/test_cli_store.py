@@ -198,3 +198,17 @@ def test_profile_setup_non_interactive_requires_options() -> None:
     )
     assert result.exit_code != 0
     assert "--user is required with --non-interactive" in result.output
+
+
+@pytest.mark.parametrize("value", ["-1", "-0.5", "nan", "inf"])
+def test_profile_set_refuses_a_bad_number_by_its_option_not_as_a_flag(value: str) -> None:
+    config.setup_profile("numbers")
+    try:
+        result = CliRunner().invoke(cli, ["profile", "set", "numbers", "lease_seconds", value])
+        said = result.output + str(result.exception)  # the CLI's main prints the error
+        assert result.exit_code != 0
+        assert "No such option" not in said
+        assert f"option 'lease_seconds' must be a positive finite number, not '{value}'" in said
+        assert "lease_seconds" not in config.load_config().get("numbers").options
+    finally:
+        config.delete_profile("numbers", delete_data=True)
