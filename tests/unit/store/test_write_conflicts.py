@@ -112,9 +112,18 @@ def test_a_busy_pool_is_waited_for_not_failed() -> None:
     assert driver.calls == 21
 
 
-def test_a_database_closed_by_its_stopping_server_is_recovered_and_retried() -> None:
+#: a connection made while ArcadeDB stops or starts, its session not past authentication
+HALF_OPEN = neo4j_errors.Neo4jError._hydrate_neo4j(
+    code="Neo.ClientError.Request.Invalid", message="BEGIN not expected in state: AUTHENTICATION"
+)
+
+
+@pytest.mark.parametrize("failure", [CLOSED, HALF_OPEN], ids=["closed", "half-open"])
+def test_a_database_closed_by_its_stopping_server_is_recovered_and_retried(
+    failure: Exception,
+) -> None:
     clock = FakeClock()
-    driver = FakeDriver([CLOSED, None])
+    driver = FakeDriver([failure, None])
     store = store_with(driver, clock)
     recoveries = []
 
