@@ -550,16 +550,20 @@ def parse_option(key: str, value: str) -> Any:
     return parsed
 
 
-def _check_options(name: str, options: Mapping[str, Any]) -> None:
-    """Options that must agree with each other: a lease renewed less often than it runs
-    (else it would expire between two renewals, and every worker refuse to start)."""
+def lease_settings(name: str, options: Mapping[str, Any]) -> tuple[float, float]:
+    """(lease length, renewal interval) in seconds of profile ``name`` with ``options``
+    (``lease_seconds``, ``lease_renew``; else the defaults). A renewal interval that leaves
+    no room for a failed renewal within the lease is refused: the lease would expire
+    between two renewals, and every worker refuse to start. Checked when the options are
+    set, and by each worker when it starts (a config file may be edited by hand)."""
     seconds = float(options.get("lease_seconds", LEASE_SECONDS))
     renew = float(options.get("lease_renew", LEASE_RENEW))
-    if renew >= seconds:
+    if not 0 < renew < seconds:
         raise ConfigError(
             f"profile {name!r}: lease_renew ({renew:g} s) must be below lease_seconds "
-            f"({seconds:g} s), or a worker's lease expires between two renewals"
+            f"({seconds:g} s) and above 0, or a worker's lease expires between two renewals"
         )
+    return seconds, renew
 
 
 _BOOLEANS = {
@@ -588,7 +592,7 @@ def update_profile(
             merged = {**profile.options}
             for key, value in options.items():
                 merged[key] = parse_option(key, str(value))
-            _check_options(name, merged)
+            lease_settings(name, merged)  # the pair must agree
             moved = replace(profile, options=merged)
             _check_repository_move(profile.repository_directory, moved.repository_directory)
             profile = moved

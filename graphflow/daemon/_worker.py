@@ -41,8 +41,9 @@ from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.broker import Hold, RabbitMQCommunicator, RpcRequest, TaskDelivery, TaskMessage
+from graphflow.config import lease_settings
 from graphflow.daemon._paths import DaemonPaths
-from graphflow.engine._lease import LeaseKeeper, lease_left, lease_settings
+from graphflow.engine._lease import LeaseKeeper, lease_left
 from graphflow.engine._outbox import GRACE, publish_stranded
 from graphflow.engine._owner import job_elsewhere, judge, this_owner
 from graphflow.engine._resume import rebuild
@@ -113,7 +114,8 @@ class Worker:
         #: a silent owner is waited for at most this long after the first look, even if it
         #: keeps renewing its lease: a live runner that does not answer for a process for a
         #: whole lease does not run it (and its late writes would be refused by the fence)
-        self.lease_seconds, self.recheck = lease_settings(backend.profile)
+        profile = backend.profile
+        self.lease_seconds, self.recheck = lease_settings(profile.name, profile.options)
         self.runner = runner
         self.communicator = communicator
         self.slots = slots
@@ -457,14 +459,13 @@ async def amain(profile: Profile, slots: int) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, log_tasks)
-    seconds, renew = lease_settings(profile)
     lease = LeaseKeeper(
         backend.store,
         owner=this_owner(),
         profile=profile.name,
         figures=worker.statistics,
-        seconds=seconds,
-        renew=renew,
+        seconds=worker.lease_seconds,
+        renew=worker.recheck,
     )
     await lease.start()  # before the first claim: other hosts see this worker alive
     await worker.consume()

@@ -39,7 +39,6 @@ from graphflow.store import query
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping
 
-    from graphflow.config import Profile
     from graphflow.store import Store
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "LeaseKeeper",
     "LeaseRow",
     "lease_left",
-    "lease_settings",
     "list_leases",
 ]
 
@@ -59,20 +57,6 @@ log = logging.getLogger("graphflow.engine.lease")
 LEASE_FORGET = 24 * 3600.0
 #: the figures a lease carries, for status
 FIGURES = ("slots", "busy", "waiting", "done")
-
-
-def lease_settings(profile: Profile) -> tuple[float, float]:
-    """(lease length, renewal interval) in seconds: the profile's ``lease_seconds`` and
-    ``lease_renew`` options, else the defaults. A renewal interval that leaves no room for
-    a failed renewal within the lease is refused."""
-    seconds = float(profile.option("lease_seconds", LEASE_SECONDS))
-    renew = float(profile.option("lease_renew", LEASE_RENEW))
-    if not 0 < renew < seconds:
-        raise GraphflowError(
-            f"profile {profile.name!r}: lease_renew ({renew:g} s) must be above 0 and below "
-            f"lease_seconds ({seconds:g} s), or the lease expires between two renewals"
-        )
-    return seconds, renew
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from support.ctrl_c import interrupt_once_started
 
 import graphflow as gf
 
@@ -78,25 +79,10 @@ def _interrupt(
     script.write_text(textwrap.dedent(SCRIPT))
     marker = tmp_path / "started"
     tag = f"interrupt-{uuid.uuid4().hex[:8]}"
-    proc = subprocess.Popen(
-        [*how, str(script), str(marker), tag, str(step)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # a shell's background jobs ignore SIGINT; a terminal's foreground job does not
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    done, _ = interrupt_once_started(
+        [*how, str(script), str(marker), tag, str(step)], marker, delay=delay, signals=signals
     )
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the first step never started"
-        time.sleep(0.05)
-    time.sleep(delay)
-    for _ in range(signals):
-        proc.send_signal(signal.SIGINT)
-        time.sleep(0.2)
-    out, err = proc.communicate(timeout=120)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), tag
+    return done, tag
 
 
 def _tree(tag: str) -> tuple[gf.ProcessNode, list[gf.ProcessNode]]:

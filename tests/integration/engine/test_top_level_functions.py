@@ -5,8 +5,6 @@ neither hangs the caller nor stops the engine."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
 import textwrap
 import threading
@@ -15,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from support.ctrl_c import interrupt_once_started
 
 import graphflow as gf
 from graphflow import control
@@ -155,23 +154,12 @@ def test_sigint_stops_a_running_body_at_once_and_kills_its_process(tmp_path: Pat
     script.write_text(textwrap.dedent(SCRIPT))
     marker = tmp_path / "started"
     label = f"crunch-{uuid.uuid4().hex[:8]}"
-    proc = subprocess.Popen(
-        [GRAPHFLOW, "run", str(script), str(marker), label],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    done, took = interrupt_once_started(
+        [GRAPHFLOW, "run", str(script), str(marker), label], marker, timeout=60
     )
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the body never started"
-        time.sleep(0.05)
-    sent = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
-    assert time.monotonic() - sent < 30, "the body was not stopped"
-    assert proc.returncode == 130, err
+    err = done.stderr
+    assert took < 30, "the body was not stopped"
+    assert done.returncode == 130, err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith("Interrupted: killing")
