@@ -61,23 +61,33 @@ def engine_processes(home: Path) -> list[psutil.Process]:
 
 
 class PeakMemory(threading.Thread):
-    """Samples the summed RSS of the engine's processes every second; keeps the peak."""
+    """Samples the RSS of the engine's processes every second; keeps the peak of their sum,
+    and the peaks of the workers' sum and of the store server alone."""
 
     def __init__(self, home: Path) -> None:
         super().__init__(daemon=True)
         self.home = home
         self.peak_mib = 0.0
+        self.peak_workers_mib = 0.0
+        self.peak_store_mib = 0.0
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.wait(1.0):
-            total = 0
+            workers = store = 0
             for proc in engine_processes(self.home):
                 try:
-                    total += proc.memory_info().rss
+                    rss = proc.memory_info().rss
+                    is_store = "java" in " ".join(proc.cmdline())
                 except psutil.NoSuchProcess:
                     continue
-            self.peak_mib = max(self.peak_mib, total / 2**20)
+                if is_store:
+                    store += rss
+                else:
+                    workers += rss
+            self.peak_mib = max(self.peak_mib, (workers + store) / 2**20)
+            self.peak_workers_mib = max(self.peak_workers_mib, workers / 2**20)
+            self.peak_store_mib = max(self.peak_store_mib, store / 2**20)
 
 
 def main() -> None:
@@ -132,6 +142,8 @@ def main() -> None:
         report["all_finished_ok"] = counts.get(("finished", 0), 0) == args.n
         memory.stop.set()
         report["peak_rss_mib_workers_and_store"] = round(memory.peak_mib, 1)
+        report["peak_rss_mib_workers"] = round(memory.peak_workers_mib, 1)
+        report["peak_rss_mib_store"] = round(memory.peak_store_mib, 1)
         del parents
     finally:
         memory.stop.set()

@@ -493,6 +493,11 @@ OPTIONS: dict[str, tuple[type, str]] = {
         "seconds a worker's lease runs: a dead host's processes are taken over after it",
     ),
     "lease_renew": (float, "seconds between a worker's lease renewals (below lease_seconds)"),
+    "waiting_in_memory": (
+        int,
+        "work chains waiting for children that a daemon worker keeps in memory; it parks "
+        "more in the store until their children end (0: park every one)",
+    ),
     "caching.default_enabled": (bool, "serve calculations from the cache (true/false)"),
     "caching.enabled_for": (
         list,
@@ -505,6 +510,8 @@ OPTIONS: dict[str, tuple[type, str]] = {
         "several hosts); the files already stored must be copied there first",
     ),
 }
+#: options for which 0 means something (the others must be above it)
+_ZERO_ALLOWED = frozenset({"waiting_in_memory"})
 #: the transport tasks of a calculation job; each may override the two options above
 TRANSPORT_TASKS = ("upload", "submit", "update", "retrieve", "kill")
 for _task in TRANSPORT_TASKS:
@@ -545,6 +552,8 @@ def parse_option(key: str, value: str) -> Any:
         parsed = kind(value)
     except ValueError:
         raise ConfigError(f"option {key!r} needs a {kind.__name__}, not {value!r}") from None
+    if key in _ZERO_ALLOWED and parsed == 0:
+        return parsed
     if not math.isfinite(parsed) or parsed <= 0:  # nan and inf compare as they please
         raise ConfigError(f"option {key!r} must be a positive finite number, not {value!r}")
     return parsed

@@ -55,7 +55,16 @@ def _print_status(status: dict[str, Any] | None, profile: str) -> None:
         f"up {uptime:.0f} s, {counted(len(status['workers']), 'worker')}"
     )
     table = Table(
-        "worker", "pid", "state", "memory", "slots used", "waiting", "done", "restarts", box=None
+        "worker",
+        "pid",
+        "state",
+        "memory",
+        "slots used",
+        "waiting",
+        "parked",
+        "done",
+        "restarts",
+        box=None,
     )
     for worker in status["workers"]:
         slots = worker.get("slots")
@@ -67,6 +76,7 @@ def _print_status(status: dict[str, Any] | None, profile: str) -> None:
             _memory_mib(worker["pid"]) if worker["alive"] else "",
             used,
             str(worker.get("waiting") or 0),
+            str(worker.get("parked") or 0),
             str(worker.get("done") or 0),
             str(worker["restarts"]),
         )

@@ -45,6 +45,10 @@ STUCK_WORKER = 60.0
 HEALTH_INTERVAL = 10.0
 
 
+#: the figures of a worker's statistics that its status shows
+WORKER_FIGURES = ("slots", "busy", "held", "waiting", "parked", "done")
+
+
 @dataclass
 class WorkerSlot:
     number: int
@@ -189,7 +193,10 @@ class Supervisor:
                     "alive": slot.process is not None and slot.process.returncode is None,
                     "started": slot.started,
                     "restarts": slot.restarts,
-                    **{k: stats.get(k) for k in ("slots", "busy", "held", "waiting", "done")},
+                    **{
+                        k: stats.get(k)
+                        for k in ("slots", "busy", "held", "waiting", "parked", "done")
+                    },
                     "problem": health_problem(stats, time.time()) if pid is not None else None,
                 }
             )

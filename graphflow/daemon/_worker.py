@@ -15,7 +15,9 @@ Taking a task (:meth:`Worker.on_task`):
 4. when the process ends (its last write durable) the hold is released.
 
 A process needs a slot while it runs; one waiting for its children does not, so parents
-never starve their children of slots. The worker takes only as many tasks as it has free
+never starve their children of slots. Beyond ``waiting_in_memory`` of them a waiting work
+chain is parked in the store, its hold released, until its last child ends
+(:mod:`graphflow.engine._parking`). The worker takes only as many tasks as it has free
 slots: a task that arrives when none is free goes straight back to the queue (another
 worker may be free) and the worker stops consuming until a slot frees. So no task waits
 unacknowledged behind long processes, where RabbitMQ's consumer_timeout would take it
@@ -46,6 +48,12 @@ from graphflow.daemon._paths import DaemonPaths
 from graphflow.engine._lease import LeaseKeeper, lease_left
 from graphflow.engine._outbox import GRACE, publish_stranded
 from graphflow.engine._owner import job_elsewhere, judge, this_owner
+from graphflow.engine._parking import (
+    SWEEP_INTERVAL,
+    WAITING_IN_MEMORY,
+    publish_ready,
+    wake_parked_caller,
+)
 from graphflow.engine._resume import rebuild
 from graphflow.engine._runner import Runner, get_runner
 from graphflow.errors import GraphflowError, StoreUnavailableError
@@ -125,6 +133,8 @@ class Worker:
         #: whether the task consumer is on (it is off while every slot is taken)
         self.consuming = False
         self.done = 0
+        #: waiting work chains this worker parked in the store (engine._parking)
+        self.parked = 0
         self.stopping = False
         #: the deadline of everything done to take a task: none until the worker stops
         #: (the task stays this worker's meanwhile: unacknowledged, or held), then at once
@@ -361,6 +371,16 @@ class Worker:
                 await self.communicator.release(hold)
             elif handle.taken_over:  # its new owner holds a task of its own
                 await self.communicator.release(hold)
+            elif handle.parked:
+                self.parked += 1
+                await self.communicator.release(hold)
+                # its children may all have ended before the park was durable, their
+                # runners then finding it not parked: look once, after the release
+                try:
+                    awaited = (process.node.parked_on or [""])[0]
+                    await wake_parked_caller(self.backend, self.communicator, awaited)
+                except GraphflowError as exc:  # the sweep queues it later
+                    log.warning("could not look at the children of parked %s: %s", node.uuid, exc)
             else:  # detached for a graceful stop: another worker continues it
                 await self.communicator.release(hold, hand_back=True)
 
@@ -391,6 +411,7 @@ class Worker:
             "held": len(handles),
             "waiting": sum(1 for h in handles if h.process.state is ProcessState.WAITING),
             "done": self.done,
+            "parked": self.parked,
             "time": time.time(),
             "writer": "running" if self.backend.writer_running() else "stopped",
             "write_stall": round(self.backend.writer.stalled_for(), 1),
@@ -412,13 +433,22 @@ class Worker:
 
 
 async def _sweep_outbox(backend: Backend, communicator: RabbitMQCommunicator) -> None:
-    """Queue the tasks that submitters stored but never published (engine._outbox)."""
+    """Queue the tasks that submitters stored but never published (engine._outbox), and
+    those of parked processes that nobody woke (engine._parking): these at once (a runner
+    that died may have left some) and then every SWEEP_INTERVAL."""
     grace = float(backend.profile.option("outbox_grace", GRACE))
+    parked_due = 0.0
     while True:
+        try:
+            if time.monotonic() >= parked_due:
+                parked_due = time.monotonic() + SWEEP_INTERVAL * (0.5 + random.random())
+                await publish_ready(backend, communicator, grace)
+        except GraphflowError as exc:  # the store or broker away: the next sweep retries
+            log.warning("the sweep of parked processes failed: %s", exc)
         await asyncio.sleep(grace * (0.5 + random.random()))  # workers apart
         try:
             await publish_stranded(backend, communicator, grace)
-        except GraphflowError as exc:  # the store or broker away: the next sweep retries
+        except GraphflowError as exc:
             log.warning("the outbox sweep failed: %s", exc)
 
 
@@ -448,6 +478,7 @@ async def amain(profile: Profile, slots: int) -> None:
     paths = DaemonPaths.of(profile)
     backend = await get_backend(profile)
     runner = await get_runner(backend)
+    runner.waiting_in_memory = int(profile.option("waiting_in_memory", WAITING_IN_MEMORY))
     from graphflow.engine._messaging import new_communicator, queue_prefix
 
     communicator = new_communicator(backend)

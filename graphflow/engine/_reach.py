@@ -12,12 +12,14 @@ process that run elsewhere) without the two modules importing each other.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from graphflow.broker import RpcRequest
 from graphflow.engine._owner import owner_alive, owners_alive
-from graphflow.errors import NotExistentError, ProcessError
+from graphflow.engine._parking import unparking_props, wake_parked_caller
+from graphflow.errors import GraphflowError, NotExistentError, ProcessError
 from graphflow.orm import ProcessNode, aload_node, get_backend
 from graphflow.store import WriteBatch
 from graphflow.types import ProcessState
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from graphflow.engine._runner import Runner
 
 __all__ = ["RPC_TIMEOUT", "ControlResult", "control", "load_process"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +111,29 @@ async def control(
                 state=ProcessState.KILLED, exit_message=message, clear_checkpoint=True
             ),
         )
+        if node.parked_on is not None:
+            batch.update(node.uuid, unparking_props())
     else:
         batch.update(node.uuid, node._state_update(paused=action == "pause"))
     await backend.writer.write(batch)
+    if action == "kill" and runner.communicator is not None:
+        # its caller may be parked, waiting for it: no runner ends it, so wake it here
+        await wake_parked_caller(backend, runner.communicator, node.uuid)
+    if action == "kill" and node.parked_on is not None:
+        # as a running parent kills the children it waits for (Runner._kill_children)
+        for child in node.parked_on:
+            await _kill_child(runner, child, message)
+        return ControlResult(
+            node.pk, True, f"kill: {node._ident()} (parked until its children end)"
+        )
     where = "queued, not running yet" if node.owner is None else "not running anywhere"
     return ControlResult(node.pk, True, f"{action}: {node._ident()} ({where})")
+
+
+async def _kill_child(runner: Runner, uuid: str, message: str) -> None:
+    """Kill a child of a parked process; a failure is reported, not raised (the parent is
+    killed either way)."""
+    try:
+        await control(runner, uuid, "kill", message)
+    except GraphflowError as exc:
+        log.warning("could not kill the child %s: %s", uuid, exc)

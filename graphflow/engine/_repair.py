@@ -1,8 +1,9 @@
 """Finding processes that nothing will ever run again, and queuing them anew.
 
-A process that is not terminated should either be held by a live runner or have a task
-waiting in the queue. One with neither (after a broker was wiped, say) is lost: repair
-publishes a new task for it. A duplicate task is harmless: the worker that takes it finds
+A process that is not terminated should either be held by a live runner, have a task
+waiting in the queue, or be parked until its children end (engine._parking). One with
+none of these (after a broker was wiped, say), or parked with every child ended, is lost:
+repair publishes a new task for it. A duplicate task is harmless: the worker that takes it finds
 the process claimed by a live runner, or terminated, and drops it.
 """
 
@@ -14,6 +15,7 @@ from graphflow.broker import RpcRequest, TaskMessage
 from graphflow.engine._inspect import alist_processes
 from graphflow.engine._messaging import communicator_for
 from graphflow.engine._owner import owners_alive
+from graphflow.engine._parking import ready_parked
 from graphflow.orm import ProcessNode, get_backend
 
 __all__ = ["RepairReport", "arepair"]
@@ -36,6 +38,7 @@ async def arepair(*, dry_run: bool = False, rpc_timeout: float = 2.0) -> RepairR
     held = {uuid for reply in replies for uuid in reply.data.get("uuids", [])}
     queued = set(await communicator.peek_tasks())
     alive = await owners_alive(backend.store, {node.owner for node in active})
+    ready = {row["uuid"] for row in await ready_parked(backend)}
     lost = [
         node
         for node in active
@@ -43,6 +46,7 @@ async def arepair(*, dry_run: bool = False, rpc_timeout: float = 2.0) -> RepairR
         and node.uuid not in queued
         and alive[node.owner] is not True
         and not (node.process_state.value == "created" and node.paused)
+        and (node.parked_on is None or node.uuid in ready)
     ]
     if not dry_run:
         for node in lost:

@@ -14,7 +14,9 @@ Anything seen outside the process waits until its writes are durable: the result
 to ``run``'s caller, a parent woken by its child, a task acknowledged to the broker.
 
 Slots bound the processes running a step at the same time; a process waiting for its
-children holds no slot and no thread, only its in-memory state.
+children holds no slot and no thread, only its in-memory state. A daemon worker keeps a
+bounded number of them so (``waiting_in_memory``) and parks the rest in the store
+(:mod:`graphflow.engine._parking`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from graphflow.engine._interrupt import wait_for_run
 from graphflow.engine._jobs import JobDriver
 from graphflow.engine._outline import Return, Step, next_position
 from graphflow.engine._owner import job_elsewhere, owners_alive, this_owner
+from graphflow.engine._parking import parking_props, wake_parked_caller
 from graphflow.engine._process import Process, exit_code_of, nest_outputs
 from graphflow.engine._reach import control
 from graphflow.engine._states import Event
@@ -127,6 +130,8 @@ class ProcessHandle:
     unwritten: bool = False
     #: writes the creation on its own if the body outlasts GRACE
     grace: asyncio.TimerHandle | None = None
+    #: parked in the store while it waits (engine._parking): this runner let it go
+    parked: bool = False
 
     @property
     def node(self) -> ProcessNode:
@@ -158,6 +163,10 @@ class Runner:
         self._jobs: JobDriver | None = None
         #: reads woken parents' children together (a fan-in wakes thousands at once)
         self._reader = ProcessReader(backend)
+        #: work chains waiting for children kept in memory before more are parked in the
+        #: store (engine._parking); None: never park (set by daemon workers only, whose
+        #: children run wherever their tasks go)
+        self.waiting_in_memory: int | None = None
 
     @property
     def jobs(self) -> JobDriver:
@@ -475,6 +484,9 @@ class Runner:
                     await self._wait_for_play(handle)
                     continue
                 if process.state is ProcessState.WAITING and not isinstance(process, CalcJob):
+                    if self._should_park(handle) and await self._children_running(handle):
+                        await self._park(handle)
+                        break
                     self.capacity.set()
                     await self._wait_for_children(handle)
                     continue
@@ -670,6 +682,47 @@ class Runner:
         await self._durable(handle)
         await handle.play.wait()
 
+    def _should_park(self, handle: ProcessHandle) -> bool:
+        """Whether a waiting work chain is to be parked: this runner keeps as many as it
+        may in memory already."""
+        limit = self.waiting_in_memory
+        process = handle.process
+        if limit is None or not process.store_provenance or not isinstance(process, WorkChain):
+            return False
+        if not process.awaiting or self.communicator is None:
+            return False
+        waiting = sum(
+            1
+            for other in self._handles.values()
+            if other is not handle
+            and other.process.state is ProcessState.WAITING
+            and not isinstance(other.process, CalcJob)
+        )
+        return waiting >= limit
+
+    async def _children_running(self, handle: ProcessHandle) -> bool:
+        """Whether a child the process waits for has not ended (a parked process woken by
+        its last child's end is continued, not parked again)."""
+        process = handle.process
+        assert isinstance(process, WorkChain)
+        nodes = await aload_nodes(self.backend, [entry["uuid"] for entry in process.awaiting])
+        # one that is missing is not waited for here: waiting raises for it
+        return any(
+            isinstance(node, ProcessNode) and not node.is_terminated for node in nodes.values()
+        )
+
+    async def _park(self, handle: ProcessHandle) -> None:
+        """Give the process up to the store until its children end (engine._parking)."""
+        process = handle.process
+        assert isinstance(process, WorkChain)
+        awaited = [entry["uuid"] for entry in process.awaiting]
+        scope = WriteScope(self.backend)
+        scope.update(process.node, parking_props(awaited))
+        self.commit(handle, scope)
+        await self._durable(handle)
+        process.node.owner, process.node.parked_on = None, awaited
+        handle.parked = True
+
     async def _wait_for_children(self, handle: ProcessHandle) -> None:
         """Wait (without a slot) until every awaited child is terminated, then resume."""
         process = handle.process
@@ -708,7 +761,9 @@ class Runner:
         child = self._handles.get(uuid)
         if child is not None:
             await asyncio.shield(child.terminated)
-            return child.node
+            if not child.parked:
+                return child.node
+            # parked here meanwhile: it ends wherever its task goes, like any other
         if self.publish_children and self.communicator is not None:
             # the child runs wherever its task went: wake up on its termination broadcast,
             # and look in the store once after subscribing so a fast child is never missed
@@ -720,7 +775,7 @@ class Runner:
             if node.is_terminated:
                 self._external.pop(uuid, None)
                 return node
-            if node.owner is None and uuid not in self._published:
+            if node.owner is None and node.parked_on is None and uuid not in self._published:
                 # The parent came from a checkpoint, and no runner ever took this child:
                 # the parent's runner may have died between committing the step that
                 # created it and publishing its task (the commit must come first). Queue
@@ -827,6 +882,7 @@ class Runner:
                     await process._on_terminated(self)
                 except Exception:
                     log.exception("%s: cleaning up after the end failed", process.process_label())
+                await self._wake_parked_caller(process)
         except OwnershipLostError:
             handle.taken_over = True  # said in _drive: nothing of it is this runner's now
         except Exception as exc:
@@ -841,6 +897,20 @@ class Runner:
                     await handle.announcing
             if not handle.terminated.done():
                 handle.terminated.set_result(None)
+
+    async def _wake_parked_caller(self, process: Process) -> None:
+        """Queue the caller of an ended process if it is parked and this was the last
+        child it waited for (engine._parking). A caller this runner drives is not parked."""
+        caller = process.caller_uuid
+        if caller is None or self.communicator is None or caller in self._handles:
+            return
+        try:
+            if await wake_parked_caller(self.backend, self.communicator, process.node.uuid):
+                log.info(
+                    "%s ended: its parked caller %s is queued", process.process_label(), caller
+                )
+        except GraphflowError as exc:  # a worker's sweep queues it later
+            log.warning("could not wake the parked caller %s: %s", caller, exc)
 
     # --- resuming -----------------------------------------------------------------------
 

@@ -133,6 +133,8 @@ class ProcessNode(Node):
         self._checkpoint: str | None = None
         #: the interpreter that drives (or last drove) the process: host:pid:start
         self.owner: str | None = None
+        #: the children it waits for while parked in the store (engine._parking), else None
+        self.parked_on: list[str] | None = None
         self._inputs: dict[str, Node] | None = None
         self._outputs: dict[str, Node] | None = None
 
@@ -241,6 +243,8 @@ class ProcessNode(Node):
         self._paused = bool(props.get("paused", False))
         self._checkpoint = props.get("checkpoint")
         self.owner = props.get("owner")
+        parked_on = props.get("parked_on")
+        self.parked_on = list(parked_on) if props.get("parked") is not None and parked_on else None
         self._inputs = None
         self._outputs = None
 

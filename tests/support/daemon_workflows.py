@@ -223,3 +223,19 @@ def double_and_total(x, y):
 @calcfunction
 def refuses(x):
     raise ValueError(f"refused {x.value}")
+
+
+class GrandParent(WorkChain):
+    """Waits for a SlowParent, which waits for its tickers: two levels of waiting."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("ticks", valid_type=Int)
+        spec.outline(cls.launch, cls.done)
+
+    def launch(self):
+        return ToContext(parent=self.submit(SlowParent, ticks=self.inputs.ticks))
+
+    def done(self):
+        self.report(f"parent ended {self.ctx.parent.process_state.value}")
