@@ -469,6 +469,7 @@ class Runner:
 
     async def _drive(self, handle: ProcessHandle) -> None:
         process = handle.process
+        stepped = False  # whether a step ran here (else it was resumed or just began)
         try:
             if process.state is ProcessState.CREATED:
                 await self._begin(handle)
@@ -484,13 +485,18 @@ class Runner:
                     await self._wait_for_play(handle)
                     continue
                 if process.state is ProcessState.WAITING and not isinstance(process, CalcJob):
-                    if self._should_park(handle) and await self._children_running(handle):
+                    # one that launched its children here parks without asking whether
+                    # they ended: the look after the park finds those that did
+                    if self._should_park(handle) and (
+                        stepped or await self._children_running(handle)
+                    ):
                         await self._park(handle)
                         break
                     self.capacity.set()
                     await self._wait_for_children(handle)
                     continue
                 await self._step(handle)
+                stepped = True
         except OwnershipLostError as exc:
             # another runner took it over (this one was cut off): it continues the
             # process and its children; here nothing more is written
@@ -701,8 +707,8 @@ class Runner:
         return waiting >= limit
 
     async def _children_running(self, handle: ProcessHandle) -> bool:
-        """Whether a child the process waits for has not ended (a parked process woken by
-        its last child's end is continued, not parked again)."""
+        """Whether a child that a process resumed here waits for has not ended (a parked
+        process woken by its last child's end is continued, not parked again)."""
         process = handle.process
         assert isinstance(process, WorkChain)
         nodes = await aload_nodes(self.backend, [entry["uuid"] for entry in process.awaiting])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -12,7 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DaemonFixture", "current_queue_prefix", "queue_prefix_of"]
+__all__ = [
+    "DaemonFixture",
+    "current_queue_prefix",
+    "purge_tasks",
+    "queue_prefix_of",
+    "queued_tasks",
+]
 
 GRAPHFLOW = str(Path(sys.executable).parent / "graphflow")
 
@@ -100,3 +107,37 @@ def current_queue_prefix() -> str:
     from graphflow.orm import current_profile
 
     return queue_prefix_of(current_profile().name)
+
+
+def _on_task_queue(broker: str, act: Any) -> int:
+    """``await act(queue)`` on the current profile's task queue, as a count."""
+    import aio_pika
+
+    prefix = current_queue_prefix()
+
+    async def run() -> int:
+        connection = await aio_pika.connect(broker)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(f"{prefix}.tasks", passive=True)
+            return int(await act(queue) or 0)
+
+    return asyncio.run(run())
+
+
+def queued_tasks(broker: str) -> int:
+    """Tasks ready in the profile's queue (delivered, unacknowledged ones not counted)."""
+
+    async def count(queue: Any) -> int:
+        return int(queue.declaration_result.message_count or 0)
+
+    return _on_task_queue(broker, count)
+
+
+def purge_tasks(broker: str) -> int:
+    """Empty the profile's task queue; how many tasks it held."""
+
+    async def purge(queue: Any) -> int:
+        return int((await queue.purge()).message_count or 0)
+
+    return _on_task_queue(broker, purge)

@@ -10,12 +10,10 @@ by ``process repair`` and by a worker's sweep when it starts.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
-import aio_pika
 import pytest
-from support.daemon import current_queue_prefix
+from support.daemon import purge_tasks
 from support.daemon_workflows import GrandParent, SlowParent, wait_terminated, wait_until
 
 import graphflow as gf
@@ -44,21 +42,6 @@ def called(uuid: str) -> list[str]:
         "MATCH (:Node {uuid: $u})-[:CALL]->(c:Node) RETURN c.uuid AS uuid ORDER BY c.pk", u=uuid
     )
     return [row["uuid"] for row in rows]
-
-
-def purge_tasks(broker: str) -> int:
-    """Empty the profile's task queue; how many tasks it held."""
-    prefix = current_queue_prefix()
-
-    async def purge() -> int:
-        connection = await aio_pika.connect(broker)
-        async with connection:
-            channel = await connection.channel()
-            queue = await channel.declare_queue(f"{prefix}.tasks", passive=True)
-            result = await queue.purge()
-            return int(result.message_count or 0)
-
-    return asyncio.run(purge())
 
 
 def reports(node: gf.ProcessNode) -> list[str]:

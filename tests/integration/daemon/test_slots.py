@@ -7,13 +7,11 @@ stays in the queue, where RabbitMQ's consumer_timeout does not apply."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import TYPE_CHECKING
 
-import aio_pika
 import pytest
-from support.daemon import current_queue_prefix
+from support.daemon import queued_tasks
 from support.daemon_workflows import Sleepy, SlowParent, Ticker, wait_terminated, wait_until
 
 import graphflow as gf
@@ -42,20 +40,6 @@ def narrow_daemon(graphflow_home: Path, amqp_url: str) -> Iterator[DaemonFixture
         broker_hold_renew=1,
     ) as daemon:
         yield daemon
-
-
-def queued_tasks(broker: str) -> int:
-    """Tasks ready in the profile's queue (delivered, unacknowledged ones not counted)."""
-    prefix = current_queue_prefix()
-
-    async def count() -> int:
-        connection = await aio_pika.connect(broker)
-        async with connection:
-            channel = await connection.channel()
-            queue = await channel.declare_queue(f"{prefix}.tasks", passive=True)
-            return int(queue.declaration_result.message_count or 0)
-
-    return asyncio.run(count())
 
 
 def test_a_worker_holds_many_more_waiting_parents_than_it_has_slots(narrow_daemon) -> None:
