@@ -228,6 +228,22 @@ def test_a_number_option_must_be_positive_and_finite(home: Path, value: str) -> 
         config.update_profile("p", options={"lease_seconds": value})
 
 
+@pytest.mark.parametrize(("value", "kept"), [("0", 0), ("1", 1), ("2500", 2500)])
+def test_waiting_in_memory_may_be_zero(home: Path, value: str, kept: int) -> None:
+    """0 parks every waiting work chain (engine._parking): the one option where 0 means
+    something."""
+    config.setup_profile("p")
+    profile = config.update_profile("p", options={"waiting_in_memory": value})
+    assert profile.option("waiting_in_memory", None) == kept
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "nan", "many"])
+def test_waiting_in_memory_must_be_a_count(home: Path, value: str) -> None:
+    config.setup_profile("p")
+    with pytest.raises(ConfigError, match="waiting_in_memory"):
+        config.update_profile("p", options={"waiting_in_memory": value})
+
+
 @pytest.mark.parametrize(
     ("options", "refused"),
     [
