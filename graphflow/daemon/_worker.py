@@ -56,7 +56,7 @@ from graphflow.engine._parking import (
 )
 from graphflow.engine._resume import rebuild
 from graphflow.engine._runner import Runner, get_runner
-from graphflow.errors import GraphflowError, StoreUnavailableError
+from graphflow.errors import GraphflowError, OwnershipLostError, StoreUnavailableError
 from graphflow.orm import Backend, ProcessNode, aload_nodes, get_backend, load_profile
 from graphflow.retry import TASK_TAKE, Deadline, deadline_scope, retry
 from graphflow.store import WriteBatch, query
@@ -371,6 +371,9 @@ class Worker:
                 await self.communicator.release(hold)
             elif handle.taken_over:  # its new owner holds a task of its own
                 await self.communicator.release(hold)
+            elif handle.store_away:
+                await self._pause_where_left(node)
+                await self.communicator.release(hold, hand_back=True)
             elif handle.parked:
                 self.parked += 1
                 await self.communicator.release(hold)
@@ -385,6 +388,39 @@ class Worker:
                 await self.communicator.release(hold, hand_back=True)
 
         self._spawn(release_when_done())
+
+    async def _pause_where_left(self, node: ProcessNode) -> None:
+        """Pause a process that the store did not answer for (Runner._leave_for_the_store)
+        at its last checkpoint, once the store takes the write, and give it up (no owner):
+        the worker that takes its task next holds it paused until ``process play``. Tried
+        until the write lands or this worker stops (then it is handed back unpaused)."""
+        batch = WriteBatch()
+        batch.update(node.uuid, {"paused": True, "owner": None})
+        batch.fence(node.uuid, this_owner())
+
+        def report(exc: BaseException, tries: int, pause: float) -> None:
+            log.warning(
+                "cannot pause %s yet (%s); trying again in %.1f s", node._ident(), exc, pause
+            )
+
+        try:
+            await retry(
+                lambda: self.backend.writer.write(batch),
+                backoff=TASK_TAKE,
+                deadline=self._until_stopped,
+                retry_if=lambda exc: isinstance(exc, StoreUnavailableError) and not self.stopping,
+                on_retry=report,
+            )
+        except OwnershipLostError:
+            log.info("%s was taken over meanwhile: its new owner continues it", node._ident())
+        except GraphflowError as exc:
+            log.warning("%s handed back unpaused: %s", node._ident(), exc)
+        else:
+            log.warning(
+                "%s is paused at its last checkpoint: 'graphflow process play %s' continues it",
+                node._ident(),
+                node.pk,
+            )
 
     async def _give_up(self, task: TaskMessage, exc: BaseException) -> None:
         """A process that cannot even be loaded here (its class is gone) is excepted."""

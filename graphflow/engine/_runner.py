@@ -50,10 +50,12 @@ from graphflow.engine._states import Event
 from graphflow.engine._workchain import WorkChain
 from graphflow.errors import (
     GraphflowError,
+    NotWrittenError,
     OwnershipLostError,
     ProcessError,
     ProcessFailedError,
     ProcessStateError,
+    StoreUnavailableError,
 )
 from graphflow.orm import (
     Backend,
@@ -132,6 +134,9 @@ class ProcessHandle:
     grace: asyncio.TimerHandle | None = None
     #: parked in the store while it waits (engine._parking): this runner let it go
     parked: bool = False
+    #: the store did not take its writes within their deadline: it was let go where its
+    #: last durable checkpoint left it, not ended (see Runner._leave_for_the_store)
+    store_away: bool = False
 
     @property
     def node(self) -> ProcessNode:
@@ -507,6 +512,8 @@ class Runner:
                 # the step failed because the kill reached what it was waiting for (a
                 # child it ran): the process is killed, as asked, not excepted
                 await self._kill(handle, handle.kill_message)
+            elif process.store_provenance and _store_away(exc, handle):
+                self._leave_for_the_store(handle, exc)
             else:
                 handle.exception = exc
                 await self._except(handle, exc)
@@ -767,6 +774,8 @@ class Runner:
         child = self._handles.get(uuid)
         if child is not None:
             await asyncio.shield(child.terminated)
+            if child.store_away and child.exception is not None:
+                raise child.exception  # the store is away for the parent too
             if not child.parked:
                 return child.node
             # parked here meanwhile: it ends wherever its task goes, like any other
@@ -831,6 +840,23 @@ class Runner:
         self.commit(handle, scope, ends=True)
         await self._kill_children(handle, f"the parent {process.process_label()} excepted")
 
+    def _leave_for_the_store(self, handle: ProcessHandle, exc: BaseException) -> None:
+        """The store did not answer within the deadline: a process is never excepted for
+        that. What is durable is its last checkpoint, with everything before it; the
+        process is let go there (nothing more is written), to be continued from it once
+        the store is back: a daemon worker pauses it there (engine's caller: the
+        worker), and ``process play`` or ``process resume`` continues it."""
+        process = handle.process
+        handle.store_away = True
+        pk = process.node.pk
+        handle.exception = StoreUnavailableError(
+            f"{process.process_label()} pk {pk} is left at its last checkpoint, not ended: "
+            f"the store did not take its writes ({exc}). Once the store answers again, "
+            f"'graphflow process resume {pk}' continues it (a daemon pauses it there: "
+            f"'graphflow process play {pk}')"
+        )
+        log.error("%s", handle.exception)
+
     async def _kill(self, handle: ProcessHandle, message: str) -> None:
         process = handle.process
         await self._kill_children(handle, f"the parent {process.process_label()} was killed")
@@ -894,7 +920,8 @@ class Runner:
         except Exception as exc:
             if handle.exception is None:
                 handle.exception = exc
-            log.error("could not write the end of %s: %s", handle.process.process_label(), exc)
+            if not handle.store_away:  # said already: its writes did not land
+                log.error("could not write the end of %s: %s", handle.process.process_label(), exc)
         finally:
             self._handles.pop(handle.node.uuid, None)
             self.capacity.set()
@@ -972,6 +999,14 @@ async def _settled(writes: list[asyncio.Future[None]]) -> None:
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
+
+
+def _store_away(exc: BaseException, handle: ProcessHandle) -> bool:
+    """Whether a process failed only because the store did not answer in time (its own
+    read or write, or a write of its history refused after such a failure)."""
+    return isinstance(exc, StoreUnavailableError) or (
+        isinstance(exc, NotWrittenError) and isinstance(handle.write_error, StoreUnavailableError)
+    )
 
 
 def _ending(handle: ProcessHandle) -> bool:
