@@ -2,13 +2,14 @@
 // mode: read
 // params: before: datetime (parked before this), terminal: list<string> (the terminal
 //         states), limit: int
-// returns: uuid, pk: parked processes (engine._parking) whose awaited children have all
+// returns: uuid, pk: parked processes (engine._parking) whose awaited processes have all
 //          ended, so that a task should continue them
-// relies on: index process_state (a parked process is waiting)
+// relies on: index process_state (a parked process is waiting), constraint node_uuid_unique
 MATCH (p:Process)
 WHERE p.process_state = 'waiting' AND p.parked < $before
-MATCH (p)-[:CALL]->(c:Node)
-WHERE c.uuid IN p.parked_on
+WITH p
+UNWIND p.parked_on AS awaited
+MATCH (c:Node {uuid: awaited})
 WITH p, sum(CASE WHEN c.process_state IN $terminal THEN 0 ELSE 1 END) AS running
 WHERE running = 0
 RETURN p.uuid AS uuid, p.pk AS pk

@@ -193,10 +193,7 @@ class Supervisor:
                     "alive": slot.process is not None and slot.process.returncode is None,
                     "started": slot.started,
                     "restarts": slot.restarts,
-                    **{
-                        k: stats.get(k)
-                        for k in ("slots", "busy", "held", "waiting", "parked", "done")
-                    },
+                    **{k: stats.get(k) for k in WORKER_FIGURES},
                     "problem": health_problem(stats, time.time()) if pid is not None else None,
                 }
             )

@@ -49,7 +49,7 @@ from graphflow.engine._lease import LeaseKeeper, lease_left
 from graphflow.engine._outbox import GRACE, publish_stranded
 from graphflow.engine._owner import job_elsewhere, judge, this_owner
 from graphflow.engine._parking import (
-    SWEEP_INTERVAL,
+    PARKED_SWEEP_INTERVAL,
     WAITING_IN_MEMORY,
     publish_ready,
     wake_parked_caller,
@@ -366,14 +366,14 @@ class Worker:
         async def release_when_done() -> None:
             await asyncio.shield(handle.terminated)
             self._holds.pop(node.uuid, None)
-            if process.state.is_terminal:
+            if handle.store_away:  # whatever its state in memory: the store has less
+                await self._pause_where_left(node)
+                await self.communicator.release(hold, hand_back=True)
+            elif process.state.is_terminal:
                 self.done += 1
                 await self.communicator.release(hold)
             elif handle.taken_over:  # its new owner holds a task of its own
                 await self.communicator.release(hold)
-            elif handle.store_away:
-                await self._pause_where_left(node)
-                await self.communicator.release(hold, hand_back=True)
             elif handle.parked:
                 self.parked += 1
                 await self.communicator.release(hold)
@@ -437,6 +437,7 @@ class Worker:
             )
             with contextlib.suppress(GraphflowError):
                 await self.backend.writer.write(batch)
+                await wake_parked_caller(self.backend, self.communicator, node.uuid)
 
     def statistics(self) -> dict[str, Any]:
         handles = self.runner.active
@@ -471,13 +472,13 @@ class Worker:
 async def _sweep_outbox(backend: Backend, communicator: RabbitMQCommunicator) -> None:
     """Queue the tasks that submitters stored but never published (engine._outbox), and
     those of parked processes that nobody woke (engine._parking): these at once (a runner
-    that died may have left some) and then every SWEEP_INTERVAL."""
+    that died may have left some) and then every PARKED_SWEEP_INTERVAL."""
     grace = float(backend.profile.option("outbox_grace", GRACE))
     parked_due = 0.0
     while True:
         try:
             if time.monotonic() >= parked_due:
-                parked_due = time.monotonic() + SWEEP_INTERVAL * (0.5 + random.random())
+                parked_due = time.monotonic() + PARKED_SWEEP_INTERVAL * (0.5 + random.random())
                 await publish_ready(backend, communicator, grace)
         except GraphflowError as exc:  # the store or broker away: the next sweep retries
             log.warning("the sweep of parked processes failed: %s", exc)

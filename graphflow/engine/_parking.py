@@ -18,7 +18,7 @@ child's end, the one committed second is read by the other's reader after it, so
 the two sees both and queues the task (both may: a task for a process already claimed or
 ended is dropped). A runner that dies between a child's end and that read leaves a parked
 process that nobody wakes: every worker looks for such ones when it starts and every
-:data:`SWEEP_INTERVAL` seconds (:func:`publish_ready`), and ``process repair`` does too.
+:data:`PARKED_SWEEP_INTERVAL` seconds (:func:`publish_ready`), and ``process repair`` does too.
 
 Claiming a parked process (a worker taking its task, or ``process resume``) clears both
 marks. A resumed work chain waits as usual, and parks again if its children are still
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PARKED",
     "PARKED_ON",
-    "SWEEP_INTERVAL",
+    "PARKED_SWEEP_INTERVAL",
     "WAITING_IN_MEMORY",
     "parking_props",
     "publish_ready",
@@ -63,7 +63,7 @@ PARKED_ON = "parked_on"
 #: option ``waiting_in_memory``): about 30 MiB of them
 WAITING_IN_MEMORY = 1000
 #: seconds between a worker's looks for parked processes that nobody woke
-SWEEP_INTERVAL = 300.0
+PARKED_SWEEP_INTERVAL = 300.0
 _TERMINAL = [state.value for state in ProcessState if state.is_terminal]
 _BATCH = 1000
 
@@ -81,7 +81,7 @@ def unparking_props() -> dict[str, Any]:
 async def wake_parked_caller(backend: Backend, communicator: Communicator, uuid: str) -> bool:
     """Queue the task of the caller of process ``uuid`` if that caller is parked and every
     child it waits for has ended; whether it was queued."""
-    rows = await backend.store.read(query("engine.parked_caller"), uuid=uuid)
+    rows = await backend.store.write(query("engine.parked_caller"), uuid=uuid)
     if not rows or any(state not in _TERMINAL for state in rows[0]["states"]):
         return False
     await communicator.publish_task(TaskMessage(rows[0]["uuid"], rows[0]["pk"]))

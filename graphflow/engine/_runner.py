@@ -134,6 +134,8 @@ class ProcessHandle:
     grace: asyncio.TimerHandle | None = None
     #: parked in the store while it waits (engine._parking): this runner let it go
     parked: bool = False
+    #: a caller waits for its end here (``Runner.run``): it is never parked
+    awaited: bool = False
     #: the store did not take its writes within their deadline: it was let go where its
     #: last durable checkpoint left it, not ended (see Runner._leave_for_the_store)
     store_away: bool = False
@@ -226,6 +228,7 @@ class Runner:
     ) -> ProcessHandle:
         """Drive ``process`` to a terminal state; its writes are durable when this returns."""
         handle = self.start(process, borrows_slot=borrows_slot, executor=executor)
+        handle.awaited = True
         await asyncio.shield(handle.terminated)
         return handle
 
@@ -496,7 +499,9 @@ class Runner:
                         stepped or await self._children_running(handle)
                     ):
                         await self._park(handle)
-                        break
+                        if handle.kill_message is None or not await self._unpark(handle):
+                            break
+                        continue  # a kill came while it was parking: killed here
                     self.capacity.set()
                     await self._wait_for_children(handle)
                     continue
@@ -700,7 +705,9 @@ class Runner:
         may in memory already."""
         limit = self.waiting_in_memory
         process = handle.process
-        if limit is None or not process.store_provenance or not isinstance(process, WorkChain):
+        if limit is None or handle.awaited or not isinstance(process, WorkChain):
+            return False
+        if not process.store_provenance:
             return False
         if not process.awaiting or self.communicator is None:
             return False
@@ -719,10 +726,25 @@ class Runner:
         process = handle.process
         assert isinstance(process, WorkChain)
         nodes = await aload_nodes(self.backend, [entry["uuid"] for entry in process.awaiting])
+        running = [
+            node
+            for node in nodes.values()
+            if isinstance(node, ProcessNode) and not node.is_terminated
+        ]
+        for node in running:
+            await self._queue_if_never_taken(node)
         # one that is missing is not waited for here: waiting raises for it
-        return any(
-            isinstance(node, ProcessNode) and not node.is_terminated for node in nodes.values()
-        )
+        return bool(running)
+
+    async def _queue_if_never_taken(self, node: ProcessNode) -> None:
+        """Queue a child that no runner ever took and this one did not publish: the
+        parent came from a checkpoint, and its runner may have died between committing
+        the step that created the child and publishing its task (the commit must come
+        first). If the first task exists after all, the claim drops one."""
+        if node.owner is None and node.parked_on is None and node.uuid not in self._published:
+            assert self.communicator is not None  # children are published: there is one
+            log.info("queueing awaited child %s again (it was never taken)", node.uuid)
+            await self.communicator.publish_task(TaskMessage(node.uuid, node.pk))
 
     async def _park(self, handle: ProcessHandle) -> None:
         """Give the process up to the store until its children end (engine._parking)."""
@@ -735,6 +757,28 @@ class Runner:
         await self._durable(handle)
         process.node.owner, process.node.parked_on = None, awaited
         handle.parked = True
+
+    async def _unpark(self, handle: ProcessHandle) -> bool:
+        """Take a process just parked back (a kill came meanwhile, which its drive loop
+        then applies); False if another runner took it first (the kill is passed on)."""
+        node = handle.node
+        me = this_owner()
+        claimed = await self.backend.store.write(
+            query("engine.claim_process"), uuid=node.uuid, previous=None, owner=me
+        )
+        if claimed:
+            node.owner, node.parked_on, handle.parked = me, None, False
+            return True
+        message = handle.kill_message or ""
+
+        async def pass_on() -> None:
+            await asyncio.shield(handle.terminated)  # no longer driven here
+            await self._kill_elsewhere(node.uuid, message)
+
+        task = asyncio.get_running_loop().create_task(pass_on())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return False
 
     async def _wait_for_children(self, handle: ProcessHandle) -> None:
         """Wait (without a slot) until every awaited child is terminated, then resume."""
@@ -790,13 +834,7 @@ class Runner:
             if node.is_terminated:
                 self._external.pop(uuid, None)
                 return node
-            if node.owner is None and node.parked_on is None and uuid not in self._published:
-                # The parent came from a checkpoint, and no runner ever took this child:
-                # the parent's runner may have died between committing the step that
-                # created it and publishing its task (the commit must come first). Queue
-                # it again; if the first task exists after all, the claim drops one.
-                log.info("queueing awaited child %s again (it was never taken)", uuid)
-                await self.communicator.publish_task(TaskMessage(uuid, node.pk))
+            await self._queue_if_never_taken(node)
             # shielded: a pause cancels this wait, and must not cancel the waiter that the
             # wait after play (or another parent) shares
             await asyncio.shield(waiter)
@@ -918,6 +956,9 @@ class Runner:
         except OwnershipLostError:
             handle.taken_over = True  # said in _drive: nothing of it is this runner's now
         except Exception as exc:
+            process = handle.process
+            if process.store_provenance and _store_away(exc, handle) and not handle.store_away:
+                self._leave_for_the_store(handle, exc)  # its last writes did not land
             if handle.exception is None:
                 handle.exception = exc
             if not handle.store_away:  # said already: its writes did not land

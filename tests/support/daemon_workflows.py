@@ -5,7 +5,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from graphflow import Int, Str, ToContext, WorkChain, append_, calcfunction, while_, workfunction
+from graphflow import (
+    Int,
+    Str,
+    ToContext,
+    WorkChain,
+    append_,
+    calcfunction,
+    run_get_node,
+    while_,
+    workfunction,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -239,3 +249,17 @@ class GrandParent(WorkChain):
 
     def done(self):
         self.report(f"parent ended {self.ctx.parent.process_state.value}")
+
+
+class RunsNested(WorkChain):
+    """Runs a SlowParent inside its step (a nested ``run``, which waits for its end)."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("ticks", valid_type=Int)
+        spec.outline(cls.nest)
+
+    def nest(self):
+        _, node = run_get_node(SlowParent, ticks=self.inputs.ticks)
+        self.report(f"nested ended {node.process_state.value}")

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from support.daemon import purge_tasks
-from support.daemon_workflows import GrandParent, SlowParent, wait_terminated, wait_until
+from support.daemon_workflows import (
+    GrandParent,
+    RunsNested,
+    SlowParent,
+    wait_terminated,
+    wait_until,
+)
 
 import graphflow as gf
 from graphflow import control
@@ -122,7 +128,9 @@ def test_a_lost_wake_is_found_by_repair_and_by_a_starting_worker(
         for kid in kids:
             control.kill(kid, message="stopped by hand")
         assert [n.process_state.value for n in wait_terminated(kids, 30)] == ["killed"] * 2
-        assert purge_tasks(amqp_url) >= 1  # the parent's task, queued by the last kill
+        # the tickers' tasks, handed back at the stop, and the parent's, queued by the
+        # last kill's wake (without it there would be two)
+        assert purge_tasks(amqp_url) == 3
         assert stored(parent.uuid)["parked"] is not None
         found = daemon.cli("process", "repair", "--dry-run")
         assert found.returncode == 0, found.stderr
@@ -131,3 +139,14 @@ def test_a_lost_wake_is_found_by_repair_and_by_a_starting_worker(
         [done] = wait_terminated([parent], timeout=120)
         assert done.is_finished_ok, done.exit_message
         assert reports(done).count("2 tickers done") == 1
+
+
+def test_a_nested_run_is_never_parked(graphflow_home: Path, amqp_url: str) -> None:
+    """A step's ``run`` waits for its process in the step: parking it would hand the step
+    an unfinished process."""
+    with running_daemon(graphflow_home, amqp_url, waiting_in_memory=0) as daemon:
+        outer = gf.submit(RunsNested, ticks=gf.Int(10))
+        [done] = wait_terminated([outer], timeout=120)
+        assert done.is_finished_ok, done.exit_message
+        assert reports(done) == ["nested ended finished"]
+        assert "Traceback" not in daemon.logs()

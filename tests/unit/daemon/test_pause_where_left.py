@@ -77,10 +77,13 @@ def test_a_stop_or_a_takeover_ends_the_tries(
     writer = Writer(away=1, then=then)
     worker = worker_with(writer)
 
+    def stop() -> None:
+        worker.stopping = True
+        worker._until_stopped.end_now()
+
     async def go() -> None:
         if said is None:  # the store never comes back: the worker stops meanwhile
-            asyncio.get_running_loop().call_later(0.8, worker._until_stopped.end_now)
-            worker.stopping = True
+            asyncio.get_running_loop().call_later(0.8, stop)
         await worker._pause_where_left(node())
 
     asyncio.run(asyncio.wait_for(go(), 30))

@@ -102,10 +102,20 @@ async def run_over(store: FailingStore) -> tuple[Any, Any]:
 UNREACHABLE = StoreUnavailableError("cannot reach the graph store (tried 41 times over 600 s)")
 
 
-@pytest.mark.parametrize("fail_at", [2, 3])
+def commits_of_a_whole_run() -> int:
+    _, store = asyncio.run(run_over(FailingStore(10**6, UNREACHABLE)))
+    return int(store.commits)
+
+
+@pytest.mark.parametrize("fail_at", [2, 3, "the last"])
 def test_a_store_that_does_not_answer_leaves_the_process_at_its_checkpoint(
-    fail_at: int,
+    fail_at: int | str,
 ) -> None:
+    """Whichever commit the store does not take, the process is left, not ended: the
+    last one included (its end, which in memory was already reached)."""
+    if fail_at == "the last":
+        fail_at = commits_of_a_whole_run()
+    assert isinstance(fail_at, int)
     handle, store = asyncio.run(run_over(FailingStore(fail_at, UNREACHABLE)))
     assert handle.store_away
     assert isinstance(handle.exception, StoreUnavailableError)
