@@ -705,11 +705,11 @@ class Runner:
         may in memory already."""
         limit = self.waiting_in_memory
         process = handle.process
-        if limit is None or handle.awaited or not isinstance(process, WorkChain):
+        if limit is None or handle.awaited or self.communicator is None:
             return False
-        if not process.store_provenance:
+        if not isinstance(process, WorkChain) or not process.store_provenance:
             return False
-        if not process.awaiting or self.communicator is None:
+        if not process.awaiting:
             return False
         waiting = sum(
             1
@@ -882,8 +882,8 @@ class Runner:
         """The store did not answer within the deadline: a process is never excepted for
         that. What is durable is its last checkpoint, with everything before it; the
         process is let go there (nothing more is written), to be continued from it once
-        the store is back: a daemon worker pauses it there (engine's caller: the
-        worker), and ``process play`` or ``process resume`` continues it."""
+        the store is back: a daemon worker then pauses it there (``process play``
+        continues it); elsewhere ``process resume`` does."""
         process = handle.process
         handle.store_away = True
         pk = process.node.pk
