@@ -72,6 +72,10 @@ __all__ = ["Worker", "main"]
 
 log = logging.getLogger("graphflow.daemon.worker")
 
+#: the fewest tasks a worker asks the broker for at a time. Taking one is several round
+#: trips; a worker that resumed taking tasks when one slot was free asked for one at a
+#: time for good, and took a crowd of woken parents one after another (issue 22)
+MIN_PREFETCH = 32
 #: seconds a task whose job is on another host waits before it goes back to the queue
 ELSEWHERE_PAUSE = 5.0
 
@@ -146,8 +150,10 @@ class Worker:
         return self.slots - self.runner.busy_count() - len(self._taking)
 
     async def consume(self) -> None:
-        """Take tasks, at most as many at a time as there are free slots."""
-        await self.communicator.consume_tasks(self.on_task, prefetch=max(1, self.free_slots()))
+        """Take tasks, at most as many at a time as there are free slots, but never fewer
+        than MIN_PREFETCH (a task beyond the free slots goes back at once)."""
+        prefetch = max(min(self.slots, MIN_PREFETCH), self.free_slots())
+        await self.communicator.consume_tasks(self.on_task, prefetch=prefetch)
         self.consuming = True
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str | None = None) -> None:

@@ -103,8 +103,8 @@ async def publish_ready(backend: Backend, communicator: Communicator, older_than
     rows = await ready_parked(backend, older_than=older_than)
     for row in rows:
         log.warning(
-            "process pk %s is parked and its children have ended, but nobody queued it: "
-            "queueing it",
+            "process pk %s has been parked since its children ended: queueing it (again, "
+            "if its task is still waiting in the queue)",
             row["pk"],
         )
         await communicator.publish_task(TaskMessage(row["uuid"], row["pk"]))
