@@ -552,7 +552,9 @@ def parse_option(key: str, value: str) -> Any:
         parsed = kind(value)
     except ValueError:
         raise ConfigError(f"option {key!r} needs a {kind.__name__}, not {value!r}") from None
-    if key in _ZERO_ALLOWED and parsed == 0:
+    if key in _ZERO_ALLOWED:
+        if parsed < 0:
+            raise ConfigError(f"option {key!r} must be 0 or more, not {value!r}")
         return parsed
     if not math.isfinite(parsed) or parsed <= 0:  # nan and inf compare as they please
         raise ConfigError(f"option {key!r} must be a positive finite number, not {value!r}")

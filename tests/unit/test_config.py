@@ -237,10 +237,13 @@ def test_waiting_in_memory_may_be_zero(home: Path, value: str, kept: int) -> Non
     assert profile.option("waiting_in_memory", None) == kept
 
 
-@pytest.mark.parametrize("value", ["-1", "1.5", "nan", "many"])
-def test_waiting_in_memory_must_be_a_count(home: Path, value: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("-1", "must be 0 or more"), ("1.5", "needs a int"), ("nan", "needs a int"), ("x", "int")],
+)
+def test_waiting_in_memory_must_be_a_count(home: Path, value: str, said: str) -> None:
     config.setup_profile("p")
-    with pytest.raises(ConfigError, match="waiting_in_memory"):
+    with pytest.raises(ConfigError, match=f"waiting_in_memory.*{said}"):
         config.update_profile("p", options={"waiting_in_memory": value})
 
 
