@@ -725,12 +725,11 @@ class Runner:
         process woken by its last child's end is continued, not parked again)."""
         process = handle.process
         assert isinstance(process, WorkChain)
-        nodes = await aload_nodes(self.backend, [entry["uuid"] for entry in process.awaiting])
-        running = [
-            node
-            for node in nodes.values()
-            if isinstance(node, ProcessNode) and not node.is_terminated
-        ]
+        # through the reader, as the wait reads them: a crowd woken at once is one query
+        nodes = await asyncio.gather(
+            *(self._reader.load(entry["uuid"]) for entry in process.awaiting)
+        )
+        running = [node for node in nodes if node is not None and not node.is_terminated]
         for node in running:
             await self._queue_if_never_taken(node)
         # one that is missing is not waited for here: waiting raises for it
