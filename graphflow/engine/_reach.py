@@ -123,10 +123,12 @@ async def control(
         # as a running parent kills the children it waits for (Runner._kill_children)
         for child in node.parked_on:
             await _kill_child(runner, child, message)
-        return ControlResult(
-            node.pk, True, f"kill: {node._ident()} (parked until its children end)"
-        )
-    where = "queued, not running yet" if node.owner is None else "not running anywhere"
+    if node.parked_on is not None:
+        where = "parked in the store, waiting for its children"
+    elif node.owner is None:
+        where = "queued, not running yet"
+    else:
+        where = "not running anywhere"
     return ControlResult(node.pk, True, f"{action}: {node._ident()} ({where})")
 
 
