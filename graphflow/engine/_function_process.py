@@ -208,7 +208,11 @@ def run_nested_function(
             process._write_creation(scope)
             scope.update(process.node, process.transition(Event.START))
             try:
-                _run_body(process, scope, cached, call_args, call_kwargs)
+                code = _run_body(process, scope, cached, call_args, call_kwargs)
+                end = process.transition(
+                    Event.FINISH, exit_status=code.status, exit_message=code.message
+                )
+                scope.update(process.node, end)
             except BaseException as exc:
                 message = process._log_exception(exc)
                 if isinstance(exc, KeyboardInterrupt):  # killed with its caller (Ctrl-C)
@@ -224,21 +228,18 @@ def run_nested_function(
 
 def run_function_step(
     process: FunctionProcess, scope: WriteScope, cached: dict[str, Node] | None
-) -> None:
+) -> ExitCode:
     """The body of a process function as the one step of its process, in the thread the
-    runner gives it: its writes, outputs and end go into ``scope``, which the runner
-    commits (an exception leaves that to the runner too, which records the process as
-    excepted). ``cached``: the outputs the cache serves instead (the body does not run).
+    runner gives it: its writes and outputs go into ``scope``, which the runner commits
+    with the end (an exception leaves that to the runner too, which records the process
+    as excepted); the exit code it ends with. ``cached``: the outputs the cache serves
+    instead (the body does not run).
     """
     call_args, call_kwargs = process.arguments or process.call_arguments()
-    with write_scope(scope if process.store_provenance else None), process_context(process):
-        process._scope = scope
-        try:
-            if cached is not None:
-                scope.update(process.node, {"cached_from": process.node.get_cache_source()})
-            _run_body(process, scope, cached, call_args, call_kwargs)
-        finally:
-            process._scope = None
+    with process.running_in(scope):
+        if cached is not None:
+            scope.update(process.node, {"cached_from": process.node.get_cache_source()})
+        return _run_body(process, scope, cached, call_args, call_kwargs)
 
 
 def function_result(process: FunctionProcess) -> Any:
@@ -277,9 +278,9 @@ def _run_body(
     cached: dict[str, Node] | None,
     call_args: list[Any],
     call_kwargs: dict[str, Any],
-) -> None:
+) -> ExitCode:
     """The body's outputs (or the cache's, when it serves), written with the end of the
-    process."""
+    process; the exit code it ends with."""
     if cached is None:
         outputs, code = _outputs_of(process, process.func(*call_args, **call_kwargs))
     else:
@@ -287,10 +288,7 @@ def _run_body(
     if process.store_provenance:
         process._write_outputs(scope, outputs)
     process._outputs = dict(outputs)
-    scope.update(
-        process.node,
-        process.transition(Event.FINISH, exit_status=code.status, exit_message=code.message),
-    )
+    return code
 
 
 def _outputs_of(process: FunctionProcess, result: Any) -> tuple[dict[str, Node], ExitCode]:

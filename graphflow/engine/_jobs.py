@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import functools
 import logging
 import math
 import posixpath
@@ -61,7 +62,7 @@ from graphflow.errors import (
     SchedulerSubmitError,
     TransportError,
 )
-from graphflow.orm import FolderData, RemoteData, SinglefileData, WriteScope, write_scope
+from graphflow.orm import FolderData, Node, RemoteData, SinglefileData, WriteScope
 from graphflow.orm._computers import Computer, aload_computer
 from graphflow.orm._process import NAMESPACE_SEPARATOR
 from graphflow.retry import Backoff, Deadline, retry
@@ -282,7 +283,8 @@ class JobDriver:
             await self._parse(handle)
             return
         if process.state is ProcessState.RUNNING:
-            self._pending(handle).update(process.node, process.transition(Event.WAIT))
+            scope = self._pending(handle)
+            scope.update(process.node, await self.runner.transition(handle, scope, Event.WAIT))
         tasks: dict[str, Callable[[ProcessHandle], Awaitable[None]]] = {
             JobStep.UPLOAD: self._upload,
             JobStep.SUBMIT: self._submit,
@@ -376,16 +378,11 @@ class JobDriver:
         if outputs is None:
             return False
         scope = self._pending(handle)
-        handle.pending = None
-        for label, node in outputs.items():
-            await self.runner.in_thread(process.out, label.replace(NAMESPACE_SEPARATOR, "."), node)
-        await self.runner.in_thread(process._write_outputs, scope, outputs)
         if process.state is ProcessState.WAITING:
-            scope.update(process.node, process.transition(Event.RESUME))
+            scope.update(process.node, await self.runner.transition(handle, scope, Event.RESUME))
         computer = process.node._job_update(computer=process.code.computer_label)
         scope.update(process.node, {"cached_from": process.node.get_cache_source(), **computer})
-        scope.update(process.node, process.finish_props(ExitCode(0)))
-        self.runner.commit(handle, scope)
+        await self.runner.run_step(handle, functools.partial(_take_outputs, outputs=outputs))
         return True
 
     async def _workdir(self, transport: Transport, computer: Computer, process: CalcJob) -> str:
@@ -490,23 +487,19 @@ class JobDriver:
                 handle, "retrieve", lambda: self.runner.in_thread(FolderData, tmp)
             )
         scope = self._pending(handle)
-        await self.runner.in_thread(process.out, "retrieved", folder)
-        await self.runner.in_thread(process._write_outputs, scope, {"retrieved": folder})
+        await self.runner.in_thread(_take_retrieved, process, scope, folder)
         process.job.update(step=JobStep.PARSE, exit_code=exit_code)
         props = process.node._job_update(job_exit_code=exit_code)
-        props.update(process.transition(Event.RESUME))
+        props.update(await self.runner.transition(handle, scope, Event.RESUME))
         self._commit_progress(handle, props)
 
     async def _parse(self, handle: ProcessHandle) -> None:
         process = handle.process
         assert isinstance(process, CalcJob)
         if process.state is ProcessState.WAITING:
-            self._pending(handle).update(process.node, process.transition(Event.RESUME))
-        scope = self._pending(handle)
-        handle.pending = None
-        async with self.runner.slot(handle):
-            await self.runner.in_thread(_parse_and_finish, process, scope)
-        self.runner.commit(handle, scope)
+            scope = self._pending(handle)
+            scope.update(process.node, await self.runner.transition(handle, scope, Event.RESUME))
+        await self.runner.run_step(handle, _parse)
 
     # --- back-off, pause, writes --------------------------------------------------------
 
@@ -693,19 +686,28 @@ async def _fetch(transport: Transport, workdir: str, patterns: list[str], local:
             continue
 
 
-def _parse_and_finish(process: CalcJob, scope: WriteScope) -> None:
-    """Run the parser (if any) and finish the job with its outputs and exit code."""
+def _parse(process: CalcJob, scope: WriteScope) -> ExitCode:
+    """Run the parser (if any): the job's new outputs, and the exit code it ends with."""
     written = set(process._outputs)
-    process._scope = scope
-    try:
-        with write_scope(scope):
-            code = _verdict(process)
+    with process.running_in(scope):
+        code = _verdict(process)
         new = {k: v for k, v in process._outputs.items() if k not in written}
         if new:
             process._write_outputs(scope, new)
-        scope.update(process.node, process.finish_props(code))
-    finally:
-        process._scope = None
+    return process.checked_exit_code(code)
+
+
+def _take_outputs(process: CalcJob, scope: WriteScope, outputs: dict[str, Node]) -> ExitCode:
+    """A cached job's outputs (a finished twin's copies), as if its parser had made them."""
+    for label, node in outputs.items():
+        process.out(label.replace(NAMESPACE_SEPARATOR, "."), node)
+    process._write_outputs(scope, outputs)
+    return process.checked_exit_code(ExitCode(0))
+
+
+def _take_retrieved(process: CalcJob, scope: WriteScope, folder: FolderData) -> None:
+    process.out("retrieved", folder)
+    process._write_outputs(scope, {"retrieved": folder})
 
 
 def _verdict(process: CalcJob) -> ExitCode:

@@ -8,12 +8,14 @@ whoever drives the process commits that scope in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphflow.engine._checkpoint import Checkpoint, dumps, encode_value
+from graphflow.engine._context import process_context
 from graphflow.engine._importing import import_name, refuse_launch_while_importing
 from graphflow.engine._logging import REPORT, emit
 from graphflow.engine._ports import PortNamespace
@@ -21,7 +23,7 @@ from graphflow.engine._spec import ExitCode, ExitCodesNamespace, ProcessSpec
 from graphflow.engine._states import Event, next_state
 from graphflow.engine._trust import trust_launch
 from graphflow.errors import LinkRuleError, PortProblem, PortValidationError, ProcessError
-from graphflow.orm import CalculationNode, Data, Node, ProcessNode, check_link
+from graphflow.orm import CalculationNode, Data, Node, ProcessNode, check_link, write_scope
 from graphflow.orm._process import NAMESPACE_SEPARATOR
 from graphflow.plugins import entry_point_name
 from graphflow.types import LinkType, ProcessState
@@ -273,6 +275,17 @@ class Process:
             raise ProcessError(f"{self.node._ident()} is not running a step")
         return self._scope
 
+    @contextlib.contextmanager
+    def running_in(self, scope: WriteScope) -> Iterator[None]:
+        """While this process's code runs (a step, a body, a parser, a hook): what it
+        stores, links and reports joins ``scope``, and ``current_process()`` is this."""
+        self._scope = scope
+        try:
+            with write_scope(scope if self.store_provenance else None), process_context(self):
+                yield
+        finally:
+            self._scope = None
+
     # --- transition hooks (paper, listing 17): override freely, no super() needed -----
 
     def on_entering(self, state: ProcessState) -> None:
@@ -283,6 +296,15 @@ class Process:
 
     def on_exiting(self) -> None:
         """About to leave the current state."""
+
+    @classmethod
+    def hooks_transitions(cls) -> bool:
+        """Whether the class overrides a transition hook (then its transitions run in a
+        step's thread: hooks are user code, which never runs on graphflow's loop)."""
+        return any(
+            getattr(cls, name) is not getattr(Process, name)
+            for name in ("on_exiting", "on_entering", "on_entered")
+        )
 
     def transition(
         self,
@@ -404,18 +426,18 @@ class Process:
             raise PortValidationError(f"{self.process_label()} outputs", problems)
         self._outputs[flat] = node
 
-    def finish_props(self, code: ExitCode) -> dict[str, Any]:
-        """FINISH with ``code``: a success whose outputs are incomplete or invalid becomes
-        ``ERROR_MISSING_OUTPUT`` or ``ERROR_INVALID_OUTPUT``."""
+    def checked_exit_code(self, code: ExitCode) -> ExitCode:
+        """The exit code to finish with: a success whose outputs are incomplete or invalid
+        becomes ``ERROR_MISSING_OUTPUT`` or ``ERROR_INVALID_OUTPUT``. (The spec's
+        validators are user code: this runs in the step's thread.)"""
         if code.status == 0:
             problems = self._output_problems(self._outputs, partial=False)
             if problems:
                 first = problems[0]
                 if first.message == "required value was not given":
-                    code = self.exit_codes.ERROR_MISSING_OUTPUT.format(port=first.path)
-                else:
-                    code = self.exit_codes.ERROR_INVALID_OUTPUT.format(message=str(first))
-        return self.transition(Event.FINISH, exit_status=code.status, exit_message=code.message)
+                    return self.exit_codes.ERROR_MISSING_OUTPUT.format(port=first.path)
+                return self.exit_codes.ERROR_INVALID_OUTPUT.format(message=str(first))
+        return code
 
     def _output_problems(self, outputs: Mapping[str, Node], *, partial: bool) -> list[PortProblem]:
         nested = _nest(outputs)

@@ -36,7 +36,7 @@ from graphflow.engine._caching import acached_outputs
 from graphflow.engine._calcjob import CalcJob
 from graphflow.engine._caller_thread import CallerThread
 from graphflow.engine._checkpoint import dumps
-from graphflow.engine._context import current_process, process_context
+from graphflow.engine._context import current_process
 from graphflow.engine._exit_codes import ExitCode
 from graphflow.engine._function_process import FunctionProcess, run_function_step
 from graphflow.engine._interrupt import wait_for_run
@@ -60,12 +60,12 @@ from graphflow.errors import (
 from graphflow.orm import (
     Backend,
     CalculationNode,
+    PendingWrite,
     ProcessNode,
     ProcessReader,
     WriteScope,
     aload_nodes,
     get_backend,
-    write_scope,
 )
 from graphflow.store import WriteBatch, query
 from graphflow.types import ProcessState
@@ -114,6 +114,8 @@ class ProcessHandle:
     exception: BaseException | None = None
     #: changes made between steps (resuming, pausing), written with the next step
     pending: WriteScope | None = None
+    #: its writes handed to the writer and not settled yet (a step's reads wait for them)
+    unsettled: list[PendingWrite] = field(default_factory=list)
     #: the last state (and paused flag) announced to listeners, and the announcement chain
     announced: tuple[str, bool] | None = None
     announcing: asyncio.Future[None] | None = None
@@ -539,7 +541,7 @@ class Runner:
         creating = process.store_provenance and not process.node.is_stored
         if creating:
             await self.in_thread(process._write_creation, scope, executor=handle.executor)
-        props = process.transition(Event.START)
+        props = await self.transition(handle, scope, Event.START)
         if process.store_provenance:  # else nothing is written, and inputs may be unstored
             props["checkpoint"] = dumps(process.checkpoint())
             props["owner"] = this_owner()
@@ -580,6 +582,42 @@ class Runner:
             executor or self._executor, fn, *args
         )
 
+    async def transition(
+        self, handle: ProcessHandle, scope: WriteScope, event: Event, **change: Any
+    ) -> dict[str, Any]:
+        """The one way a driven process changes state: the state table decides, here, and
+        the change joins ``scope``; the properties to write are returned. The process's
+        transition hooks are user code: if its class has any, the change runs in the
+        step's thread (what they store or report joins ``scope``), never on the loop."""
+        process = handle.process
+        if not process.hooks_transitions():
+            return process.transition(event, **change)
+
+        def with_hooks() -> dict[str, Any]:
+            with process.running_in(scope):
+                return process.transition(event, **change)
+
+        props: dict[str, Any] = await self.in_thread(with_hooks, executor=handle.executor)
+        return props
+
+    async def conclude(
+        self, handle: ProcessHandle, scope: WriteScope, code: ExitCode | None
+    ) -> None:
+        """Turn a step's outcome into the process's next state and checkpoint, in
+        ``scope``: it finishes with ``code``; or, without one, it waits for the children
+        it awaits, or carries on with its next step."""
+        process = handle.process
+        if code is not None:
+            props = await self.transition(
+                handle, scope, Event.FINISH, exit_status=code.status, exit_message=code.message
+            )
+        elif isinstance(process, WorkChain) and process.awaiting:
+            props = await self.transition(handle, scope, Event.WAIT)
+            props["checkpoint"] = dumps(process.checkpoint())
+        else:
+            props = {"checkpoint": dumps(process.checkpoint())}
+        scope.update(process.node, props)
+
     def slot(self, handle: ProcessHandle) -> contextlib.AbstractAsyncContextManager[Any]:
         """A step's turn among the runner's slots (a parent blocked in ``run`` lends its own)."""
         return contextlib.nullcontext() if handle.borrows_slot else self._slots
@@ -603,11 +641,13 @@ class Runner:
                 part.settle(durable=True)
             return
         future = self._submit(handle, batch, ends=ends)
+        handle.unsettled.extend(taken)
 
         def settle(done: asyncio.Future[None]) -> None:
             durable = not done.cancelled() and done.exception() is None
             for part in taken:
                 part.settle(durable=durable)
+                handle.unsettled.remove(part)
 
         future.add_done_callback(settle)
         self._announce_after(handle, future)
@@ -635,35 +675,39 @@ class Runner:
         if isinstance(process, FunctionProcess):
             cached = await self._cached(process)
             step = functools.partial(run_function_step, cached=cached)
-            await self._in_step_scope(handle, step, process, keep_failed=True)
+            await self.run_step(handle, step, keep_failed=True)
             return
         if not isinstance(process, WorkChain):
             raise ProcessError(f"the runner cannot drive {type(process).__name__} processes")
         await self._throttle(handle)
-        await self._in_step_scope(handle, _run_step, process)
+        await self.run_step(handle, _run_step)
         children = process.submitted
         process.submitted = []
         if children:
             await self._launch_children(handle, children)
 
-    async def _in_step_scope(
+    async def run_step(
         self,
         handle: ProcessHandle,
-        run: Callable[[Any, WriteScope], None],
-        process: Process,
+        run: Callable[[Any, WriteScope], ExitCode | None],
         *,
         keep_failed: bool = False,
     ) -> None:
-        """``run(process, scope)`` in the pool, in its turn among the slots; its writes are
-        committed after it, with what was pending. If it fails they are rolled back, and
-        only its log rows are kept, to be written with whatever records the failure;
-        unless ``keep_failed`` (a process function's body, its one step): then they are
-        committed, as AiiDA keeps what a failed function stored and the processes it
-        called, each recorded with how it ended."""
-        scope = WriteScope(self.backend)
+        """A step: ``run(process, scope)`` (user code) in the pool, in its turn among the
+        slots, returns its outcome, which :meth:`conclude` turns into the next state here;
+        the step's writes are committed after it, with what was pending. If it fails they
+        are rolled back, and only its log rows are kept, to be written with whatever
+        records the failure; unless ``keep_failed`` (a process function's body, its one
+        step): then they are committed, as AiiDA keeps what a failed function stored and
+        the processes it called, each recorded with how it ended."""
+        earlier: list[PendingWrite | WriteScope] = [*handle.unsettled]
+        if handle.pending is not None:
+            earlier.append(handle.pending)
+        scope = WriteScope(self.backend, earlier=earlier)
         async with self.slot(handle):
             try:
-                await self.in_thread(run, process, scope, executor=handle.executor)
+                code = await self.in_thread(run, handle.process, scope, executor=handle.executor)
+                await self.conclude(handle, scope, code)
             except BaseException:
                 if keep_failed:
                     self.commit(handle, scope)
@@ -803,7 +847,7 @@ class Runner:
             process._deliver(entry, by_uuid[entry["uuid"]])
         process.awaiting = []
         scope = handle.pending or WriteScope(self.backend)
-        scope.update(process.node, process.transition(Event.RESUME))
+        scope.update(process.node, await self.transition(handle, scope, Event.RESUME))
         handle.pending = scope
 
     async def _child_terminated(self, uuid: str) -> ProcessNode:
@@ -873,7 +917,8 @@ class Runner:
         finally:
             process._scope = None
         if not process.state.is_terminal:
-            scope.update(process.node, process.transition(Event.EXCEPT, exit_message=exit_message))
+            props = await self.transition(handle, scope, Event.EXCEPT, exit_message=exit_message)
+            scope.update(process.node, props)
         self.commit(handle, scope, ends=True)
         await self._kill_children(handle, f"the parent {process.process_label()} excepted")
 
@@ -900,7 +945,9 @@ class Runner:
         if isinstance(process, CalcJob):
             await self.jobs.cancel(handle)
         scope = self._end_scope(handle)
-        scope.update(process.node, process.transition(Event.KILL, exit_message=message))
+        scope.update(
+            process.node, await self.transition(handle, scope, Event.KILL, exit_message=message)
+        )
         self.commit(handle, scope, ends=True)
 
     async def _kill_children(self, handle: ProcessHandle, message: str) -> None:
@@ -1061,19 +1108,16 @@ def _detach(handle: ProcessHandle) -> None:
     handle.play.set()
 
 
-def _run_step(process: WorkChain, scope: WriteScope) -> None:
-    """One step of a work chain, in a pool thread: conditions, the step, its bookkeeping."""
+def _run_step(process: WorkChain, scope: WriteScope) -> ExitCode | None:
+    """One step of a work chain, in a pool thread: conditions, the step, its outputs;
+    the exit code it finishes with (its outputs checked), or None to go on."""
     outline = process.spec().outline_instructions
     assert outline is not None
-    with write_scope(scope if process.store_provenance else None), process_context(process):
-        process._scope = scope
-        try:
-            _advance(process, outline, scope)
-        finally:
-            process._scope = None
+    with process.running_in(scope):
+        return _advance(process, outline, scope)
 
 
-def _advance(process: WorkChain, outline: Any, scope: WriteScope) -> None:
+def _advance(process: WorkChain, outline: Any, scope: WriteScope) -> ExitCode | None:
     def evaluate(condition: str) -> bool:
         predicate = getattr(process, condition)
         result = predicate()
@@ -1118,14 +1162,7 @@ def _advance(process: WorkChain, outline: Any, scope: WriteScope) -> None:
     new_outputs = {k: v for k, v in process._outputs.items() if k not in written}
     if process.store_provenance and new_outputs:
         process._write_outputs(scope, new_outputs)
-    if code is not None:
-        props = process.finish_props(code)
-    elif process.awaiting:
-        props = process.transition(Event.WAIT)
-        props["checkpoint"] = dumps(process.checkpoint())
-    else:
-        props = {"checkpoint": dumps(process.checkpoint())}
-    scope.update(process.node, props)
+    return None if code is None else process.checked_exit_code(code)
 
 
 # --- the interpreter's runner ----------------------------------------------------------

@@ -47,6 +47,7 @@ from graphflow.orm._process import (
     WorkFunctionNode,
 )
 from graphflow.orm._session import (
+    PendingWrite,
     WriteScope,
     astore_nodes,
     current_scope,
@@ -76,6 +77,7 @@ __all__ = [
     "LinkManager",
     "List",
     "Node",
+    "PendingWrite",
     "ProcessNode",
     "ProcessReader",
     "RemoteData",

@@ -9,6 +9,7 @@ import neo4j.graph
 from graphflow import _loop
 from graphflow.orm._backend import get_backend
 from graphflow.orm._load import node_from_record
+from graphflow.orm._session import see_earlier_writes
 from graphflow.store import QueryResult
 
 if TYPE_CHECKING:
@@ -59,4 +60,5 @@ def cypher(query: str, **params: Any) -> list[dict[str, Any]]:
     A statement with a write clause is refused before it reaches the server. Provenance
     nodes in the result come back as graphflow nodes (``Int``, ``CalcFunctionNode``, ...).
     """
+    see_earlier_writes()  # in a step, its process's earlier steps are seen
     return _loop.call(acypher(query, params)).rows

@@ -9,6 +9,7 @@ from graphflow import _loop
 from graphflow.errors import MultipleObjectsError, NotExistentError
 from graphflow.orm._backend import Backend, get_backend
 from graphflow.orm._nodes import Node, class_for_labels, node_class
+from graphflow.orm._session import current_scope, see_earlier_writes
 from graphflow.store import query
 
 if TYPE_CHECKING:
@@ -91,7 +92,14 @@ async def aload_nodes(backend: Backend, uuids: Sequence[str]) -> dict[str, Node]
 
 
 def load_node(identifier: int | str) -> Node:
-    """Load a stored node by pk, uuid or unique uuid prefix."""
+    """Load a stored node by pk, uuid or unique uuid prefix. In a step, a node the step
+    (or its process before it) stored is found too, even before it is durable."""
+    scope = current_scope()
+    if scope is not None:
+        node = scope.stored_here(identifier)
+        if node is not None:
+            return node
+        scope.wait_for_earlier()
 
     async def load() -> Node:
         return await aload_node(await get_backend(), identifier)
@@ -126,6 +134,7 @@ def _links_now(
     node: Node, link_types: Sequence[str], *, incoming: bool
 ) -> list[tuple[str, str, Node]]:
     """:func:`alinks` for synchronous code."""
+    see_earlier_writes()
 
     async def read() -> list[tuple[str, str, Node]]:
         return await alinks(await get_backend(), node, link_types, incoming=incoming)

@@ -39,6 +39,7 @@ __all__ = [
     "astore_nodes",
     "commit_scope",
     "current_scope",
+    "see_earlier_writes",
     "store_nodes",
     "update_stored_node",
     "write_scope",
@@ -114,12 +115,35 @@ class WriteScope:
     commits what :meth:`take` returns settles it once the commit is durable (or failed).
     """
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(
+        self, backend: Backend, *, earlier: Sequence[PendingWrite | WriteScope] = ()
+    ) -> None:
         self.backend = backend
         self._batch = WriteBatch()
         self._lock = threading.Lock()
         self._claim = _Claim()
         self._nodes: list[Node] = []
+        #: the process's writes before this scope's that are not durable yet: being
+        #: committed (PendingWrite) or to be committed with it (WriteScope)
+        self._earlier = list(earlier)
+
+    def stored_here(self, identifier: int | str) -> Node | None:
+        """The node with pk (or full uuid) ``identifier`` if this scope or the process's
+        earlier writes stored it and it is not durable yet (so the store cannot serve
+        it): what a step stored, it can load at once, as in AiiDA."""
+        key = identifier.strip().lower() if isinstance(identifier, str) else identifier
+        for part in (self, *self._earlier):
+            for node in list(part._nodes if isinstance(part, WriteScope) else part.nodes):
+                if node.pk == key or node.uuid == key:
+                    return node
+        return None
+
+    def wait_for_earlier(self) -> None:
+        """Wait (in the step's thread) until the process's earlier writes are durable, so
+        that a read from this step sees what the process's earlier steps wrote."""
+        for part in self._earlier:
+            if isinstance(part, PendingWrite):
+                part.claim.settled.wait(CLAIM_WAIT)
 
     def _add_claimed(self, new: Sequence[Node], pks: Sequence[int]) -> None:
         with self._lock:
@@ -189,6 +213,13 @@ class WriteScope:
 def current_scope() -> WriteScope | None:
     """The step scope the calling code runs in, if any."""
     return _scope.get()
+
+
+def see_earlier_writes() -> None:
+    """Before a read from a step: wait until what its process wrote before is durable."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.wait_for_earlier()
 
 
 @contextlib.contextmanager

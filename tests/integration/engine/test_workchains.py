@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
 import sys
 import threading
 import time
@@ -380,3 +381,112 @@ def test_transition_hooks_run_in_order_around_every_state_change() -> None:
     for old, new in itertools.pairwise(path):
         expected += [("exiting", old), ("entering", new), ("entered", old)]
     assert Hooked.calls == expected
+
+
+HOOKS_THAT_READ_AND_REPORT = """
+import sys
+import graphflow as gf
+
+class Child(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.go)
+    def go(self):
+        pass
+
+class Hooked(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("x", valid_type=gf.Int)
+        spec.outline(cls.child, cls.done)
+    def child(self):
+        return gf.ToContext(kid=self.submit(Child))
+    def done(self):
+        if self.inputs.x.value < 0:
+            raise ValueError("negative")
+    def on_entered(self, from_state):
+        x = gf.load_node(self.inputs.x.pk)  # a read through the store, as hooks do in AiiDA
+        self.report(f"entered {self.state.value} (x={x.value})")
+        if from_state is None or from_state.value == "created":
+            print("pk", self.node.pk, flush=True)
+
+if __name__ == "__main__":
+    try:
+        gf.run(Hooked, x=gf.Int(int(sys.argv[1])))
+    except Exception as exc:
+        print("raised", type(exc).__name__, exc)
+"""
+
+
+@pytest.mark.parametrize("x", [1, -1])
+def test_transition_hooks_may_read_the_store_and_report(tmp_path: Path, x: int) -> None:
+    """Hooks are user code: they run in a step's thread, never on graphflow's loop (where
+    a read through the store would wait for the loop it blocks), and what they report is
+    kept on the node for every transition, the start and the end included."""
+    script = tmp_path / "hooks.py"
+    script.write_text(HOOKS_THAT_READ_AND_REPORT)
+    done = subprocess.run(
+        [sys.executable, str(script), str(x)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    first, *rest = done.stdout.splitlines()
+    assert rest == ([] if x > 0 else ["raised ValueError negative"]), done.stdout
+    process = gf.load_node(int(first.removeprefix("pk ")))
+    end = "finished" if x > 0 else "excepted"
+    assert process.process_state.value == end
+    value = f"(x={x})"
+    assert [m for m in reports(process) if m.startswith("entered")] == [
+        f"entered running {value}",
+        f"entered waiting {value}",
+        f"entered running {value}",
+        f"entered {end} {value}",
+    ]
+
+
+@gf.calcfunction
+def doubled(x):
+    return gf.Int(2 * x.value)
+
+
+class ReadsWhatItWrote(gf.WorkChain):
+    """AiiDA's ``store()`` is immediate: a node a step stores can be loaded at once, by
+    that step and by the next (here the step's writes commit after it, in one
+    transaction, and the next step may run while they do)."""
+
+    seen: ClassVar[dict[str, object]] = {}
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.store_some, cls.read_them)
+
+    def store_some(self):
+        stored = gf.Int(7).store()
+        result, calc = doubled.run_get_node(gf.Int(4))
+        self.ctx.pks = [stored.pk, result.pk]
+        self.ctx.calc = calc.pk
+        self.seen["same step"] = gf.load_node(stored.pk).value
+        self.seen["same step by uuid"] = gf.load_node(stored.uuid).pk == stored.pk
+
+    def read_them(self):
+        self.seen["next step"] = [gf.load_node(pk).value for pk in self.ctx.pks]
+        rows = gf.cypher("MATCH (n:Node) WHERE n.pk IN $pks RETURN n.pk AS pk", pks=self.ctx.pks)
+        self.seen["next step by cypher"] = sorted(row["pk"] for row in rows)
+        self.seen["pks"] = sorted(self.ctx.pks)
+        self.seen["next step by link"] = gf.load_node(self.ctx.calc).inputs.x.value
+
+
+def test_a_step_reads_what_its_process_stored_before_it_is_durable() -> None:
+    ReadsWhatItWrote.seen.clear()
+    _, node = gf.run_get_node(ReadsWhatItWrote)
+    assert node.is_finished_ok, node.exit_message
+    seen = ReadsWhatItWrote.seen
+    assert seen.pop("next step by cypher") == seen.pop("pks")
+    assert seen == {
+        "same step": 7,
+        "same step by uuid": True,
+        "next step": [7, 8],
+        "next step by link": 4,
+    }
