@@ -551,7 +551,8 @@ def parse_option(key: str, value: str) -> Any:
     try:
         parsed = kind(value)
     except ValueError:
-        raise ConfigError(f"option {key!r} needs a {kind.__name__}, not {value!r}") from None
+        wanted = {int: "a whole number", float: "a number"}.get(kind, kind.__name__)
+        raise ConfigError(f"option {key!r} needs {wanted}, not {value!r}") from None
     if key in _ZERO_ALLOWED:
         if parsed < 0:
             raise ConfigError(f"option {key!r} must be 0 or more, not {value!r}")

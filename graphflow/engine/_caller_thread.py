@@ -81,6 +81,11 @@ class CallerThread(concurrent.futures.Executor):
                 future.set_exception(exc)
             except BaseException as exc:
                 self._escaped = exc
-                future.set_exception(ProcessError(f"{type(exc).__name__}: {exc}"))
+                said = (
+                    f"the process's code called sys.exit({exc.code!r})"
+                    if isinstance(exc, SystemExit)
+                    else f"{type(exc).__name__}: {exc}"
+                )
+                future.set_exception(ProcessError(said))
             else:
                 future.set_result(result)

@@ -94,6 +94,9 @@ def _to_instruction(item: Any) -> Instruction:
         return item.build()
     if isinstance(item, (list, tuple)):
         return Sequence_(item)
+    if isinstance(item, _WhileBuilder):
+        name = item.condition
+        raise OutlineError(f"while_({name}) has no body: write while_(cls.{name})(cls.step, ...)")
     return Step(_name(item, "step"))
 
 
@@ -125,12 +128,12 @@ class While(Instruction):
 
 class _WhileBuilder:
     def __init__(self, condition: Any) -> None:
-        self._condition = _name(condition, "condition")
+        self.condition = _name(condition, "condition")
 
     def __call__(self, *body: Any) -> While:
         if not body:
-            raise OutlineError(f"while_({self._condition}) has an empty body")
-        return While(self._condition, Sequence_(body))
+            raise OutlineError(f"while_({self.condition}) has an empty body")
+        return While(self.condition, Sequence_(body))
 
 
 def while_(condition: Any) -> _WhileBuilder:

@@ -22,7 +22,13 @@ from graphflow.engine._ports import PortNamespace
 from graphflow.engine._spec import ExitCode, ExitCodesNamespace, ProcessSpec
 from graphflow.engine._states import Event, next_state
 from graphflow.engine._trust import trust_launch
-from graphflow.errors import LinkRuleError, PortProblem, PortValidationError, ProcessError
+from graphflow.errors import (
+    LinkRuleError,
+    OutlineError,
+    PortProblem,
+    PortValidationError,
+    ProcessError,
+)
 from graphflow.orm import CalculationNode, Data, Node, ProcessNode, check_link, write_scope
 from graphflow.orm._process import NAMESPACE_SEPARATOR
 from graphflow.plugins import entry_point_name
@@ -173,7 +179,12 @@ class Process:
         if cached is None:
             cached = ProcessSpec()
             _define_base(cached)
-            cls.define(cached)
+            try:
+                cls.define(cached)
+            except OutlineError as exc:  # raised far from the class: say which one
+                if str(exc).startswith(f"{cls.__name__}:"):
+                    raise
+                raise type(exc)(f"{cls.__name__}: {exc}") from exc
             _define_base(cached)
             cls._check_spec(cached)
             cached.sealed = True

@@ -45,12 +45,14 @@ STATE_STYLE = {
 
 
 def state_text(node: ProcessNode, *, exit_status: bool = True) -> Text:
-    """``finished``, ``waiting (paused)``, ``finished [404]`` (without ``exit_status``,
-    where a column of its own shows it), coloured by state."""
+    """``finished``, ``waiting (paused)``, ``waiting (parked)``, ``finished [404]``
+    (without ``exit_status``, where a column of its own shows it), coloured by state."""
     state = node.process_state.value
     text = Text(state, style=STATE_STYLE.get(state, ""))
     if node.paused:
         text.append(" (paused)", style="yellow")
+    if node.parked_on:  # no worker holds it: the end of its last child queues it again
+        text.append(" (parked)", style="dim")
     if exit_status and node.exit_status not in (None, 0):
         text.append(f" [{node.exit_status}]", style="red")
     return text
@@ -115,6 +117,15 @@ def node_table(node: Node) -> Table:
             ("exit status", node.exit_status),
             ("exit message", node.exit_message),
         ]
+        if node.parked_on:
+            count = len(node.parked_on)
+            rows.append(
+                (
+                    "parked",
+                    f"in the store, not in a worker, until its {count} awaited "
+                    f"{'child ends' if count == 1 else 'children end'}",
+                )
+            )
         if isinstance(node, CalcJobNode):
             rows += [
                 ("computer", node.computer_label),

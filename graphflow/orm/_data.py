@@ -96,7 +96,9 @@ class BaseType(Data):
         if isinstance(value, BaseType):
             value = value.value
         if cls.python_type is not bool and isinstance(value, bool):
-            raise NotStorableError(f"{cls.__name__} needs a {cls.python_type.__name__}, got a bool")
+            name = cls.python_type.__name__
+            article = "an" if name[0] in "aeiou" else "a"
+            raise NotStorableError(f"{cls.__name__} needs {article} {name}, got a bool")
         try:
             if cls.python_type is int and isinstance(value, float) and not value.is_integer():
                 raise ValueError("not an integer")

@@ -239,7 +239,12 @@ def test_waiting_in_memory_may_be_zero(home: Path, value: str, kept: int) -> Non
 
 @pytest.mark.parametrize(
     ("value", "said"),
-    [("-1", "must be 0 or more"), ("1.5", "needs a int"), ("nan", "needs a int"), ("x", "int")],
+    [
+        ("-1", "must be 0 or more"),
+        ("1.5", "needs a whole number, not '1.5'"),
+        ("nan", "needs a whole number"),
+        ("x", "needs a whole number"),
+    ],
 )
 def test_waiting_in_memory_must_be_a_count(home: Path, value: str, said: str) -> None:
     config.setup_profile("p")

@@ -68,6 +68,10 @@ def test_a_parked_parent_finishes_once(graphflow_home: Path, amqp_url: str) -> N
         assert marks["owner"] is None
         assert sorted(marks["parked_on"]) == sorted(kids)
         assert marks["state"] == "waiting"
+        shown = daemon.cli("process", "show", str(parent.pk))
+        assert "waiting (parked)" in shown.stdout, shown
+        assert "until its 2 awaited children end" in shown.stdout
+        assert "waiting (parked)" in daemon.cli("process", "list").stdout
         wait_until(  # the workers write their figures every few seconds
             lambda: sum(worker.get("parked") or 0 for worker in daemon.stats()) >= 1,
             30,

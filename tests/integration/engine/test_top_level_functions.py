@@ -102,7 +102,7 @@ def test_sys_exit_in_a_body_excepts_the_process_and_the_engine_goes_on() -> None
         "MATCH (p:CalcFunction {process_label: 'leaves'}) RETURN p ORDER BY p.pk DESC LIMIT 1"
     )
     assert row["p"].process_state.value == "excepted"
-    assert row["p"].exit_message.endswith("SystemExit: 3")
+    assert row["p"].exit_message == "ProcessError: the process's code called sys.exit(3)"
 
     @gf.calcfunction
     def after(x):

@@ -128,3 +128,27 @@ def test_define_naming_a_missing_method_is_an_attribute_error_as_in_aiida() -> N
                 spec.outline(cls.missing)  # type: ignore[attr-defined]
 
     assert isinstance(caught.value, OutlineError)
+
+
+@pytest.mark.parametrize(
+    ("outline", "said"),
+    [
+        (lambda cls: (cls.a, 3), "Odd: outline step 3 is not a method"),
+        (lambda cls: (while_(cls.a),), r"Odd: while_\(a\) has no body: write while_\(cls.a\)\("),
+        (lambda cls: (if_(cls.a),), r"Odd: if_\(a\) has no body"),
+    ],
+    ids=["int", "while-without-body", "if-without-body"],
+)
+def test_a_bad_outline_names_its_class(outline, said: str) -> None:
+    """The error is raised while the class is defined, far from its name: it says it."""
+    import graphflow as gf
+
+    with pytest.raises(OutlineError, match=said):
+
+        class Odd(gf.WorkChain):
+            @classmethod
+            def define(cls, spec: gf.ProcessSpec) -> None:
+                super().define(spec)
+                spec.outline(*outline(cls))
+
+            def a(self) -> None: ...

@@ -45,7 +45,7 @@ def test_arithmetic_gives_new_unstored_nodes() -> None:
 def test_coercion_refuses_wrong_types() -> None:
     with pytest.raises(NotStorableError, match=r"Int cannot hold 1\.5"):
         Int(1.5)
-    with pytest.raises(NotStorableError, match="Int needs a int, got a bool"):
+    with pytest.raises(NotStorableError, match="Int needs an int, got a bool"):
         Int(True)
     with pytest.raises(NotStorableError, match="Str cannot hold 3"):
         Str(3)
