@@ -578,9 +578,11 @@ class Runner:
             # only a reserve: user code that stores nodes asks the store itself, and
             # fails there if the store is really gone; code that stores none runs
             log.warning("could not reserve pks before a step (%s); the step asks for its own", exc)
-        return await asyncio.get_running_loop().run_in_executor(
-            executor or self._executor, fn, *args
-        )
+        if executor is None:  # a pool thread: what it raises reaches the loop
+            return await asyncio.get_running_loop().run_in_executor(
+                self._executor, _without_exit, fn, *args
+            )
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
     async def transition(
         self, handle: ProcessHandle, scope: WriteScope, event: Event, **change: Any
@@ -1100,6 +1102,17 @@ def _ending(handle: ProcessHandle) -> bool:
     """Whether the process is ended or being killed: its paused flag is not written again
     (a write after the one that ends it would contradict it)."""
     return handle.kill_message is not None or handle.process.state.is_terminal
+
+
+def _without_exit(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, with a ``sys.exit()`` in it turned into the process's failure: a
+    SystemExit that reached the loop would stop graphflow's loop itself, and every
+    process with it. (The caller's own thread re-raises it once the run ends:
+    engine._caller_thread.)"""
+    try:
+        return fn(*args)
+    except SystemExit as exc:
+        raise ProcessError(f"the process's code called sys.exit({exc.code!r})") from None
 
 
 def _detach(handle: ProcessHandle) -> None:

@@ -490,3 +490,49 @@ def test_a_step_reads_what_its_process_stored_before_it_is_durable() -> None:
         "next step": [7, 8],
         "next step by link": 4,
     }
+
+
+EXITS_IN_A_STEP = """
+import sys
+import graphflow as gf
+
+class Quits(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.go)
+    def go(self):
+        print("pk", self.node.pk, flush=True)
+        sys.exit(4)
+
+class Fine(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.go)
+    def go(self):
+        pass
+
+if __name__ == "__main__":
+    try:
+        gf.run(Quits)
+    except gf.errors.ProcessError as exc:
+        print("raised", exc)
+    print("then", gf.run_get_node(Fine)[1].process_state.value)
+"""
+
+
+def test_sys_exit_in_a_step_excepts_the_process_and_the_engine_goes_on(tmp_path: Path) -> None:
+    """A step runs in a pool thread: a SystemExit that reached graphflow's loop stopped
+    the loop, and the script hung with every process it ran."""
+    script = tmp_path / "exits.py"
+    script.write_text(EXITS_IN_A_STEP)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    first, *rest = done.stdout.splitlines()
+    assert rest == ["raised the process's code called sys.exit(4)", "then finished"]
+    node = gf.load_node(int(first.removeprefix("pk ")))
+    assert node.process_state.value == "excepted"
+    assert node.exit_message == "ProcessError: the process's code called sys.exit(4)"
