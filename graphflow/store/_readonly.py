@@ -254,4 +254,6 @@ def refusal(clause: str) -> str:
         return "CALL { ... } IN TRANSACTIONS commits on its own, so it is a write"
     if head == "CALL":
         return f"{clause} is not a procedure graphflow knows to only read"
+    if head == "LOAD":  # it reads, but files on the server's machine: not the graph
+        return f"{clause} reads files on the store server's machine, not the graph"
     return f"the write clause {clause} would change the graph"

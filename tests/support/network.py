@@ -79,18 +79,20 @@ class Hosts:
 class Forwarder:
     """Relays connections to ``listen`` (any free port) to ``target``, in a thread."""
 
-    def __init__(self, listen: str, target: tuple[str, int]) -> None:
+    def __init__(self, listen: str, target: tuple[str, int], port: int = 0) -> None:
         self.listen = listen
         self.target = target
-        self.port = 0
+        self.port = port
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
 
     def start(self) -> int:
+        """Listen on ``port`` (0: any free one); the port."""
         self._thread.start()
         started: Future[asyncio.Server] = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._serve, self.listen, 0), self._loop
+            asyncio.start_server(self._serve, self.listen, self.port), self._loop
         )
         self._server = started.result(timeout=30)
         self.port = self._server.sockets[0].getsockname()[1]
@@ -102,14 +104,21 @@ class Forwarder:
         except OSError:
             writer.close()
             return
+        self._open |= {writer, up_writer}
         await asyncio.gather(
             _relay(reader, up_writer), _relay(up_reader, writer), return_exceptions=True
         )
+        self._open -= {writer, up_writer}
 
     def stop(self) -> None:
+        """Stop listening and cut every relayed connection (the server is gone, as far as
+        the clients can tell)."""
+
         async def close() -> None:
             if self._server is not None:
                 self._server.close()
+            for writer in list(self._open):
+                writer.transport.abort()
 
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=30)

@@ -131,6 +131,7 @@ def test_reads_of_every_shape_are_allowed(text: str) -> None:
     ("clause", "sentence"),
     [
         ("DETACH DELETE", "the write clause DETACH DELETE would change the graph"),
+        ("LOAD CSV", "LOAD CSV reads files on the store server's machine, not the graph"),
         ("CALL do.when", "CALL do.when is not a procedure graphflow knows to only read"),
         (
             "CALL { ... } IN TRANSACTIONS",
