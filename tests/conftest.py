@@ -132,9 +132,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     remove the session's GRAPHFLOW_HOME (stores of up to ~130 MB) after a passing run;
     after a failing one keep it, with the daemon logs and stores, and say where."""
     from graphflow import _loop
+    from graphflow.engine._runner import close_runners
     from graphflow.orm import close_backends, embedded_server, load_profile
 
     profile = load_profile()
+    _loop.call(close_runners())  # before the stores stop: they end their leases
     _loop.call(close_backends())
     if profile.store.kind == "embedded":
         _loop.call(embedded_server(profile).stop())

@@ -108,6 +108,8 @@ def _print_hosts(leases: list[LeaseRow] | str) -> None:
     if isinstance(leases, str):
         console.print(f"[yellow]The workers of other hosts are unknown:[/] {leases}")
         return
+    interpreters = [lease for lease in leases if lease.kind == "interpreter" and lease.alive]
+    leases = [lease for lease in leases if lease.kind != "interpreter"]
     here = socket.gethostname()
     others = sorted({lease.host for lease in leases if lease.host != here})
     console.print(
@@ -116,6 +118,13 @@ def _print_hosts(leases: list[LeaseRow] | str) -> None:
         f"{counted(len({lease.host for lease in leases}), 'host')}"
         + (f" ({len(others)} other: {', '.join(others)})" if others else "")
     )
+    if interpreters:
+        console.print(
+            f"and {counted(len(interpreters), 'interpreter')} running processes outside the "
+            "daemon (scripts, notebooks: "
+            + ", ".join(f"{lease.host} pid {lease.pid}" for lease in interpreters)
+            + ")"
+        )
     if not leases:
         return
     table = Table(

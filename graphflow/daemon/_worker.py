@@ -541,6 +541,7 @@ async def amain(profile: Profile, slots: int) -> None:
         seconds=worker.lease_seconds,
         renew=worker.recheck,
     )
+    runner.lease = lease  # the runner keeps no lease of its own
     await lease.start()  # before the first claim: other hosts see this worker alive
     await worker.consume()
     outbox = asyncio.create_task(_sweep_outbox(backend, communicator), name="outbox sweep")

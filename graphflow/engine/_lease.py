@@ -55,6 +55,8 @@ log = logging.getLogger("graphflow.engine.lease")
 
 #: an expired lease stays this long (status shows the host that never came back), then goes
 LEASE_FORGET = 24 * 3600.0
+#: seconds a stopping runner tries to end its lease (at exit, perhaps with the store gone)
+END_WAIT = 5.0
 #: the figures a lease carries, for status
 FIGURES = ("slots", "busy", "waiting", "done")
 
@@ -215,7 +217,9 @@ class LeaseKeeper:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         try:
-            await self.store.write(query("engine.end_lease"), owner=self.owner)
+            # not worth a store call's whole deadline: unended, it expires by itself
+            with deadline_scope(Deadline.after(END_WAIT, self.clock)):
+                await self.store.write(query("engine.end_lease"), owner=self.owner)
         except GraphflowError as exc:
             log.error(
                 "the lease of %s could not be ended (%s): it expires in at most %.0f s",

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphflow import _loop
 from graphflow.broker import Communicator, RpcReply, RpcRequest, StateMessage, TaskMessage
+from graphflow.config import lease_settings
 from graphflow.engine._caching import acached_outputs
 from graphflow.engine._calcjob import CalcJob
 from graphflow.engine._caller_thread import CallerThread
@@ -41,6 +42,7 @@ from graphflow.engine._exit_codes import ExitCode
 from graphflow.engine._function_process import FunctionProcess, run_function_step
 from graphflow.engine._interrupt import wait_for_run
 from graphflow.engine._jobs import JobDriver
+from graphflow.engine._lease import LeaseKeeper
 from graphflow.engine._outline import Return, Step, next_position
 from graphflow.engine._owner import job_elsewhere, owners_alive, this_owner
 from graphflow.engine._parking import parking_props, wake_parked_caller
@@ -172,6 +174,10 @@ class Runner:
         self._jobs: JobDriver | None = None
         #: reads woken parents' children together (a fan-in wakes thousands at once)
         self._reader = ProcessReader(backend)
+        #: this runner's lease in the store: a daemon worker's, or (on a store that other
+        #: hosts share) one of its own, so that other hosts can tell whether the processes
+        #: it owns are still driven (engine._owner)
+        self.lease: LeaseKeeper | None = None
         #: work chains waiting for children kept in memory before more are parked in the
         #: store (engine._parking); None: never park (set by daemon workers only, whose
         #: children run wherever their tasks go)
@@ -229,10 +235,35 @@ class Runner:
         self, process: Process, *, borrows_slot: bool = False, executor: Executor | None = None
     ) -> ProcessHandle:
         """Drive ``process`` to a terminal state; its writes are durable when this returns."""
+        if process.store_provenance:
+            await self.keep_lease()
         handle = self.start(process, borrows_slot=borrows_slot, executor=executor)
         handle.awaited = True
         await asyncio.shield(handle.terminated)
         return handle
+
+    async def keep_lease(self) -> None:
+        """Keep a lease for this interpreter before it owns a process, if other hosts may
+        judge its processes: on a Neo4j store (the embedded ArcadeDB serves one host, where
+        ``/proc`` tells). A daemon worker keeps its own (``self.lease`` is set)."""
+        profile = self.backend.profile
+        if self.lease is not None or profile.store.kind == "embedded":
+            return
+        seconds, renew = lease_settings(profile.name, profile.options)
+        self.lease = lease = LeaseKeeper(
+            self.backend.store,
+            owner=this_owner(),
+            profile=profile.name,
+            figures=lambda: {"busy": len(self._handles)},
+            seconds=seconds,
+            renew=renew,
+            kind="interpreter",
+        )
+        try:
+            await lease.start()
+        except BaseException:
+            self.lease = None  # the next run tries again
+            raise
 
     async def attach(self, communicator: Communicator, *, publish_children: bool) -> None:
         """Announce state changes through ``communicator`` and answer its RPC requests."""
@@ -1052,6 +1083,7 @@ class Runner:
                 "the local transport): only that host can continue it; resume it there"
             )
         process = await rebuild(self.backend, node)
+        await self.keep_lease()  # before it owns it: other hosts judge it by the lease
         # compare-and-set on the owner the caller saw: of two interpreters resuming the
         # same crashed process at once, one runs it and the other is refused
         claimed = await self.backend.store.write(
@@ -1072,7 +1104,11 @@ class Runner:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if self._jobs is not None:
-            await self._jobs.close()
+            jobs, self._jobs = self._jobs, None  # closed once (close_runners, then at exit)
+            await jobs.close()
+        if self.lease is not None and self.lease.kind == "interpreter":
+            lease, self.lease = self.lease, None
+            await lease.stop()  # a worker ends its own, after handing its tasks back
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -1201,6 +1237,14 @@ async def get_runner(backend: Backend | None = None) -> Runner:
 
             await runner.attach(await communicator_for(backend.profile), publish_children=False)
     return runner
+
+
+async def close_runners() -> None:
+    """Close this interpreter's runners while their stores still answer (they end their
+    leases); at exit, each closes itself otherwise."""
+    while _runners:
+        _, runner = _runners.popitem()
+        await runner.close()
 
 
 def run_function(process: FunctionProcess) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -27,7 +30,7 @@ from graphflow.engine._lease import LeaseKeeper, lease_left, list_leases
 from graphflow.engine._owner import owners_alive, this_owner
 from graphflow.engine._runner import get_runner
 from graphflow.errors import OwnershipLostError
-from graphflow.orm import ProcessNode, WriteScope
+from graphflow.orm import ProcessNode, WriteScope, get_backend
 from graphflow.orm._session import commit_scope
 from graphflow.store import Store, WriteBatch, query
 
@@ -346,3 +349,68 @@ def test_status_shows_a_dead_hosts_worker_whose_process_a_live_daemon_takes_over
         status = daemon.cli("daemon", "status")
         assert "expired" in _row_of(status.stdout, far_host)
         assert "1 lease of workers expired" in status.stdout
+
+
+LEASED_SCRIPT = """
+import time
+import graphflow as gf
+
+class Slow(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.start, cls.wait)
+    def start(self):
+        print("pk", self.node.pk, flush=True)
+    def wait(self):
+        time.sleep(120)
+
+gf.run(Slow)
+"""
+
+
+@pytest.mark.neo4j_only
+def test_a_script_on_a_shared_store_keeps_a_lease_that_expires_when_it_dies(
+    tmp_path: Path,
+) -> None:
+    """Other hosts judge a process by its owner's lease: a script's runner keeps one too
+    (on Neo4j; the embedded ArcadeDB serves one host), and it lapses once the script is
+    killed, so its processes can be taken over from any host."""
+    from support.stores import profile_store_options
+
+    from graphflow import config
+
+    profile = _profile()
+    config.setup_profile(profile, **profile_store_options())
+    config.update_profile(profile, options={"lease_seconds": 4, "lease_renew": 1})
+    script = tmp_path / "slow.py"
+    script.write_text(LEASED_SCRIPT)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "GRAPHFLOW_PROFILE": profile},
+    )
+    try:
+        assert proc.stdout is not None
+        pk = int(proc.stdout.readline().removeprefix("pk "))
+        rows = "MATCH (p:Node {pk: $pk}) RETURN p.owner AS owner"
+        owner = wait_until(  # its creation commits while its first step runs
+            lambda: (found := gf.cypher(rows, pk=pk)) and found[0]["owner"], 30, "its creation"
+        )
+        assert owner is not None
+        assert f":{proc.pid}:" in owner
+        store = _loop.call(get_backend()).store
+        [lease] = _loop.call(list_leases(store, profile))
+        assert (lease.owner, lease.kind, lease.pid, lease.alive) == (
+            owner,
+            "interpreter",
+            proc.pid,
+            True,
+        )
+        time.sleep(2)  # renewed past its first 4 s
+        assert _loop.call(lease_left(store, [owner]))[owner] > 0
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    wait_until(lambda: _loop.call(lease_left(store, [owner]))[owner] <= 0, 15, "the lease's expiry")
