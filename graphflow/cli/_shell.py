@@ -47,7 +47,11 @@ def _read_script(path: str) -> str:
     type=click.IntRange(min=0),
     help="Rows shown per result, 0 for all (default: 1000 at the prompt, all in scripts).",
 )
-@click.option("--write", is_flag=True, help="Allow statements that change the graph.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Allow statements that change the graph (and LOAD CSV, which reads the server's files).",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),

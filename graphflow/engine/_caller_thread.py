@@ -14,6 +14,7 @@ import concurrent.futures
 import queue
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from graphflow.engine._process import exit_called
 from graphflow.errors import ProcessError
 
 if TYPE_CHECKING:
@@ -81,11 +82,10 @@ class CallerThread(concurrent.futures.Executor):
                 future.set_exception(exc)
             except BaseException as exc:
                 self._escaped = exc
-                said = (
-                    f"the process's code called sys.exit({exc.code!r})"
+                future.set_exception(
+                    exit_called(exc)
                     if isinstance(exc, SystemExit)
-                    else f"{type(exc).__name__}: {exc}"
+                    else ProcessError(f"{type(exc).__name__}: {exc}")
                 )
-                future.set_exception(ProcessError(said))
             else:
                 future.set_result(result)

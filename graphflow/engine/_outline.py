@@ -173,9 +173,14 @@ class _IfBuilder:
     def __call__(self, *body: Any) -> _IfBuilder:
         if self._pending is None:
             raise OutlineError("if_/elif_ body given twice; write if_(cond)(...).elif_(cond)(...)")
+        if not body:
+            raise OutlineError(f"{self._construct()}({self._pending}) has an empty body")
         self._branches.append((self._pending, Sequence_(body)))
         self._pending = None
         return self
+
+    def _construct(self) -> str:
+        return "elif_" if self._branches else "if_"
 
     def elif_(self, condition: Any) -> _IfBuilder:
         if self._pending is not None or self._otherwise is not None:
@@ -186,12 +191,17 @@ class _IfBuilder:
     def else_(self, *body: Any) -> _IfBuilder:
         if self._pending is not None or self._otherwise is not None:
             raise OutlineError("else_ must come last, after an if_ or elif_ body")
+        if not body:
+            raise OutlineError("else_() has an empty body")
         self._otherwise = Sequence_(body)
         return self
 
     def build(self) -> If:
         if self._pending is not None:
-            raise OutlineError(f"if_({self._pending}) has no body")
+            construct, name = self._construct(), self._pending
+            raise OutlineError(
+                f"{construct}({name}) has no body: write {construct}(cls.{name})(cls.step, ...)"
+            )
         return If(tuple(self._branches), self._otherwise)
 
 

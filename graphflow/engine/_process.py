@@ -325,11 +325,24 @@ class Process:
         exit_message: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Apply ``event`` (the table decides), reflect it on the node, return what to write."""
+        """Apply ``event`` (the table decides), reflect it on the node, return what to write.
+
+        The hooks are user code. One that fails before the change (``on_exiting``,
+        ``on_entering``) stops it: the process then fails with that error, as a step
+        would; unless the process is already ending (excepted or killed), which goes on,
+        the failure recorded. One that fails after it (``on_entered``) is recorded and
+        the change stands: the process is in its new state already."""
         new = next_state(self._state, event)
         old = self._state
-        self.on_exiting()
-        self.on_entering(new)
+        try:
+            self.on_exiting()
+            self.on_entering(new)
+        except (Exception, SystemExit) as exc:
+            if event not in (Event.EXCEPT, Event.KILL):
+                if isinstance(exc, SystemExit):
+                    raise _hook_error(exc) from None
+                raise
+            self._hook_failed("on_exiting/on_entering", new, exc)
         self._state = new
         props = self.node._state_update(
             state=new,
@@ -340,8 +353,19 @@ class Process:
         if new.is_terminal and self.node.paused:
             props.update(self.node._state_update(paused=False))
         props.update(extra or {})
-        self.on_entered(old)
+        try:
+            self.on_entered(old)
+        except (Exception, SystemExit) as exc:
+            self._hook_failed("on_entered", new, exc)
         return props
+
+    def _hook_failed(self, hook: str, state: ProcessState, exc: BaseException) -> None:
+        """Record a hook's failure that cannot stop the transition (see :meth:`transition`)."""
+        self._log_exception(_hook_error(exc))
+        self._log(
+            logging.ERROR,
+            f"{hook} failed while entering {state.value}; the process is {state.value} regardless",
+        )
 
     # --- writing ------------------------------------------------------------------------
 
@@ -487,6 +511,20 @@ class Process:
         state = getattr(self, "_state", None)
         node = getattr(self, "node", None)
         return f"<{self.process_label()} {state} node={node.pk if node else None}>"
+
+
+def _hook_error(exc: BaseException) -> BaseException:
+    """What a hook raised, as the process's failure (a ``sys.exit()`` in it as well)."""
+    if isinstance(exc, SystemExit):
+        return exit_called(exc)
+    return exc
+
+
+def exit_called(exc: SystemExit) -> ProcessError:
+    """A ``sys.exit()`` in a process's code as its failure, with the traceback of the
+    call (the report shows where it was made)."""
+    failure = ProcessError(f"the process's code called sys.exit({exc.code!r})")
+    return failure.with_traceback(exc.__traceback__)
 
 
 def _walk(values: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -46,7 +46,7 @@ from graphflow.engine._lease import LeaseKeeper
 from graphflow.engine._outline import Return, Step, next_position
 from graphflow.engine._owner import job_elsewhere, owners_alive, this_owner
 from graphflow.engine._parking import parking_props, wake_parked_caller
-from graphflow.engine._process import Process, exit_code_of, nest_outputs
+from graphflow.engine._process import Process, exit_called, exit_code_of, nest_outputs
 from graphflow.engine._reach import control
 from graphflow.engine._states import Event
 from graphflow.engine._workchain import WorkChain
@@ -546,20 +546,30 @@ class Runner:
             handle.taken_over = True
             log.warning("%s: %s; this runner lets it go", process.process_label(), exc)
         except Exception as exc:  # the process's own failure: record it, never lose the task
-            if handle.kill_message is not None and not handle.detached:
-                # the step failed because the kill reached what it was waiting for (a
-                # child it ran): the process is killed, as asked, not excepted
-                await self._kill(handle, handle.kill_message)
-            elif process.store_provenance and _store_away(exc, handle):
-                self._leave_for_the_store(handle, exc)
-            else:
-                handle.exception = exc
-                await self._except(handle, exc)
+            try:
+                await self._fail(handle, exc)
+            except Exception as failed:  # never an unretrieved error in the drive's task
+                log.exception("%s: recording how it ended failed", process.process_label())
+                handle.exception = handle.exception or failed
         except asyncio.CancelledError:
             handle.exception = ProcessError(f"{process.process_label()} was cancelled")
             raise
         finally:
             await self._finish(handle)
+
+    async def _fail(self, handle: ProcessHandle, exc: Exception) -> None:
+        """Record the failure ``exc`` of a driven process: killed if a kill caused it,
+        left for the store if the store was away, else excepted."""
+        process = handle.process
+        if handle.kill_message is not None and not handle.detached:
+            # the step failed because the kill reached what it was waiting for (a child
+            # it ran): the process is killed, as asked, not excepted
+            await self._kill(handle, handle.kill_message)
+        elif process.store_provenance and _store_away(exc, handle):
+            self._leave_for_the_store(handle, exc)
+        else:
+            handle.exception = exc
+            await self._except(handle, exc)
 
     async def _begin(self, handle: ProcessHandle) -> None:
         """CREATED → RUNNING, written at once; a process created here (a top-level ``run``)
@@ -568,7 +578,7 @@ class Runner:
         quick function is one commit, a long one shows as running. (A work chain's is not
         deferred: one killed in its first step must still be there to resume.)"""
         process = handle.process
-        scope = WriteScope(self.backend)
+        scope = handle.pending = WriteScope(self.backend)  # written with the end if START fails
         creating = process.store_provenance and not process.node.is_stored
         if creating:
             await self.in_thread(process._write_creation, scope, executor=handle.executor)
@@ -578,12 +588,12 @@ class Runner:
             props["owner"] = this_owner()
         scope.update(process.node, props)
         if creating and isinstance(process, FunctionProcess):
-            handle.pending, handle.unwritten = scope, True
+            handle.unwritten = True
             handle.grace = asyncio.get_running_loop().call_later(
                 GRACE, self._write_unwritten, handle
             )
         else:
-            self.commit(handle, scope)
+            self.commit(handle, WriteScope(self.backend))  # with the pending creation
         process.node.owner = props.get("owner")  # the process's later writes are fenced by it
 
     def _write_unwritten(self, handle: ProcessHandle) -> None:
@@ -625,6 +635,8 @@ class Runner:
         process = handle.process
         if not process.hooks_transitions():
             return process.transition(event, **change)
+
+        scope.follow(self._earlier(handle))  # what the hooks read: what it wrote before
 
         def with_hooks() -> dict[str, Any]:
             with process.running_in(scope):
@@ -719,6 +731,13 @@ class Runner:
         if children:
             await self._launch_children(handle, children)
 
+    def _earlier(self, handle: ProcessHandle) -> list[PendingWrite | WriteScope]:
+        """The process's writes not durable yet: a step's reads wait for them."""
+        earlier: list[PendingWrite | WriteScope] = [*handle.unsettled]
+        if handle.pending is not None:
+            earlier.append(handle.pending)
+        return earlier
+
     async def run_step(
         self,
         handle: ProcessHandle,
@@ -733,10 +752,7 @@ class Runner:
         records the failure; unless ``keep_failed`` (a process function's body, its one
         step): then they are committed, as AiiDA keeps what a failed function stored and
         the processes it called, each recorded with how it ended."""
-        earlier: list[PendingWrite | WriteScope] = [*handle.unsettled]
-        if handle.pending is not None:
-            earlier.append(handle.pending)
-        scope = WriteScope(self.backend, earlier=earlier)
+        scope = WriteScope(self.backend, earlier=self._earlier(handle))
         async with self.slot(handle):
             try:
                 code = await self.in_thread(run, handle.process, scope, executor=handle.executor)
@@ -1148,7 +1164,7 @@ def _without_exit(fn: Callable[..., Any], *args: Any) -> Any:
     try:
         return fn(*args)
     except SystemExit as exc:
-        raise ProcessError(f"the process's code called sys.exit({exc.code!r})") from None
+        raise exit_called(exc) from None
 
 
 def _detach(handle: ProcessHandle) -> None:

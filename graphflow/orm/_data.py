@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphflow.errors import NotStorableError
+from graphflow.orm._load import incoming_nodes
 from graphflow.orm._nodes import Node, data_hash, register_node_class
 from graphflow.orm._values import canonical_json, check_storable
 from graphflow.store import (
@@ -54,6 +55,15 @@ class Data(Node):
     def _repository_keys(self) -> list[str]:
         """The repository objects the node's content is in (subclasses with files)."""
         return []
+
+    @property
+    def creator(self) -> Node | None:
+        """The calculation that created this data (its incoming CREATE link), or None
+        for data stored on its own, as AiiDA's ``Data.creator``."""
+        if not self.is_stored:
+            return None
+        creators = list(incoming_nodes(self, ("CREATE",)).values())
+        return creators[0] if creators else None
 
 
 def _binary(op: Callable[[Any, Any], Any], *, reflected: bool = False) -> Callable[..., Any]:

@@ -127,6 +127,11 @@ class WriteScope:
         #: committed (PendingWrite) or to be committed with it (WriteScope)
         self._earlier = list(earlier)
 
+    def follow(self, earlier: Sequence[PendingWrite | WriteScope]) -> None:
+        """Count ``earlier`` among the process's writes before this scope's (see
+        :meth:`stored_here`, :meth:`wait_for_earlier`)."""
+        self._earlier.extend(part for part in earlier if part is not self)
+
     def stored_here(self, identifier: int | str) -> Node | None:
         """The node with pk (or full uuid) ``identifier`` if this scope or the process's
         earlier writes stored it and it is not durable yet (so the store cannot serve

@@ -55,12 +55,12 @@ async def run_statement(ctx: ShellContext, statement: str) -> bool:
     text = statement.strip()
     clause = find_write_clause(text)
     if clause is not None and is_write(clause) and not ctx.state.write:
-        ctx.error(
-            Text(
-                f"refused: {refusal(clause)}, and the shell only reads.\n"
-                "Type :write on to allow statements that write (it asks first)."
-            )
+        how = (
+            "Type :write on to allow it (it asks first)."
+            if ctx.state.interactive
+            else "Run the script with graphflow shell --write to allow it."
         )
+        ctx.error(Text(f"refused: {refusal(clause)}, and the shell only reads.\n{how}"))
         return False
     store = (await ctx.backend()).store
     params = ctx.state.params

@@ -447,3 +447,18 @@ def test_an_output_given_twice_through_a_dotted_key_is_refused() -> None:
 def test_run_with_a_node_for_inputs_says_how_to_pass_arguments_by_position() -> None:
     with pytest.raises(ProcessError, match=r"not as a Int; to pass arguments by position call"):
         gf.run_get_node(weighted, gf.Int(5))  # type: ignore[arg-type]
+
+
+def test_data_knows_the_calculation_that_created_it() -> None:
+    """AiiDA's ``Data.creator``: the calculation with the CREATE link, else None."""
+
+    @gf.calcfunction
+    def plus_one(x):
+        return x + 1
+
+    result, calc = plus_one.run_get_node(gf.Int(1))
+    assert result.creator is not None
+    assert result.creator.pk == calc.pk
+    assert gf.load_node(result.pk).creator.pk == calc.pk
+    assert gf.load_node(calc.inputs.x.pk).creator is None  # stored as an input only
+    assert gf.Int(5).creator is None  # not stored

@@ -536,3 +536,77 @@ def test_sys_exit_in_a_step_excepts_the_process_and_the_engine_goes_on(tmp_path:
     node = gf.load_node(int(first.removeprefix("pk ")))
     assert node.process_state.value == "excepted"
     assert node.exit_message == "ProcessError: the process's code called sys.exit(4)"
+
+
+FAILING_HOOKS = """
+import sys
+import graphflow as gf
+
+HOOK, STATE, HOW = sys.argv[1].split(":")
+
+class Flaky(gf.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("x", valid_type=gf.Int)
+        spec.outline(cls.go)
+    def go(self):
+        if STATE == "excepted":
+            raise RuntimeError("the step failed")
+    def fail(self, hook, state):
+        if (hook, state) == (HOOK, STATE):
+            if HOW == "exit":
+                sys.exit(7)
+            raise ValueError(f"{hook} refuses {state}")
+    def on_entering(self, state):
+        if state.value == "running" and self.state.value == "created":
+            print("pk", self.node.pk, flush=True)
+        gf.load_node(self.inputs.x.pk)  # the input, written with the creation
+        self.fail("entering", state.value)
+    def on_entered(self, from_state):
+        self.fail("entered", self.state.value)
+
+if __name__ == "__main__":
+    try:
+        gf.run(Flaky, x=gf.Int(1))
+    except Exception as exc:
+        print("raised", type(exc).__name__, exc)
+"""
+
+
+@pytest.mark.parametrize(
+    ("hook", "state", "message"),
+    [
+        ("entering:running:raise", "excepted", "ValueError: entering refuses running"),
+        ("entering:finished:raise", "excepted", "ValueError: entering refuses finished"),
+        ("entered:finished:raise", "finished", None),
+        ("entered:finished:exit", "finished", None),
+        ("entering:excepted:raise", "excepted", "RuntimeError: the step failed"),
+        ("entered:excepted:raise", "excepted", "RuntimeError: the step failed"),
+    ],
+)
+def test_a_failing_transition_hook_never_leaves_the_process_running(
+    tmp_path: Path, hook: str, state: str, message: str | None
+) -> None:
+    """A hook that fails before a change fails the process (excepted, stored, even at its
+    start); one that fails after it, or while the process is already failing, is recorded
+    and the change stands. Before, the process stayed 'running' for good, and asyncio
+    printed an unretrieved error of the runner's task."""
+    script = tmp_path / "flaky.py"
+    script.write_text(FAILING_HOOKS)
+    done = subprocess.run(
+        [sys.executable, str(script), hook], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "never retrieved" not in done.stderr
+    assert "Traceback" not in done.stderr
+    pk = int(done.stdout.splitlines()[0].removeprefix("pk "))
+    node = gf.load_node(pk)
+    assert node.process_state.value == state
+    assert node.exit_message == message
+    logs = "\n".join(reports(node))
+    if hook.startswith("entered") or hook == "entering:excepted:raise":
+        which = "on_entered" if hook.startswith("entered") else "on_exiting/on_entering"
+        assert f"{which} failed while entering {state}" in logs
+    if hook.endswith("exit"):
+        assert "sys.exit(7)" in logs

@@ -135,9 +135,21 @@ def test_define_naming_a_missing_method_is_an_attribute_error_as_in_aiida() -> N
     [
         (lambda cls: (cls.a, 3), "Odd: outline step 3 is not a method"),
         (lambda cls: (while_(cls.a),), r"Odd: while_\(a\) has no body: write while_\(cls.a\)\("),
-        (lambda cls: (if_(cls.a),), r"Odd: if_\(a\) has no body"),
+        (lambda cls: (if_(cls.a),), r"Odd: if_\(a\) has no body: write if_\(cls.a\)\("),
+        (lambda cls: (if_(cls.a)(cls.a).elif_(cls.a),), r"Odd: elif_\(a\) has no body: write"),
+        (lambda cls: (if_(cls.a)(),), r"Odd: if_\(a\) has an empty body"),
+        (lambda cls: (if_(cls.a)(cls.a).elif_(cls.a)(),), r"Odd: elif_\(a\) has an empty body"),
+        (lambda cls: (if_(cls.a)(cls.a).else_(),), r"Odd: else_\(\) has an empty body"),
     ],
-    ids=["int", "while-without-body", "if-without-body"],
+    ids=[
+        "int",
+        "while-without-body",
+        "if-without-body",
+        "elif-without-body",
+        "if-empty",
+        "elif-empty",
+        "else-empty",
+    ],
 )
 def test_a_bad_outline_names_its_class(outline, said: str) -> None:
     """The error is raised while the class is defined, far from its name: it says it."""

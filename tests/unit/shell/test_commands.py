@@ -238,12 +238,18 @@ def test_edit_exit_and_refresh() -> None:
 # --- running input --------------------------------------------------------------------
 
 
-def test_a_write_is_refused_before_any_store_is_asked() -> None:
-    ctx = FakeContext()
+@pytest.mark.parametrize(
+    ("interactive", "how"),
+    [(True, "Type :write on to allow it"), (False, "graphflow shell --write to allow it")],
+)
+def test_a_write_is_refused_before_any_store_is_asked(interactive: bool, how: str) -> None:
+    """At the prompt ':write on' allows it; a script (-c, -f) cannot confirm that, so it
+    is told to run with --write."""
+    ctx = FakeContext(interactive=interactive)
     assert not asyncio.run(_execute.run_text(ctx, "MATCH (n) DETACH DELETE n;"))
-    message = ctx.err.getvalue()
+    message = ctx.err.getvalue().replace("\n", " ")
     assert "refused: the write clause DETACH DELETE would change the graph" in message
-    assert ":write on" in message
+    assert how in message
 
 
 def test_input_stops_at_the_first_failing_piece() -> None:
