@@ -558,7 +558,8 @@ def parse_option(key: str, value: str) -> Any:
             raise ConfigError(f"option {key!r} must be 0 or more, not {value!r}")
         return parsed
     if not math.isfinite(parsed) or parsed <= 0:  # nan and inf compare as they please
-        raise ConfigError(f"option {key!r} must be a positive finite number, not {value!r}")
+        wanted = "1 or more" if kind is int else "a positive finite number"
+        raise ConfigError(f"option {key!r} must be {wanted}, not {value!r}")
     return parsed
 
 

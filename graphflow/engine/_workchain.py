@@ -272,7 +272,7 @@ class WorkChain(Process):
             try:
                 ctx[key] = encode_value(value, f"ctx.{key}")
             except CheckpointError as exc:
-                raise CheckpointError(f"{self.process_label()}: cannot checkpoint {exc}") from None
+                raise CheckpointError(f"{self.process_label()}: {exc}") from None
         checkpoint.position = self.position
         checkpoint.ctx = ctx
         checkpoint.awaiting = list(self.awaiting)

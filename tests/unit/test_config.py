@@ -272,3 +272,12 @@ def test_a_lease_must_be_renewed_before_it_runs_out(
     with pytest.raises(ConfigError, match=r"lease_renew .* must be below lease_seconds"):
         config.update_profile("p", options=options)
     assert "lease_seconds" not in config.load_config().get("p").options  # nothing was written
+
+
+@pytest.mark.parametrize("value", ["0", "-2"])
+def test_a_count_option_must_be_1_or_more(home: Path, value: str) -> None:
+    config.setup_profile("p")
+    with pytest.raises(
+        ConfigError, match=f"option 'process_slots' must be 1 or more, not '{value}'"
+    ):
+        config.update_profile("p", options={"process_slots": value})
