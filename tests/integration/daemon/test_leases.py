@@ -21,7 +21,7 @@ import pytest
 from support.daemon_workflows import Ticker, wait_terminated, wait_until
 
 import graphflow as gf
-from graphflow import _loop
+from graphflow import _loop, control
 from graphflow.broker import LocalCommunicator, TaskMessage
 from graphflow.clock import FakeClock
 from graphflow.daemon._worker import Worker
@@ -414,3 +414,7 @@ def test_a_script_on_a_shared_store_keeps_a_lease_that_expires_when_it_dies(
         proc.kill()
         proc.wait(timeout=30)
     wait_until(lambda: _loop.call(lease_left(store, [owner]))[owner] <= 0, 15, "the lease's expiry")
+    # its owner is dead now: killed through the store, so that no later test of this
+    # session's shared database finds it waiting for a runner
+    control.kill(pk, message="the test is over")
+    assert gf.load_node(pk).process_state.value == "killed"
