@@ -487,7 +487,7 @@ class JobDriver:
                 handle, "retrieve", lambda: self.runner.in_thread(FolderData, tmp)
             )
         scope = self._pending(handle)
-        await self.runner.in_thread(_take_retrieved, process, scope, folder)
+        await self.runner.in_thread(_record_outputs, process, scope, {"retrieved": folder})
         process.job.update(step=JobStep.PARSE, exit_code=exit_code)
         props = process.node._job_update(job_exit_code=exit_code)
         props.update(await self.runner.transition(handle, scope, Event.RESUME))
@@ -699,15 +699,15 @@ def _parse(process: CalcJob, scope: WriteScope) -> ExitCode:
 
 def _take_outputs(process: CalcJob, scope: WriteScope, outputs: dict[str, Node]) -> ExitCode:
     """A cached job's outputs (a finished twin's copies), as if its parser had made them."""
-    for label, node in outputs.items():
-        process.out(label.replace(NAMESPACE_SEPARATOR, "."), node)
-    process._write_outputs(scope, outputs)
+    _record_outputs(process, scope, outputs)
     return process.checked_exit_code(ExitCode(0))
 
 
-def _take_retrieved(process: CalcJob, scope: WriteScope, folder: FolderData) -> None:
-    process.out("retrieved", folder)
-    process._write_outputs(scope, {"retrieved": folder})
+def _record_outputs(process: CalcJob, scope: WriteScope, outputs: dict[str, Node]) -> None:
+    """Outputs the job gets without its parser (its retrieved files, a twin's copies)."""
+    for label, node in outputs.items():
+        process.out(label.replace(NAMESPACE_SEPARATOR, "."), node)
+    process._write_outputs(scope, outputs)
 
 
 def _verdict(process: CalcJob) -> ExitCode:

@@ -593,7 +593,8 @@ class Runner:
                 GRACE, self._write_unwritten, handle
             )
         else:
-            self.commit(handle, WriteScope(self.backend))  # with the pending creation
+            handle.pending = None
+            self.commit(handle, scope)
         process.node.owner = props.get("owner")  # the process's later writes are fenced by it
 
     def _write_unwritten(self, handle: ProcessHandle) -> None:
@@ -752,7 +753,8 @@ class Runner:
         records the failure; unless ``keep_failed`` (a process function's body, its one
         step): then they are committed, as AiiDA keeps what a failed function stored and
         the processes it called, each recorded with how it ended."""
-        scope = WriteScope(self.backend, earlier=self._earlier(handle))
+        scope = WriteScope(self.backend)
+        scope.follow(self._earlier(handle))  # what the step reads: what it wrote before
         async with self.slot(handle):
             try:
                 code = await self.in_thread(run, handle.process, scope, executor=handle.executor)
@@ -960,11 +962,8 @@ class Runner:
         process = handle.process
         log.info("%s excepted: %s", process.process_label(), exc)
         scope = self._end_scope(handle)
-        process._scope = scope
-        try:
+        with process.running_in(scope):
             exit_message = process._log_exception(exc)  # kept as an ERROR, logged at REPORT
-        finally:
-            process._scope = None
         if not process.state.is_terminal:
             props = await self.transition(handle, scope, Event.EXCEPT, exit_message=exit_message)
             scope.update(process.node, props)

@@ -115,22 +115,22 @@ class WriteScope:
     commits what :meth:`take` returns settles it once the commit is durable (or failed).
     """
 
-    def __init__(
-        self, backend: Backend, *, earlier: Sequence[PendingWrite | WriteScope] = ()
-    ) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self._batch = WriteBatch()
         self._lock = threading.Lock()
         self._claim = _Claim()
         self._nodes: list[Node] = []
         #: the process's writes before this scope's that are not durable yet: being
-        #: committed (PendingWrite) or to be committed with it (WriteScope)
-        self._earlier = list(earlier)
+        #: committed (PendingWrite) or to be committed with it (WriteScope); see follow
+        self._earlier: list[PendingWrite | WriteScope] = []
 
     def follow(self, earlier: Sequence[PendingWrite | WriteScope]) -> None:
         """Count ``earlier`` among the process's writes before this scope's (see
         :meth:`stored_here`, :meth:`wait_for_earlier`)."""
-        self._earlier.extend(part for part in earlier if part is not self)
+        for part in earlier:
+            if part is not self and part not in self._earlier:
+                self._earlier.append(part)
 
     def stored_here(self, identifier: int | str) -> Node | None:
         """The node with pk (or full uuid) ``identifier`` if this scope or the process's
